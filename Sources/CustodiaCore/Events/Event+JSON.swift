@@ -1,0 +1,404 @@
+extension Event {
+    /// Where an event comes from: new input (Custodia sets the recording fields and refuses
+    /// them in the input) or a ledger leaf being replayed (they must be present).
+    public enum Source: Sendable { case input, ledger }
+
+    static let commonFields: Set<String> = [
+        "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
+        "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "holder",
+    ]
+
+    /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
+    /// times that are not RFC 3339 UTC. Custody rules are checked later, against state.
+    public init(json: JSONValue, source: Source = .input) throws(FieldError) {
+        guard case .object(let members) = json else {
+            throw FieldError("", "each line must be a JSON object describing one event")
+        }
+        var kindValue: EventKind?
+        var occurred: String?
+        for (key, value) in members {
+            switch key {
+            case "kind":
+                guard let s = value.stringValue else { throw FieldError("kind", "expected a string") }
+                guard let k = EventKind(rawValue: s) else {
+                    throw FieldError(
+                        "kind", "unknown kind \"\(s)\"; use one of \(EventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                kindValue = k
+            case "occurredAt":
+                occurred = try Self.timestamp(value, "occurredAt")
+            default: break
+            }
+        }
+        guard let kind = kindValue else { throw FieldError("kind", "missing; every event needs a kind") }
+        guard let occurredAt = occurred else {
+            throw FieldError("occurredAt", "missing; give the time it happened as RFC 3339 UTC, e.g. 2026-03-01T08:00:00Z")
+        }
+        self.init(kind: kind, occurredAt: occurredAt)
+
+        for (key, value) in members {
+            switch key {
+            case "kind", "occurredAt": continue
+            case "recordedAt":
+                guard source == .ledger else { throw FieldError(key, "is set by Custodia when the event is recorded; remove it") }
+                recordedAt = try Self.timestamp(value, key)
+            case "recordedBy":
+                guard source == .ledger else { throw FieldError(key, "is set by Custodia when the event is recorded; remove it") }
+                recordedBy = try Self.text(value, key)
+            case "from": from = try Self.code(value, key)
+            case "to": to = try Self.code(value, key)
+            case "items": try readItems(value)
+            case "lots": try readLots(value)
+            case "document": document = try Self.text(value, key)
+            case "dueBack":
+                let s = try Self.text(value, key)
+                guard Timestamp.isDate(s) || Timestamp.isRFC3339UTC(s) else {
+                    throw FieldError(key, "\"\(s)\" is not a date; write YYYY-MM-DD or an RFC 3339 UTC time")
+                }
+                dueBack = s
+            case "condition":
+                let s = try Self.text(value, key)
+                guard let c = Condition(rawValue: s) else {
+                    throw FieldError(
+                        key, "unknown condition \"\(s)\"; use one of \(Condition.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                condition = c
+            case "reason": reason = try Self.text(value, key)
+            case "note": note = try Self.text(value, key)
+            case "corrects":
+                guard let n = value.intValue, n >= 0 else {
+                    throw FieldError(key, "expected the sequence number of an earlier event (a whole number)")
+                }
+                corrects = n
+            case "confirmedBy": confirmedBy = try Self.codes(value, key)
+            case "method": method = try Self.text(value, key)
+            case "certificate": certificate = try Self.text(value, key)
+            case "witnesses": witnesses = try Self.codes(value, key)
+            case "licence": licence = try Self.text(value, key)
+            case "destinationCountry": destinationCountry = try Self.text(value, key)
+            case "holder": holder = try Self.holderChange(value, kind: kind, source: source)
+            default:
+                throw FieldError(key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
+            }
+        }
+        try checkShape()
+    }
+
+    /// Checks which fields each kind needs or forbids, independent of state.
+    func checkShape() throws(FieldError) {
+        let needsFrom: Set<EventKind> = [
+            .dispatch, .issue, .return, .maintenanceOut, .maintenanceIn, .loss, .theft, .expend, .destroy, .export, .count,
+        ]
+        let needsTo: Set<EventKind> = [
+            .register, .dispatch, .receive, .issue, .return, .maintenanceOut, .maintenanceIn, .recovery, .surrender, .export,
+        ]
+        let forbidsTo: Set<EventKind> = [.loss, .theft, .condition, .count, .expend, .deactivate, .correction]
+        if kind.isHolderChange {
+            guard holder != nil else { throw FieldError("holder", "missing; a \(kind.rawValue) names the holder it changes") }
+            if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
+                throw FieldError("", "a \(kind.rawValue) event changes the holder tree only; remove from, to, items and lots")
+            }
+            return
+        }
+        if holder != nil { throw FieldError("holder", "only holder-add, holder-rename, holder-move and holder-close take a holder") }
+        if kind == .correction {
+            guard corrects != nil else { throw FieldError("corrects", "missing; name the sequence number of the event corrected") }
+            guard let r = reason, !r.isEmpty else { throw FieldError("reason", "missing; say why the event is corrected") }
+            if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
+                throw FieldError("", "a correction changes no state; record the fix as ordinary events after it")
+            }
+            return
+        }
+        if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
+        if needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; a \(kind.rawValue) needs the holder it comes from") }
+        if needsTo.contains(kind), to == nil { throw FieldError("to", "missing; a \(kind.rawValue) needs the holder it goes to") }
+        if forbidsTo.contains(kind), to != nil { throw FieldError("to", "a \(kind.rawValue) has no receiving holder; remove it") }
+        if kind == .register, from != nil { throw FieldError("from", "a register event has no from; the items enter at to") }
+        if let f = from, let t = to, f == t { throw FieldError("to", "from and to are the same holder (\(f))") }
+        if kind == .register {
+            if !items.isEmpty { throw FieldError("items", "internal") }
+            if registrations.isEmpty, lotRegistrations.isEmpty {
+                throw FieldError("items", "missing; a register event lists the items (full marking) or lots it brings onto the books")
+            }
+        } else if items.isEmpty, lots.isEmpty {
+            throw FieldError("items", "missing; name at least one item or lot")
+        }
+        if kind == .condition, condition == nil {
+            throw FieldError("condition", "missing; give the new condition (\(Condition.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if kind != .condition, kind != .register, condition != nil {
+            throw FieldError("condition", "only a condition or register event sets the condition")
+        }
+        if (kind == .dispatch || kind == .receive), document == nil {
+            throw FieldError("document", "missing; a \(kind.rawValue) needs the transfer document number")
+        }
+        if dueBack != nil, kind != .issue, kind != .maintenanceOut {
+            throw FieldError("dueBack", "only an issue or maintenance-out has a due date")
+        }
+    }
+
+    private mutating func readItems(_ value: JSONValue) throws(FieldError) {
+        guard let array = value.arrayValue else { throw FieldError("items", "expected an array of items") }
+        for (n, element) in array.enumerated() {
+            let path = "items[\(n)]"
+            guard let object = element.objectValue else { throw FieldError(path, "expected an object") }
+            if kind == .register {
+                registrations.append(try Self.marking(object, path))
+                continue
+            }
+            var manufacturer: String?, serial: String?, model: String?, id: Int64?
+            for (key, v) in object {
+                switch key {
+                case "manufacturer": manufacturer = try Self.text(v, "\(path).manufacturer")
+                case "serial": serial = try Self.text(v, "\(path).serial")
+                case "model": model = try Self.text(v, "\(path).model")
+                case "id":
+                    guard let i = v.intValue, i > 0 else { throw FieldError("\(path).id", "expected a positive whole number") }
+                    id = i
+                default:
+                    throw FieldError("\(path).\(key)", "unknown field; name an item by serial and manufacturer (and model), or by id")
+                }
+            }
+            if let id {
+                guard manufacturer == nil, serial == nil, model == nil else {
+                    throw FieldError(path, "name the item either by id or by serial and manufacturer, not both")
+                }
+                items.append(.id(id))
+            } else {
+                guard let s = serial, !s.isEmpty else { throw FieldError("\(path).serial", "missing; give the serial number") }
+                guard let m = manufacturer, !m.isEmpty else {
+                    throw FieldError("\(path).manufacturer", "missing; serial numbers are unique only per manufacturer")
+                }
+                items.append(.marking(manufacturer: m, serial: s, model: model))
+            }
+        }
+        if Set(items).count != items.count { throw FieldError("items", "the same item is listed twice") }
+    }
+
+    private mutating func readLots(_ value: JSONValue) throws(FieldError) {
+        guard let array = value.arrayValue else { throw FieldError("lots", "expected an array of lots") }
+        for (n, element) in array.enumerated() {
+            let path = "lots[\(n)]"
+            guard let object = element.objectValue else { throw FieldError(path, "expected an object") }
+            var lot: String?, manufacturer: String?, calibre: String?, type: String?, year: Int?, quantity: Int64?
+            for (key, v) in object {
+                switch key {
+                case "lot": lot = try Self.text(v, "\(path).lot")
+                case "manufacturer": manufacturer = try Self.text(v, "\(path).manufacturer")
+                case "quantity":
+                    guard let q = v.intValue else { throw FieldError("\(path).quantity", "expected a whole number") }
+                    guard q > 0 else { throw FieldError("\(path).quantity", "must be greater than zero") }
+                    quantity = q
+                case "calibre" where kind == .register: calibre = try Self.text(v, "\(path).calibre")
+                case "type" where kind == .register: type = try Self.text(v, "\(path).type")
+                case "year" where kind == .register: year = try Self.year(v, "\(path).year")
+                default:
+                    throw FieldError(
+                        "\(path).\(key)",
+                        kind == .register
+                            ? "unknown field; a lot is registered with lot, manufacturer, calibre, type, year and quantity"
+                            : "unknown field; name a lot by lot (and manufacturer) with a quantity")
+                }
+            }
+            guard let l = lot, !l.isEmpty else { throw FieldError("\(path).lot", "missing; give the lot number") }
+            guard let q = quantity else { throw FieldError("\(path).quantity", "missing; give the quantity") }
+            if kind == .register {
+                guard let m = manufacturer, !m.isEmpty else { throw FieldError("\(path).manufacturer", "missing") }
+                guard let c = calibre, !c.isEmpty else { throw FieldError("\(path).calibre", "missing") }
+                guard let t = type, !t.isEmpty else { throw FieldError("\(path).type", "missing") }
+                lotRegistrations.append(
+                    LotRegistration(marking: LotMarking(lot: l, manufacturer: m, calibre: c, type: t, year: year), quantity: q))
+            } else {
+                lots.append(LotReference(lot: l, manufacturer: manufacturer, quantity: q))
+            }
+        }
+    }
+
+    static func marking(_ object: [(String, JSONValue)], _ path: String) throws(FieldError) -> ItemMarking {
+        var fields: [String: String] = [:]
+        var year: Int?, importYear: Int?, assigned = false
+        for (key, v) in object {
+            switch key {
+            case "category", "manufacturer", "country", "model", "calibre", "serial", "importCountry", "marks":
+                fields[key] = try text(v, "\(path).\(key)")
+            case "year": year = try Self.year(v, "\(path).year")
+            case "importYear": importYear = try Self.year(v, "\(path).importYear")
+            case "assignedMark":
+                guard case .bool(let b) = v else { throw FieldError("\(path).assignedMark", "expected true or false") }
+                assigned = b
+            default:
+                throw FieldError(
+                    "\(path).\(key)",
+                    "unknown field; an item's marking has category, manufacturer, country, model, calibre, serial, year, importCountry, importYear, marks, assignedMark"
+                )
+            }
+        }
+        guard let c = fields["category"] else { throw FieldError("\(path).category", "missing") }
+        guard let category = Category(rawValue: c) else {
+            throw FieldError(
+                "\(path).category", "unknown category \"\(c)\"; use one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for required in ["manufacturer", "country", "model", "calibre", "serial"] {
+            guard let v = fields[required], !v.isEmpty else { throw FieldError("\(path).\(required)", "missing; the marking needs it") }
+        }
+        return ItemMarking(
+            category: category, manufacturer: fields["manufacturer"]!, country: fields["country"]!, model: fields["model"]!,
+            calibre: fields["calibre"]!, serial: fields["serial"]!, year: year, importCountry: fields["importCountry"],
+            importYear: importYear, marks: fields["marks"], assignedMark: assigned)
+    }
+
+    static func holderChange(_ value: JSONValue, kind: EventKind, source: Source) throws(FieldError) -> HolderChange {
+        guard let object = value.objectValue else { throw FieldError("holder", "expected an object") }
+        var change = HolderChange(code: "")
+        for (key, v) in object {
+            switch key {
+            case "code": change.code = try code(v, "holder.code")
+            case "kind" where kind == .holderAdd:
+                let s = try text(v, "holder.kind")
+                guard let k = HolderKind(rawValue: s) else {
+                    throw FieldError(
+                        "holder.kind", "unknown kind \"\(s)\"; use one of \(HolderKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                change.kind = k
+            case "name" where kind == .holderAdd || kind == .holderRename: change.name = try text(v, "holder.name")
+            case "parent" where kind == .holderAdd || kind == .holderMove:
+                if case .null = v { change.parent = nil } else { change.parent = try code(v, "holder.parent") }
+            default: throw FieldError("holder.\(key)", "not a field of a \(kind.rawValue)")
+            }
+        }
+        guard !change.code.isEmpty else { throw FieldError("holder.code", "missing") }
+        if kind == .holderAdd, change.kind == nil { throw FieldError("holder.kind", "missing") }
+        // People's names stay outside the ledger: only new input must carry a name.
+        if source == .input, kind == .holderAdd || kind == .holderRename, (change.name ?? "").allSatisfy(\.isWhitespace) {
+            throw FieldError("holder.name", "missing; give the holder's name")
+        }
+        return change
+    }
+
+    static func text(_ v: JSONValue, _ field: String) throws(FieldError) -> String {
+        guard case .string(let s) = v else { throw FieldError(field, "expected a string, found \(v.typeName)") }
+        guard s.utf8.count <= 1000 else { throw FieldError(field, "too long (at most 1000 bytes)") }
+        return s
+    }
+
+    static func code(_ v: JSONValue, _ field: String) throws(FieldError) -> String {
+        let s = try text(v, field)
+        guard HolderTree.isValidCode(s) else {
+            throw FieldError(field, "\"\(s)\" is not a holder code (1–40 letters, digits, - _ . /)")
+        }
+        return s
+    }
+
+    static func codes(_ v: JSONValue, _ field: String) throws(FieldError) -> [String] {
+        guard let array = v.arrayValue else { throw FieldError(field, "expected an array of codes") }
+        var out: [String] = []
+        for (n, e) in array.enumerated() { out.append(try code(e, "\(field)[\(n)]")) }
+        return out
+    }
+
+    static func year(_ v: JSONValue, _ field: String) throws(FieldError) -> Int {
+        guard let y = v.intValue else { throw FieldError(field, "expected a year as a whole number") }
+        guard y >= 1800 && y <= 2100 else { throw FieldError(field, "\(y) is out of range (1800–2100)") }
+        return Int(y)
+    }
+
+    static func timestamp(_ v: JSONValue, _ field: String) throws(FieldError) -> String {
+        let s = try text(v, field)
+        guard Timestamp.isRFC3339UTC(s) else {
+            throw FieldError(field, "\"\(s)\" is not an RFC 3339 UTC time; write e.g. 2026-03-01T08:00:00Z")
+        }
+        return s
+    }
+}
+
+extension Event {
+    /// The event as it is recorded: the JSON whose canonical form is the ledger leaf.
+    ///
+    /// Items appear with their full identity (register: full marking), lots with their
+    /// manufacturer. Empty optional fields are left out.
+    public var jsonValue: JSONValue {
+        var m: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("occurredAt", .string(occurredAt))]
+        func add(_ k: String, _ v: String?) { if let v { m.append((k, .string(v))) } }
+        add("recordedAt", recordedAt)
+        add("recordedBy", recordedBy)
+        add("from", from)
+        add("to", to)
+        if !registrations.isEmpty {
+            m.append(("items", .array(registrations.map(\.jsonValue))))
+        } else if !items.isEmpty {
+            m.append(("items", .array(items.map(\.jsonValue))))
+        }
+        if !lotRegistrations.isEmpty {
+            m.append(("lots", .array(lotRegistrations.map(\.jsonValue))))
+        } else if !lots.isEmpty {
+            m.append(("lots", .array(lots.map(\.jsonValue))))
+        }
+        add("document", document)
+        add("dueBack", dueBack)
+        add("condition", condition?.rawValue)
+        add("reason", reason)
+        add("note", note)
+        if let corrects { m.append(("corrects", .int(corrects))) }
+        if !confirmedBy.isEmpty { m.append(("confirmedBy", .array(confirmedBy.map { .string($0) }))) }
+        add("method", method)
+        add("certificate", certificate)
+        if !witnesses.isEmpty { m.append(("witnesses", .array(witnesses.map { .string($0) }))) }
+        add("licence", licence)
+        add("destinationCountry", destinationCountry)
+        if let holder {
+            var h: [(String, JSONValue)] = [("code", .string(holder.code))]
+            if let k = holder.kind { h.append(("kind", .string(k.rawValue))) }
+            if let n = holder.name { h.append(("name", .string(n))) }
+            if kind == .holderAdd || kind == .holderMove { h.append(("parent", holder.parent.map { .string($0) } ?? .null)) }
+            m.append(("holder", .object(h)))
+        }
+        return .object(m)
+    }
+}
+
+extension ItemMarking {
+    /// The marking as JSON, the form a register event records.
+    public var jsonValue: JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("category", .string(category.rawValue)), ("manufacturer", .string(manufacturer)), ("country", .string(country)),
+            ("model", .string(model)), ("calibre", .string(calibre)), ("serial", .string(serial)),
+        ]
+        if let year { m.append(("year", .int(Int64(year)))) }
+        if let importCountry { m.append(("importCountry", .string(importCountry))) }
+        if let importYear { m.append(("importYear", .int(Int64(importYear)))) }
+        if let marks { m.append(("marks", .string(marks))) }
+        if assignedMark { m.append(("assignedMark", .bool(true))) }
+        return .object(m)
+    }
+}
+
+extension ItemReference {
+    var jsonValue: JSONValue {
+        switch self {
+        case .marking(let manufacturer, let serial, let model):
+            var m: [(String, JSONValue)] = [("manufacturer", .string(manufacturer)), ("serial", .string(serial))]
+            if let model { m.append(("model", .string(model))) }
+            return .object(m)
+        case .id(let id): return .object([("id", .int(id))])
+        }
+    }
+}
+
+extension LotReference {
+    var jsonValue: JSONValue {
+        var m: [(String, JSONValue)] = [("lot", .string(lot)), ("quantity", .int(quantity))]
+        if let manufacturer { m.append(("manufacturer", .string(manufacturer))) }
+        return .object(m)
+    }
+}
+
+extension LotRegistration {
+    var jsonValue: JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("lot", .string(marking.lot)), ("manufacturer", .string(marking.manufacturer)), ("calibre", .string(marking.calibre)),
+            ("type", .string(marking.type)), ("quantity", .int(quantity)),
+        ]
+        if let year = marking.year { m.append(("year", .int(Int64(year)))) }
+        return .object(m)
+    }
+}

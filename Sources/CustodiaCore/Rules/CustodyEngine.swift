@@ -1,0 +1,577 @@
+/// The custody rules: applies events one by one to the state, refusing any that does not
+/// fit, and collects the state rows that changed.
+///
+/// Pure: it reads state through a `StateLoader` and keeps what it changed in memory until
+/// the store takes it with `takeChanges()`. A refused event changes nothing.
+public struct CustodyEngine<Loader: StateLoader> {
+    public private(set) var nextSeq: Int64
+    public private(set) var nextItemID: Int64
+    public private(set) var nextLotID: Int64
+    public private(set) var holders: [String: Holder]
+    private let loader: Loader
+
+    private var items: [Int64: ItemRecord] = [:]
+    private var serialIndex: [SerialKey: [Int64]] = [:]
+    private var lotsByNumber: [String: [LotRecord]] = [:]
+    private var balances: [LotHolder: Int64] = [:]
+    private var missing: [Int64: Int64] = [:]
+    private var dispatches: [String: DispatchRecord?] = [:]
+
+    private var newItemIDs: [Int64] = []
+    private var dirtyItems: Set<Int64> = []
+    private var newLots: [LotRecord] = []
+    private var dirtyBalances: Set<LotHolder> = []
+    private var dirtyMissing: Set<Int64> = []
+    private var newDispatches: [String] = []
+    private var dirtyDispatches: Set<String> = []
+    private var newHolders: [String] = []
+    private var dirtyHolders: Set<String> = []
+
+    /// - Parameters:
+    ///   - holders: every holder, by code.
+    ///   - nextSeq: the sequence number the next event will get (the ledger's size).
+    public init(loader: Loader, holders: [String: Holder], nextSeq: Int64, nextItemID: Int64, nextLotID: Int64) {
+        self.loader = loader
+        self.holders = holders
+        self.nextSeq = nextSeq
+        self.nextItemID = nextItemID
+        self.nextLotID = nextLotID
+    }
+
+    /// Applies one event, or refuses it and changes nothing.
+    public mutating func apply(_ input: Event) throws -> AppliedEvent {
+        var event = input
+        let seq = nextSeq
+        if event.kind.isHolderChange {
+            let name = try applyHolderChange(&event)
+            nextSeq += 1
+            return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: name)
+        }
+        if event.kind == .correction {
+            guard let target = event.corrects, target < seq else {
+                throw CustodyViolation(
+                    "corrects", "no event \(event.corrects ?? -1) exists yet; the ledger has \(seq) events (0–\(seq - 1))")
+            }
+            nextSeq += 1
+            return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
+        }
+        let from = try event.from.map { try holder($0, field: "from", receiving: false) }
+        let to = try event.to.map { try holder($0, field: "to", receiving: true) }
+        if event.kind == .export, to?.kind != .external {
+            throw CustodyViolation("to", "\(event.to ?? "") is a \(to?.kind.rawValue ?? "holder"); an export goes to an external holder")
+        }
+        for (n, code) in event.confirmedBy.enumerated() where holders[code] == nil {
+            throw CustodyViolation("confirmedBy[\(n)]", "unknown code \(code)")
+        }
+        for (n, code) in event.witnesses.enumerated() where holders[code] == nil {
+            throw CustodyViolation("witnesses[\(n)]", "unknown code \(code)")
+        }
+
+        var dispatch: DispatchRecord?
+        if event.kind == .dispatch, let doc = event.document {
+            if let existing = try lookupDispatch(doc) {
+                throw CustodyViolation(
+                    "document", "dispatch \(doc) already exists (event \(existing.seq)); each dispatch needs its own document number")
+            }
+            dispatch = DispatchRecord(document: doc, seq: seq, from: event.from!, to: event.to!, itemsInTransit: 0, lotsInTransit: [:])
+        } else if event.kind == .receive, let doc = event.document {
+            guard let open = try lookupDispatch(doc) else {
+                throw CustodyViolation("document", "no dispatch has document \(doc); a receive names the dispatch it completes")
+            }
+            guard open.to == event.to else {
+                throw CustodyViolation("to", "dispatch \(doc) was sent to \(open.to), not \(event.to ?? "")")
+            }
+            if let f = event.from, f != open.from {
+                throw CustodyViolation("from", "dispatch \(doc) was sent from \(open.from), not \(f)")
+            }
+            dispatch = open
+        }
+
+        // Items: compute every new state first; commit only when all fit.
+        var updated: [ItemRecord] = []
+        var created: [ItemRecord] = []
+        if event.kind == .register {
+            var seen: Set<ItemIdentity> = []
+            for (n, marking) in event.registrations.enumerated() {
+                let existing = try candidates(SerialKey(manufacturer: marking.manufacturer, serial: marking.serial))
+                if let twin = existing.first(where: { $0.marking.model == marking.model }) {
+                    throw CustodyViolation(
+                        "items[\(n)]",
+                        "\(marking.label) is already registered (\(twin.state.status.rawValue)); an item is registered once")
+                }
+                guard seen.insert(marking.identity).inserted else {
+                    throw CustodyViolation("items[\(n)]", "\(marking.label) is listed twice in this event")
+                }
+                let state = ItemState(
+                    status: .held, holder: event.to, account: event.to, condition: event.condition ?? .serviceable, lastSeq: seq)
+                created.append(ItemRecord(id: nextItemID + Int64(created.count), marking: marking, state: state, registeredSeq: seq))
+            }
+        } else {
+            for (n, ref) in event.items.enumerated() {
+                var record = try resolve(ref, field: "items[\(n)]")
+                if updated.contains(where: { $0.id == record.id }) {
+                    throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
+                }
+                record.state = try Self.transition(record, event: event, field: "items[\(n)]", seq: seq)
+                updated.append(record)
+            }
+        }
+
+        // Lots.
+        var lotDeltas: [LotHolder: Int64] = [:]
+        var missingDeltas: [Int64: Int64] = [:]
+        var transitDeltas: [Int64: Int64] = [:]
+        var createdLots: [LotRecord] = []
+        var lotIDs: [Int64] = []
+        if event.kind == .register {
+            for (n, registration) in event.lotRegistrations.enumerated() {
+                let field = "lots[\(n)]"
+                let known = try lotCandidates(registration.marking.lot).filter {
+                    $0.marking.manufacturer == registration.marking.manufacturer
+                }
+                let lot: LotRecord
+                if let existing = known.first {
+                    guard existing.marking == registration.marking else {
+                        throw CustodyViolation(
+                            field,
+                            "lot \(registration.marking.lot) of \(registration.marking.manufacturer) is registered with other details (\(existing.marking.calibre), \(existing.marking.type)); check the lot's calibre, type and year"
+                        )
+                    }
+                    lot = existing
+                } else if let pending = createdLots.first(where: { $0.marking == registration.marking }) {
+                    lot = pending
+                } else {
+                    lot = LotRecord(id: nextLotID + Int64(createdLots.count), marking: registration.marking, registeredSeq: seq)
+                    createdLots.append(lot)
+                }
+                lotDeltas[LotHolder(lot: lot.id, holder: event.to!), default: 0] += registration.quantity
+                lotIDs.append(lot.id)
+            }
+        } else {
+            for (n, ref) in event.lots.enumerated() {
+                let field = "lots[\(n)]"
+                let lot = try resolveLot(ref, field: field)
+                lotIDs.append(lot.id)
+                let name = "lot \(lot.marking.lot)"
+                func take(from holder: String) throws {
+                    let key = LotHolder(lot: lot.id, holder: holder)
+                    let available = try balance(key) + (lotDeltas[key] ?? 0)
+                    guard available >= ref.quantity else {
+                        throw CustodyViolation(
+                            "\(field).quantity",
+                            "\(holder) holds \(available) of \(name), fewer than \(ref.quantity); a balance never goes negative")
+                    }
+                    lotDeltas[key, default: 0] -= ref.quantity
+                }
+                func give(to holder: String) { lotDeltas[LotHolder(lot: lot.id, holder: holder), default: 0] += ref.quantity }
+                switch event.kind {
+                case .issue, .return, .maintenanceOut, .maintenanceIn:
+                    try take(from: event.from!)
+                    give(to: event.to!)
+                case .dispatch:
+                    try take(from: event.from!)
+                    transitDeltas[lot.id, default: 0] += ref.quantity
+                case .receive:
+                    let inTransit = (dispatch?.lotsInTransit[lot.id] ?? 0) + (transitDeltas[lot.id] ?? 0)
+                    guard inTransit >= ref.quantity else {
+                        throw CustodyViolation(
+                            "\(field).quantity",
+                            "dispatch \(event.document!) has \(inTransit) of \(name) in transit, fewer than \(ref.quantity) received")
+                    }
+                    transitDeltas[lot.id, default: 0] -= ref.quantity
+                    give(to: event.to!)
+                case .loss, .theft:
+                    try take(from: event.from!)
+                    missingDeltas[lot.id, default: 0] += ref.quantity
+                case .recovery, .surrender:
+                    if let f = event.from {
+                        try take(from: f)
+                    } else {
+                        let lost = try missingQuantity(lot.id) + (missingDeltas[lot.id] ?? 0)
+                        guard lost >= ref.quantity else {
+                            throw CustodyViolation(
+                                "\(field).quantity",
+                                "only \(lost) of \(name) are reported missing, fewer than \(ref.quantity); a \(event.kind.rawValue) without from brings back missing quantities"
+                            )
+                        }
+                        missingDeltas[lot.id, default: 0] -= ref.quantity
+                    }
+                    give(to: event.to!)
+                case .expend, .destroy:
+                    try take(from: event.from!)
+                    if let t = event.to { give(to: t) }
+                case .export:
+                    try take(from: event.from!)
+                case .count:
+                    break  // a count records what was found; it moves nothing
+                case .condition, .deactivate:
+                    throw CustodyViolation(field, "a \(event.kind.rawValue) applies to items, not to lots")
+                case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
+                    break
+                }
+            }
+        }
+
+        // Everything fits: commit.
+        for var record in created {
+            record.state.lastSeq = seq
+            items[record.id] = record
+            serialIndex[SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial), default: []]
+                .append(record.id)
+            newItemIDs.append(record.id)
+        }
+        nextItemID += Int64(created.count)
+        for record in updated {
+            items[record.id] = record
+            dirtyItems.insert(record.id)
+        }
+        for lot in createdLots {
+            lotsByNumber[lot.marking.lot, default: []].append(lot)
+            newLots.append(lot)
+        }
+        nextLotID += Int64(createdLots.count)
+        for (key, delta) in lotDeltas where delta != 0 {
+            balances[key] = try balance(key) + delta
+            dirtyBalances.insert(key)
+        }
+        for (lot, delta) in missingDeltas where delta != 0 {
+            missing[lot] = try missingQuantity(lot) + delta
+            dirtyMissing.insert(lot)
+        }
+        if var d = dispatch {
+            if event.kind == .dispatch {
+                d.itemsInTransit = Int64(updated.count)
+                d.lotsInTransit = transitDeltas
+                dispatches[d.document] = d
+                newDispatches.append(d.document)
+            } else {
+                d.itemsInTransit -= Int64(updated.count)
+                for (lot, delta) in transitDeltas { d.lotsInTransit[lot, default: 0] += delta }
+                dispatches[d.document] = d
+                if !newDispatches.contains(d.document) { dirtyDispatches.insert(d.document) }
+            }
+        }
+
+        // The recorded form names items by full identity.
+        if event.kind != .register {
+            event.items = updated.map {
+                .marking(manufacturer: $0.marking.manufacturer, serial: $0.marking.serial, model: $0.marking.model)
+            }
+            event.lots = zip(event.lots, lotIDs).map { ref, id in
+                let lot = lotRecord(id)
+                return LotReference(lot: ref.lot, manufacturer: lot?.marking.manufacturer ?? ref.manufacturer, quantity: ref.quantity)
+            }
+        }
+        nextSeq += 1
+        let ids = event.kind == .register ? created.map(\.id) : updated.map(\.id)
+        return AppliedEvent(seq: seq, event: event, itemIDs: ids, lotIDs: lotIDs, privateName: nil)
+    }
+
+    /// The new state of one item under an event, or the rule it breaks.
+    static func transition(_ record: ItemRecord, event: Event, field: String, seq: Int64) throws -> ItemState {
+        var s = record.state
+        let label = record.marking.label
+        let kind = event.kind.rawValue
+        func describe() -> String {
+            switch s.status {
+            case .held: "held by \(s.holder ?? "?")"
+            case .inTransit: "in transit on dispatch \(s.transit ?? "?")"
+            case .missing: "missing"
+            default: s.status.rawValue
+            }
+        }
+        if s.status.isTerminal {
+            throw CustodyViolation(field, "\(label) is \(describe()); a \(s.status.rawValue) item accepts no further events")
+        }
+        func requireHeld(by holder: String?) throws {
+            guard s.status == .held else {
+                throw CustodyViolation(field, "\(label) is \(describe()); a \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
+            }
+            if let holder, s.holder != holder {
+                throw CustodyViolation(field, "\(label) is \(describe()), not by \(holder); a \(kind) moves only what from holds")
+            }
+        }
+        switch event.kind {
+        case .issue, .maintenanceOut:
+            try requireHeld(by: event.from)
+            s.holder = event.to
+            s.dueBack = event.dueBack
+        case .return, .maintenanceIn:
+            try requireHeld(by: event.from)
+            s.holder = event.to
+            s.dueBack = nil
+        case .dispatch:
+            try requireHeld(by: event.from)
+            s.status = .inTransit
+            s.holder = nil
+            s.dueBack = nil
+            s.transit = event.document
+        case .receive:
+            guard s.status == .inTransit, s.transit == event.document else {
+                throw CustodyViolation(
+                    field, "\(label) is \(describe()); a receive takes only items in transit on dispatch \(event.document ?? "")")
+            }
+            s.status = .held
+            s.holder = event.to
+            s.account = event.to
+            s.transit = nil
+        case .condition:
+            try requireHeld(by: event.from)
+            s.condition = event.condition!
+        case .count:
+            try requireHeld(by: event.from)
+            s.lastCounted = event.occurredAt
+        case .loss, .theft:
+            try requireHeld(by: event.from)
+            s.status = .missing
+            s.holder = nil
+            s.dueBack = nil
+        case .recovery:
+            guard s.status == .missing else {
+                throw CustodyViolation(field, "\(label) is \(describe()); a recovery brings back only missing items")
+            }
+            s.status = .held
+            s.holder = event.to
+        case .surrender:
+            if s.status == .missing {
+                s.status = .held
+                s.holder = event.to
+            } else {
+                guard s.status == .held, let from = event.from, s.holder == from else {
+                    throw CustodyViolation(
+                        field,
+                        "\(label) is \(describe()); a surrender takes items that are missing, or held by from"
+                            + (event.from == nil ? " (name from)" : ""))
+                }
+                s.holder = event.to
+                s.dueBack = nil
+            }
+        case .expend:
+            try requireHeld(by: event.from)
+            s.status = .expended
+            s.holder = nil
+            s.dueBack = nil
+        case .destroy:
+            try requireHeld(by: event.from)
+            s.status = .destroyed
+            s.holder = nil
+            s.dueBack = nil
+        case .export:
+            try requireHeld(by: event.from)
+            s.status = .exported
+            s.holder = nil
+            s.dueBack = nil
+        case .deactivate:
+            try requireHeld(by: event.from)
+            s.status = .deactivated
+            s.dueBack = nil
+        case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
+            throw CustodyViolation(field, "a \(kind) does not move items")
+        }
+        s.lastSeq = seq
+        return s
+    }
+
+    // MARK: Holder tree
+
+    private mutating func applyHolderChange(_ event: inout Event) throws -> String? {
+        guard var change = event.holder else { throw CustodyViolation("holder", "missing") }
+        let code = change.code
+        var privateName: String?
+        switch event.kind {
+        case .holderAdd:
+            if holders[code] != nil { throw CustodyViolation("holder.code", "holder \(code) already exists; codes are unique") }
+            let kind = change.kind!
+            let name = change.name ?? ""
+            // A person's name never enters the ledger, so a replayed holder-add has none.
+            guard kind == .person || !name.allSatisfy(\.isWhitespace) else {
+                throw CustodyViolation("holder.name", "missing; give the holder a name")
+            }
+            try checkParent(change.parent, for: kind, code: code)
+            holders[code] = Holder(code: code, kind: kind, name: name, parent: change.parent)
+            newHolders.append(code)
+            if kind == .person {
+                privateName = name
+                change.name = nil
+            }
+        case .holderRename:
+            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            let name = change.name ?? ""
+            guard h.kind == .person || !name.allSatisfy(\.isWhitespace) else {
+                throw CustodyViolation("holder.name", "missing; give the new name")
+            }
+            h.name = name
+            holders[code] = h
+            markDirty(code)
+            if h.kind == .person {
+                privateName = name
+                change.name = nil
+            }
+        case .holderMove:
+            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            try checkParent(change.parent, for: h.kind, code: code)
+            var cursor = change.parent
+            while let c = cursor {
+                if c == code { throw CustodyViolation("holder.parent", "moving \(code) under \(change.parent!) would make a cycle") }
+                cursor = holders[c]?.parent
+            }
+            h.parent = change.parent
+            holders[code] = h
+            markDirty(code)
+        case .holderClose:
+            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            if h.closed { throw CustodyViolation("holder.code", "holder \(code) is already closed") }
+            h.closed = true
+            holders[code] = h
+            markDirty(code)
+        default:
+            break
+        }
+        event.holder = change
+        return privateName
+    }
+
+    private mutating func markDirty(_ code: String) {
+        if !newHolders.contains(code) { dirtyHolders.insert(code) }
+    }
+
+    private func checkParent(_ parent: String?, for kind: HolderKind, code: String) throws {
+        guard let parent else {
+            guard HolderTree.mayBeRoot(kind) else {
+                throw CustodyViolation("holder.parent", "missing; a \(kind.rawValue) sits under a parent holder")
+            }
+            return
+        }
+        guard let p = holders[parent] else { throw CustodyViolation("holder.parent", "unknown holder \(parent)") }
+        guard !p.closed else { throw CustodyViolation("holder.parent", "holder \(parent) is closed") }
+        let allowed = HolderTree.allowedParents(of: kind)
+        guard allowed.contains(p.kind) else {
+            throw CustodyViolation(
+                "holder.parent",
+                "a \(kind.rawValue) cannot sit under a \(p.kind.rawValue) (\(parent)); allowed: \(allowed.map(\.rawValue).sorted().joined(separator: ", "))"
+            )
+        }
+    }
+
+    // MARK: Lookups through the cache
+
+    private func holder(_ code: String, field: String, receiving: Bool) throws -> Holder {
+        guard let h = holders[code] else {
+            throw CustodyViolation(field, "unknown holder \(code); add it first (custodia holder add)")
+        }
+        if receiving, h.closed { throw CustodyViolation(field, "holder \(code) is closed and cannot receive custody") }
+        return h
+    }
+
+    private mutating func candidates(_ key: SerialKey) throws -> [ItemRecord] {
+        if let ids = serialIndex[key] { return ids.compactMap { items[$0] } }
+        let loaded = try loader.items(manufacturer: key.manufacturer, serial: key.serial)
+        for record in loaded where items[record.id] == nil { items[record.id] = record }
+        serialIndex[key] = loaded.map(\.id)
+        return loaded.map { items[$0.id]! }
+    }
+
+    private mutating func resolve(_ ref: ItemReference, field: String) throws -> ItemRecord {
+        switch ref {
+        case .id(let id):
+            if let cached = items[id] { return cached }
+            guard let record = try loader.item(id: id) else { throw CustodyViolation(field, "no item has id \(id)") }
+            items[id] = record
+            return record
+        case .marking(let manufacturer, let serial, let model):
+            let all = try candidates(SerialKey(manufacturer: manufacturer, serial: serial))
+            let matching = model.map { m in all.filter { $0.marking.model == m } } ?? all
+            if matching.isEmpty {
+                throw CustodyViolation(
+                    field, "no item \(ref.label) is registered; check the serial and manufacturer, or register it first")
+            }
+            if matching.count > 1 {
+                let models = matching.map(\.marking.model).sorted().joined(separator: ", ")
+                throw CustodyViolation(
+                    field, "\(serial) of \(manufacturer) is ambiguous (models \(models)); add \"model\" to name the item")
+            }
+            return matching[0]
+        }
+    }
+
+    private mutating func lotCandidates(_ number: String) throws -> [LotRecord] {
+        if let cached = lotsByNumber[number] { return cached }
+        let loaded = try loader.lots(number: number)
+        lotsByNumber[number] = loaded
+        return loaded
+    }
+
+    private mutating func resolveLot(_ ref: LotReference, field: String) throws -> LotRecord {
+        let all = try lotCandidates(ref.lot)
+        let matching = ref.manufacturer.map { m in all.filter { $0.marking.manufacturer == m } } ?? all
+        if matching.isEmpty { throw CustodyViolation("\(field).lot", "no lot \(ref.lot) is registered; register it first") }
+        if matching.count > 1 {
+            throw CustodyViolation(
+                "\(field).lot", "lot \(ref.lot) is ambiguous (several manufacturers); add \"manufacturer\" to name the lot")
+        }
+        return matching[0]
+    }
+
+    private func lotRecord(_ id: Int64) -> LotRecord? {
+        for lots in lotsByNumber.values { if let l = lots.first(where: { $0.id == id }) { return l } }
+        return nil
+    }
+
+    private mutating func balance(_ key: LotHolder) throws -> Int64 {
+        if let cached = balances[key] { return cached }
+        let loaded = try loader.balance(key)
+        balances[key] = loaded
+        return loaded
+    }
+
+    private mutating func missingQuantity(_ lot: Int64) throws -> Int64 {
+        if let cached = missing[lot] { return cached }
+        let loaded = try loader.missingQuantity(lot: lot)
+        missing[lot] = loaded
+        return loaded
+    }
+
+    private mutating func lookupDispatch(_ document: String) throws -> DispatchRecord? {
+        if let cached = dispatches[document] { return cached }
+        let loaded = try loader.dispatch(document: document)
+        dispatches[document] = loaded
+        return loaded
+    }
+
+    // MARK: Handing changes to the store
+
+    /// The state rows changed since the last call. With `dropCache`, the engine forgets what
+    /// it read too (after the store has written the changes, it reads them back on demand),
+    /// so memory stays flat however long the batch.
+    public mutating func takeChanges(dropCache: Bool = true) -> StateChanges {
+        var c = StateChanges()
+        c.newItems = newItemIDs.map { items[$0]! }
+        let newSet = Set(newItemIDs)
+        c.changedItems = dirtyItems.filter { !newSet.contains($0) }.sorted().map { items[$0]! }
+        c.newLots = newLots
+        c.balances = dirtyBalances.map { ($0, balances[$0]!) }
+        c.missingLots = dirtyMissing.map { ($0, missing[$0]!) }
+        c.newDispatches = newDispatches.map { dispatches[$0]!! }
+        c.changedDispatches = dirtyDispatches.map { dispatches[$0]!! }
+        c.newHolders = newHolders.map { holders[$0]! }
+        c.changedHolders = dirtyHolders.sorted().map { holders[$0]! }
+        newItemIDs = []
+        dirtyItems = []
+        newLots = []
+        dirtyBalances = []
+        dirtyMissing = []
+        newDispatches = []
+        dirtyDispatches = []
+        newHolders = []
+        dirtyHolders = []
+        if dropCache {
+            items = [:]
+            serialIndex = [:]
+            lotsByNumber = [:]
+            balances = [:]
+            missing = [:]
+            dispatches = [:]
+        }
+        return c
+    }
+}

@@ -1,0 +1,117 @@
+/// An item with its marking and derived state.
+public struct ItemRecord: Sendable, Equatable {
+    public var id: Int64
+    public var marking: ItemMarking
+    public var state: ItemState
+    /// The sequence number of the event that registered it.
+    public var registeredSeq: Int64
+
+    public init(id: Int64, marking: ItemMarking, state: ItemState, registeredSeq: Int64) {
+        self.id = id
+        self.marking = marking
+        self.state = state
+        self.registeredSeq = registeredSeq
+    }
+}
+
+/// The state of one item, derived only from events.
+public struct ItemState: Sendable, Equatable {
+    public var status: ItemStatus
+    /// Who physically has it; nil when in transit, missing or gone.
+    public var holder: String?
+    /// Whose books it is on.
+    public var account: String?
+    public var condition: Condition
+    public var dueBack: String?
+    /// The dispatch document while in transit.
+    public var transit: String?
+    public var lastCounted: String?
+    /// The sequence number of the last event that touched the item.
+    public var lastSeq: Int64
+
+    public init(
+        status: ItemStatus, holder: String?, account: String?, condition: Condition, dueBack: String? = nil,
+        transit: String? = nil, lastCounted: String? = nil, lastSeq: Int64
+    ) {
+        self.status = status
+        self.holder = holder
+        self.account = account
+        self.condition = condition
+        self.dueBack = dueBack
+        self.transit = transit
+        self.lastCounted = lastCounted
+        self.lastSeq = lastSeq
+    }
+}
+
+/// A registered lot.
+public struct LotRecord: Sendable, Equatable {
+    public var id: Int64
+    public var marking: LotMarking
+    public var registeredSeq: Int64
+
+    public init(id: Int64, marking: LotMarking, registeredSeq: Int64) {
+        self.id = id
+        self.marking = marking
+        self.registeredSeq = registeredSeq
+    }
+}
+
+/// A lot balance key: which lot at which holder.
+public struct LotHolder: Sendable, Hashable {
+    public var lot: Int64
+    public var holder: String
+
+    public init(lot: Int64, holder: String) {
+        self.lot = lot
+        self.holder = holder
+    }
+}
+
+/// A dispatch: the first half of a transfer, open while anything on it is in transit.
+public struct DispatchRecord: Sendable, Equatable {
+    public var document: String
+    public var seq: Int64
+    public var from: String
+    public var to: String
+    /// Items still in transit on this dispatch.
+    public var itemsInTransit: Int64
+    /// Lot quantities still in transit, by lot id.
+    public var lotsInTransit: [Int64: Int64]
+
+    public init(document: String, seq: Int64, from: String, to: String, itemsInTransit: Int64, lotsInTransit: [Int64: Int64]) {
+        self.document = document
+        self.seq = seq
+        self.from = from
+        self.to = to
+        self.itemsInTransit = itemsInTransit
+        self.lotsInTransit = lotsInTransit
+    }
+
+    public var isOpen: Bool { itemsInTransit > 0 || lotsInTransit.values.contains { $0 > 0 } }
+}
+
+/// What the custody rules read from storage. A store implements it over its tables (inside
+/// the transaction that will write the result); a test implements it over dictionaries.
+public protocol StateLoader {
+    /// All items with this manufacturer and serial (several when only the model differs).
+    func items(manufacturer: String, serial: String) throws -> [ItemRecord]
+    func item(id: Int64) throws -> ItemRecord?
+    /// All lots with this lot number (several when only the manufacturer differs).
+    func lots(number: String) throws -> [LotRecord]
+    func balance(_ key: LotHolder) throws -> Int64
+    /// Quantity of a lot reported lost or stolen and not yet recovered.
+    func missingQuantity(lot: Int64) throws -> Int64
+    func dispatch(document: String) throws -> DispatchRecord?
+}
+
+/// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.
+public struct EmptyStateLoader: StateLoader {
+    public init() {}
+    public func items(manufacturer: String, serial: String) throws -> [ItemRecord] { [] }
+    public func item(id: Int64) throws -> ItemRecord? { nil }
+    public func lots(number: String) throws -> [LotRecord] { [] }
+    public func balance(_ key: LotHolder) throws -> Int64 { 0 }
+    public func missingQuantity(lot: Int64) throws -> Int64 { 0 }
+    public func dispatch(document: String) throws -> DispatchRecord? { nil }
+}

@@ -1,0 +1,42 @@
+/// An event refused because it does not fit the current state: names the item, lot or
+/// holder, its state, and the rule.
+public struct CustodyViolation: Error, Sendable, Equatable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+
+    public init(_ field: String, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.isEmpty ? message : "\(field): \(message)" }
+}
+
+/// An event after the rules accepted it: its position in the ledger, its normalised form
+/// (what the leaf records), and what it touched.
+public struct AppliedEvent: Sendable {
+    public var seq: Int64
+    public var event: Event
+    public var itemIDs: [Int64]
+    public var lotIDs: [Int64]
+    /// A person's name from a holder-add or holder-rename: stored beside the ledger, never in it.
+    public var privateName: String?
+}
+
+/// The state rows an accepted batch changed, for the store to write.
+public struct StateChanges: Sendable {
+    public var newItems: [ItemRecord] = []
+    public var changedItems: [ItemRecord] = []
+    public var newLots: [LotRecord] = []
+    public var balances: [(LotHolder, Int64)] = []
+    public var missingLots: [(Int64, Int64)] = []
+    public var newDispatches: [DispatchRecord] = []
+    public var changedDispatches: [DispatchRecord] = []
+    public var newHolders: [Holder] = []
+    public var changedHolders: [Holder] = []
+
+    public var isEmpty: Bool {
+        newItems.isEmpty && changedItems.isEmpty && newLots.isEmpty && balances.isEmpty && missingLots.isEmpty
+            && newDispatches.isEmpty && changedDispatches.isEmpty && newHolders.isEmpty && changedHolders.isEmpty
+    }
+}

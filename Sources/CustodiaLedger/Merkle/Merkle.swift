@@ -1,0 +1,63 @@
+import Crypto
+
+/// RFC 6962 / RFC 9162 Merkle tree hashing and proof verification.
+///
+/// Leaves are hashed as SHA-256(0x00 ‖ data) and interior nodes as
+/// SHA-256(0x01 ‖ left ‖ right); the tree over n leaves splits at the largest power of two
+/// smaller than n.
+public enum Merkle {
+    /// The root of the empty tree: SHA-256 of the empty string.
+    public static let emptyRoot = TreeHash(SHA256.hash(data: [UInt8]()))
+
+    /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
+    public static func leafHash(_ bytes: UnsafeRawBufferPointer) -> TreeHash {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: bytes)
+        return TreeHash(hasher.finalize())
+    }
+
+    /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
+    public static func leafHash(_ bytes: some Collection<UInt8>) -> TreeHash {
+        if let hash = bytes.withContiguousStorageIfAvailable({ leafHash(UnsafeRawBufferPointer($0)) }) {
+            return hash
+        }
+        return Array(bytes).withUnsafeBytes { leafHash($0) }
+    }
+
+    /// The interior node hash of two children: SHA-256(0x01 ‖ left ‖ right).
+    public static func nodeHash(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
+        withUnsafeTemporaryAllocation(byteCount: 1 + 2 * TreeHash.byteCount, alignment: 8) { buffer in
+            buffer[0] = 1
+            left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+            return TreeHash(hasher.finalize())
+        }
+    }
+
+    /// The RFC 6962 root over consecutive leaf (or equal-height subtree) hashes;
+    /// `emptyRoot` for none.
+    ///
+    /// Hashes pairs bottom-up, carrying an odd last node up a level, which builds exactly
+    /// the left-balanced tree of RFC 6962's split rule with n − 1 node hashes.
+    public static func root(of hashes: some Collection<TreeHash>) -> TreeHash {
+        var level = Array(hashes)
+        guard !level.isEmpty else { return emptyRoot }
+        var count = level.count
+        while count > 1 {
+            let pairs = count / 2
+            for i in 0..<pairs {
+                level[i] = nodeHash(level[2 * i], level[2 * i + 1])
+            }
+            if count % 2 == 1 {
+                level[pairs] = level[count - 1]
+                count = pairs + 1
+            } else {
+                count = pairs
+            }
+        }
+        return level[0]
+    }
+}

@@ -1,0 +1,76 @@
+import CustodiaCore
+import GRDB
+
+/// Reads custody state from the SQLite tables, inside the transaction that will write the
+/// engine's changes.
+struct SQLiteStateLoader: StateLoader {
+    let db: Database
+
+    static let itemColumns = """
+        id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year, marks,
+        assigned_mark, registered_seq, status, holder, account, condition, due_back, transit, last_counted, last_seq
+        """
+
+    static func item(_ row: Row) -> ItemRecord {
+        let marking = ItemMarking(
+            category: Category(rawValue: row[1]) ?? .other, manufacturer: row[2], country: row[3], model: row[4],
+            calibre: row[5], serial: row[6], year: row[7], importCountry: row[8], importYear: row[9], marks: row[10],
+            assignedMark: row[11])
+        let state = ItemState(
+            status: ItemStatus(rawValue: row[13]) ?? .held, holder: row[14], account: row[15],
+            condition: Condition(rawValue: row[16]) ?? .serviceable, dueBack: row[17], transit: row[18],
+            lastCounted: row[19], lastSeq: row[20])
+        return ItemRecord(id: row[0], marking: marking, state: state, registeredSeq: row[12])
+    }
+
+    func items(manufacturer: String, serial: String) throws -> [ItemRecord] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(Self.itemColumns) FROM items WHERE serial = ? AND manufacturer = ?")
+        return try Row.fetchAll(statement, arguments: [serial, manufacturer]).map(Self.item)
+    }
+
+    func item(id: Int64) throws -> ItemRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(Self.item)
+    }
+
+    func lots(number: String) throws -> [LotRecord] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT id, lot, manufacturer, calibre, type, year, registered_seq FROM lots WHERE lot = ?")
+        return try Row.fetchAll(statement, arguments: [number]).map { row in
+            LotRecord(
+                id: row[0], marking: LotMarking(lot: row[1], manufacturer: row[2], calibre: row[3], type: row[4], year: row[5]),
+                registeredSeq: row[6])
+        }
+    }
+
+    func balance(_ key: LotHolder) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: "SELECT quantity FROM lot_balances WHERE lot_id = ? AND holder = ?")
+        return try Int64.fetchOne(statement, arguments: [key.lot, key.holder]) ?? 0
+    }
+
+    func missingQuantity(lot: Int64) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: "SELECT quantity FROM lot_missing WHERE lot_id = ?")
+        return try Int64.fetchOne(statement, arguments: [lot]) ?? 0
+    }
+
+    func dispatch(document: String) throws -> DispatchRecord? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT seq, from_holder, to_holder, items_in_transit FROM dispatches WHERE document = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [document]) else { return nil }
+        let lotStatement = try db.cachedStatement(sql: "SELECT lot_id, quantity FROM dispatch_lots WHERE document = ?")
+        var lots: [Int64: Int64] = [:]
+        for lotRow in try Row.fetchAll(lotStatement, arguments: [document]) { lots[lotRow[0]] = lotRow[1] }
+        return DispatchRecord(
+            document: document, seq: row[0], from: row[1], to: row[2], itemsInTransit: row[3], lotsInTransit: lots)
+    }
+
+    static func holders(_ db: Database) throws -> [String: Holder] {
+        var out: [String: Holder] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT code, kind, name, parent, closed FROM holders") {
+            let h = Holder(code: row[0], kind: HolderKind(rawValue: row[1]) ?? .external, name: row[2], parent: row[3], closed: row[4])
+            out[h.code] = h
+        }
+        return out
+    }
+}

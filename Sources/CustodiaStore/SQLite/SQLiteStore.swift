@@ -1,0 +1,430 @@
+import CustodiaCore
+import CustodiaLedger
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file in WAL mode.
+///
+/// Appends take the write lock up front (`BEGIN IMMEDIATE`), wait up to 5 seconds for
+/// another process, and commit events, state, tiles and the new checkpoint together.
+public final class SQLiteStore: Store, Sendable {
+    /// Whether appends maintain the Merkle tree. Off only for the benchmark that measures
+    /// the ledger's overhead; a store written with it off does not verify.
+    public enum LedgerMode: Sendable { case on, off }
+
+    public let path: String
+    let queue: DatabaseQueue
+    let key: LogKey?
+    let origin: String
+    let ledgerMode: LedgerMode
+    /// Events written per step inside one append transaction (bounds memory, not atomicity).
+    let chunkSize = 4096
+
+    /// Opens an existing store. `key` is needed to append (every batch is signed).
+    public init(path: String, key: LogKey?, ledger: LedgerMode = .on) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
+        self.path = path
+        self.key = key
+        self.ledgerMode = ledger
+        let queue = try Self.openQueue(path)
+        self.queue = queue
+        let meta: [String: String]
+        do {
+            meta = try queue.read { (db: Database) -> [String: String] in
+                guard try db.tableExists("meta") else { return [:] }
+                return try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0] as String, $0[1] as String) })
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database (not SQLite); check --db")
+        }
+        guard meta["application"] == "custodia", let origin = meta["origin"] else {
+            throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database; check --db or run `custodia init`")
+        }
+        if let v = meta["schema"].flatMap(Int.init), v > Schema.version {
+            throw StoreError(.schemaTooNew, "\(path) was written by a newer Custodia (schema \(v)); upgrade custodia to open it")
+        }
+        self.origin = origin
+        if let key, let stored = meta["verifierKey"], stored != key.verifierKey {
+            throw StoreError(
+                .keyMismatch, "the log key does not belong to \(path): its verifier key differs; use the key file created with it")
+        }
+        try Schema.migrator.migrate(queue)
+    }
+
+    /// A synchronous read: the reads here are short, indexed and bounded.
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try queue.read(body) }
+
+    /// Creates a new, empty store with its origin and log key. Refuses an existing file.
+    public static func create(path: String, origin: String, key: LogKey, now: String) throws -> SQLiteStore {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.databaseExists, "\(path) already exists; Custodia never overwrites a store (choose another --db)")
+        }
+        let queue = try openQueue(path)
+        do {
+            try Schema.migrator.migrate(queue)
+            try queue.write { db in
+                let s = try db.makeStatement(sql: "INSERT INTO meta(key, value) VALUES (?, ?)")
+                for (k, v) in [
+                    ("application", "custodia"), ("schema", "\(Schema.version)"), ("origin", origin),
+                    ("verifierKey", key.verifierKey), ("createdAt", now),
+                ] {
+                    try s.execute(arguments: [k, v])
+                }
+            }
+            try queue.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return try SQLiteStore(path: path, key: key)
+    }
+
+    static func openQueue(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        return try DatabaseQueue(path: path, configuration: config)
+    }
+
+    // MARK: Append
+
+    public func append(_ source: inout some EventSource, options: AppendOptions) async throws -> AppendReport {
+        try appendSync(&source, options: options)
+    }
+
+    func appendSync(_ source: inout some EventSource, options: AppendOptions) throws -> AppendReport {
+        if !options.dryRun, key == nil, ledgerMode == .on {
+            throw StoreError(.keyMissing, "appending needs the log key to sign the new checkpoint; pass --key or keep \(path).key beside the database")
+        }
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var report: AppendReport?
+                try db.inTransaction(.immediate) {
+                    let r = try appendInTransaction(db, &source, options: options)
+                    report = r
+                    return r.written ? .commit : .rollback
+                }
+                return report!
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw StoreError.locked(path)
+        }
+    }
+
+    private func appendInTransaction(_ db: Database, _ source: inout some EventSource, options: AppendOptions) throws
+        -> AppendReport
+    {
+        let size = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events")!
+        let nextItem = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM items")!
+        let nextLot = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM lots")!
+        var engine = CustodyEngine(
+            loader: SQLiteStateLoader(db: db), holders: try SQLiteStateLoader.holders(db), nextSeq: size,
+            nextItemID: nextItem, nextLotID: nextLot)
+        let tileReader = SQLiteTileReader(db: db)
+        var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
+        let writer = SQLiteStateWriter(db: db)
+        var pending: [(AppliedEvent, [UInt8])] = []
+        pending.reserveCapacity(chunkSize)
+        var errors: [LineError] = []
+        var accepted = 0
+        let errorLimit = 1000
+
+        func flush() throws {
+            let changes = engine.takeChanges()
+            try writer.write(events: pending, changes: changes)
+            pending.removeAll(keepingCapacity: true)
+            if var t = tree {
+                try tileReader.write(t.takeDirtyTiles())
+                tree = t
+            }
+        }
+
+        while let entry = source.next() {
+            switch entry {
+            case .invalid(let line, let error):
+                errors.append(LineError(line: line, field: error.field, message: error.message))
+            case .event(let line, var event):
+                event.recordedAt = options.recordedAt
+                event.recordedBy = options.recordedBy
+                do {
+                    let applied = try engine.apply(event)
+                    accepted += 1
+                    if errors.isEmpty {
+                        let leaf = CanonicalJSON.encode(applied.event.jsonValue)
+                        tree?.append(leafHash: Merkle.leafHash(leaf))
+                        pending.append((applied, leaf))
+                    }
+                } catch let violation as CustodyViolation {
+                    errors.append(LineError(line: line, field: violation.field, message: violation.message))
+                }
+            }
+            if errors.count >= errorLimit { break }
+            if errors.isEmpty, pending.count >= chunkSize { try flush() }
+        }
+        guard errors.isEmpty else {
+            return AppendReport(accepted: accepted, errors: errors, size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
+        }
+        try flush()
+        let newSize = size + Int64(accepted)
+        var note: String?
+        if accepted > 0, !options.dryRun, let t = tree, let key {
+            let checkpoint = try Checkpoint(origin: origin, size: newSize, root: t.root(), extensions: [])
+            let signed = try SignedNote.sign(text: checkpoint.text, key: key)
+            try db.execute(
+                sql: "INSERT INTO checkpoints(size, note, signed_at) VALUES (?, ?, ?)",
+                arguments: [newSize, signed, options.recordedAt])
+            note = signed
+        }
+        return AppendReport(
+            accepted: accepted, errors: [], size: options.dryRun ? size : newSize, firstSeq: size, checkpoint: note,
+            dryRun: options.dryRun)
+    }
+
+    // MARK: Reads
+
+    public func holders() async throws -> [Holder] {
+        try read { db in try SQLiteStateLoader.holders(db).values.sorted { $0.code < $1.code } }
+    }
+
+    public func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView] {
+        try read { db in
+            var sql = "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE serial = ?"
+            var arguments: StatementArguments = [serial]
+            if let manufacturer {
+                sql += " AND manufacturer = ?"
+                arguments += [manufacturer]
+            }
+            if let model {
+                sql += " AND model = ?"
+                arguments += [model]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY manufacturer, model", arguments: arguments).map {
+                let record = SQLiteStateLoader.item($0)
+                return ItemView(record: record, registeredSeq: record.registeredSeq)
+            }
+        }
+    }
+
+    public func history(itemID: Int64) async throws -> [RecordedEvent] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, leaf FROM events WHERE seq IN (
+                        SELECT registered_seq FROM items WHERE id = ?1
+                        UNION SELECT seq FROM event_items WHERE item_id = ?1)
+                    ORDER BY seq
+                    """, arguments: [itemID]
+            ).map { RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data)) }
+        }
+    }
+
+    public func holdings(of code: String, recursive: Bool) async throws -> Holdings? {
+        try read { db in
+            let holders = try SQLiteStateLoader.holders(db)
+            guard let holder = holders[code] else { return nil }
+            var codes = [code]
+            if recursive {
+                var children: [String: [String]] = [:]
+                for h in holders.values { if let p = h.parent { children[p, default: []].append(h.code) } }
+                var i = 0
+                while i < codes.count {
+                    codes.append(contentsOf: (children[codes[i]] ?? []).sorted())
+                    i += 1
+                }
+            }
+            var items: [Holdings.Item] = []
+            var lots: [Holdings.Lot] = []
+            let itemStatement = try db.cachedStatement(
+                sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE holder = ? ORDER BY category, manufacturer, model, serial")
+            let lotStatement = try db.cachedStatement(
+                sql: """
+                    SELECT l.lot, l.manufacturer, l.calibre, l.type, l.year, b.quantity FROM lot_balances b
+                    JOIN lots l ON l.id = b.lot_id WHERE b.holder = ? AND b.quantity > 0 ORDER BY l.lot, l.manufacturer
+                    """)
+            for c in codes {
+                for row in try Row.fetchAll(itemStatement, arguments: [c]) {
+                    let r = SQLiteStateLoader.item(row)
+                    items.append(
+                        Holdings.Item(
+                            holder: c, marking: r.marking, status: r.state.status, condition: r.state.condition,
+                            dueBack: r.state.dueBack))
+                }
+                for row in try Row.fetchAll(lotStatement, arguments: [c]) {
+                    lots.append(
+                        Holdings.Lot(
+                            holder: c,
+                            marking: LotMarking(lot: row[0], manufacturer: row[1], calibre: row[2], type: row[3], year: row[4]),
+                            quantity: row[5]))
+                }
+            }
+            return Holdings(holder: holder, items: items, lots: lots)
+        }
+    }
+
+    public func summary() async throws -> Summary {
+        try read { db in
+            let holders = try SQLiteStateLoader.holders(db)
+            func region(_ code: String?) -> String {
+                var cursor = code
+                var steps = 0
+                while let c = cursor, let h = holders[c], steps < 64 {
+                    if h.kind == .region { return h.code }
+                    if h.kind == .external { return "(external)" }
+                    cursor = h.parent
+                    steps += 1
+                }
+                return "(none)"
+            }
+            var s = Summary(
+                items: 0, lots: 0, events: 0, holders: Int64(holders.count), byCategory: [:], byStatus: [:], byCondition: [:],
+                byRegion: [:])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT category, status, condition, coalesce(holder, account), count(*) FROM items
+                    GROUP BY category, status, condition, coalesce(holder, account)
+                    """)
+            var regionCache: [String: String] = [:]
+            while let row = try rows.next() {
+                let n: Int64 = row[4]
+                let place: String? = row[3]
+                s.items += n
+                s.byCategory[row[0], default: 0] += n
+                s.byStatus[row[1], default: 0] += n
+                s.byCondition[row[2], default: 0] += n
+                let key = place ?? ""
+                let r: String
+                if let cached = regionCache[key] {
+                    r = cached
+                } else {
+                    r = region(place)
+                    regionCache[key] = r
+                }
+                s.byRegion[r, default: 0] += n
+            }
+            s.lots = try Int64.fetchOne(db, sql: "SELECT count(*) FROM lots") ?? 0
+            s.events = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
+            return s
+        }
+    }
+
+    // MARK: Ledger
+
+    public func ledgerSize() async throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0 }
+    }
+
+    public func entries(from: Int64, to: Int64) async throws -> [RecordedEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq", arguments: [from, to])
+                .map { RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data)) }
+        }
+    }
+
+    /// Calls `body` with each leaf of events `from..<to`, streaming (for `ledger entries`).
+    public func forEachEntry(from: Int64, to: Int64, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        try read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq", arguments: [from, to])
+            while let row = try rows.next() {
+                let seq: Int64 = row[0]
+                try row.withUnsafeData(atIndex: 1) { data in
+                    try (data ?? Data()).withUnsafeBytes { try body(seq, $0) }
+                }
+            }
+        }
+    }
+
+    public func checkpoint(size: Int64?) async throws -> String? {
+        try read { db in
+            if let size {
+                return try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE size = ?", arguments: [size])
+            }
+            return try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
+        }
+    }
+
+    public func inclusionProof(index: Int64, size: Int64) async throws -> InclusionProof {
+        try read { db in
+            let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
+            guard size >= 1, size <= total else {
+                throw StoreError(.invalidRequest, "size \(size) is outside the ledger (1–\(total)); ask for a size the ledger has reached")
+            }
+            guard index >= 0, index < size else {
+                throw StoreError(.invalidRequest, "index \(index) is not in a tree of size \(size) (0–\(size - 1))")
+            }
+            let reader = TileHashReader(SQLiteTileReader(db: db))
+            return InclusionProof(
+                index: index, size: size, leafHash: try reader.leafHash(index: index), root: try reader.root(size: size),
+                proof: try reader.inclusionProof(index: index, size: size))
+        }
+    }
+
+    public func consistencyProof(old: Int64, new: Int64) async throws -> ConsistencyProof {
+        try read { db in
+            let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
+            guard old >= 0, old <= new, new <= total else {
+                throw StoreError(
+                    .invalidRequest, "sizes \(old) and \(new) do not fit a ledger of \(total) events; give 0 ≤ OLD ≤ NEW ≤ \(total)")
+            }
+            let reader = TileHashReader(SQLiteTileReader(db: db))
+            return ConsistencyProof(
+                old: old, new: new, oldRoot: try reader.root(size: old), newRoot: try reader.root(size: new),
+                proof: old == 0 ? [] : try reader.consistencyProof(old: old, new: new))
+        }
+    }
+
+    public func verifierKey() async throws -> String {
+        try read { db in
+            guard let key = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'verifierKey'") else {
+                throw StoreError(.notACustodiaDatabase, "the store has no verifier key; it was not created by `custodia init`")
+            }
+            return key
+        }
+    }
+
+    public func verify() async throws -> VerifyReport {
+        try SQLiteVerifier(store: self).run()
+    }
+}
+
+/// Tiles in the `tiles` table: one row a tile, its hashes concatenated.
+struct SQLiteTileReader: TileReader {
+    let db: Database
+
+    func tile(level: Int, index: Int64) throws -> [TreeHash]? {
+        let statement = try db.cachedStatement(sql: "SELECT hashes FROM tiles WHERE level = ? AND idx = ?")
+        guard let data = try Data.fetchOne(statement, arguments: [level, index]) else { return nil }
+        return Self.hashes(data)
+    }
+
+    static func hashes(_ data: Data) -> [TreeHash] {
+        var out: [TreeHash] = []
+        out.reserveCapacity(data.count / 32)
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 32 <= raw.count {
+                out.append(TreeHash(bytes: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 32]))!)
+                offset += 32
+            }
+        }
+        return out
+    }
+
+    func write(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO tiles(level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes")
+        for tile in tiles {
+            var data = Data(capacity: tile.hashes.count * 32)
+            for h in tile.hashes { h.withUnsafeBytes { data.append(contentsOf: $0) } }
+            try statement.execute(arguments: [tile.level, tile.index, data])
+        }
+    }
+}

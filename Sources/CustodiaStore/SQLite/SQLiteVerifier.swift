@@ -1,0 +1,317 @@
+import CustodiaCore
+import CustodiaLedger
+import Foundation
+import GRDB
+
+/// `verify` for the SQLite store, in two streaming passes:
+///
+/// 1. Re-reads every leaf in order, checks it is canonical and matches its indexed columns,
+///    re-hashes it into a fresh tree and compares every tile with the stored one; checks
+///    every checkpoint's signature, its root against the recomputed tree, and the
+///    consistency between successive checkpoints.
+/// 2. Replays every event through the custody rules into a scratch database and compares
+///    every state table with the stored one.
+///
+/// Memory stays flat: only the tree's right edge and one chunk of events are held.
+struct TileID: Hashable {
+    let level: Int
+    let index: Int64
+}
+
+struct SQLiteVerifier {
+    let store: SQLiteStore
+
+    func run() throws -> VerifyReport {
+        var report = VerifyReport(
+            events: 0, leafBytes: 0, tiles: 0, checkpoints: 0, items: 0, lotBalances: 0, holders: 0, hashSeconds: 0,
+            replaySeconds: 0, divergence: nil)
+        try store.queue.read { db in
+            let hashStart = ContinuousClock.now
+            if let d = try hashPass(db, &report) {
+                report.divergence = d
+                return
+            }
+            report.hashSeconds = Self.seconds(since: hashStart)
+        }
+        guard report.divergence == nil else { return report }
+        let replayStart = ContinuousClock.now
+        report.divergence = try replayPass(&report)
+        report.replaySeconds = Self.seconds(since: replayStart)
+        return report
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    // MARK: Pass 1: leaves, tiles, checkpoints
+
+    private func hashPass(_ db: Database, _ report: inout VerifyReport) throws -> String? {
+        let verifierKey = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'verifierKey'") ?? ""
+        if let key = store.key, key.verifierKey != verifierKey {
+            return "meta: the stored verifier key differs from the log key file's; the database's key record was changed"
+        }
+        let verifier: NoteVerifier
+        do { verifier = try NoteVerifier(verifierKey: store.key?.verifierKey ?? verifierKey) } catch {
+            return "meta: the stored verifier key is malformed (\(error))"
+        }
+        let checkpoints = try Row.fetchAll(db, sql: "SELECT size, note FROM checkpoints ORDER BY size").map {
+            (size: $0[0] as Int64, note: $0[1] as String)
+        }
+        var nextCheckpoint = 0
+        var checkpointRoots: [(Int64, TreeHash)] = []
+        func checkCheckpoint(_ c: (size: Int64, note: String), root: TreeHash) -> String? {
+            let text: String
+            do { text = try SignedNote.open(c.note, verifiers: [verifier]).text } catch {
+                return "checkpoints: the checkpoint for size \(c.size) does not verify with the log key (\(error))"
+            }
+            guard let parsed = try? Checkpoint(text: text) else {
+                return "checkpoints: the checkpoint for size \(c.size) is malformed"
+            }
+            guard parsed.size == c.size else {
+                return "checkpoints: the row for size \(c.size) holds a checkpoint signed for size \(parsed.size)"
+            }
+            guard parsed.origin == store.origin else {
+                return "checkpoints: the checkpoint for size \(c.size) names origin \(parsed.origin), not \(store.origin)"
+            }
+            guard parsed.root == root else {
+                return "checkpoints: the checkpoint for size \(c.size) signs root \(parsed.root.hex), but the events give \(root.hex)"
+            }
+            checkpointRoots.append((c.size, root))
+            report.checkpoints += 1
+            return nil
+        }
+        while nextCheckpoint < checkpoints.count, checkpoints[nextCheckpoint].size == 0 {
+            if let d = checkCheckpoint(checkpoints[nextCheckpoint], root: Merkle.emptyRoot) { return d }
+            nextCheckpoint += 1
+        }
+
+        // A cut ledger: fewer events than the latest signed checkpoint covers.
+        let eventCount = try Int64.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
+        if let last = checkpoints.last, last.size > eventCount {
+            return "events: the ledger has \(eventCount) events but a checkpoint was signed for size \(last.size); events were removed"
+        }
+        var leafTileIndex: Int64 = -1
+        var leafTile: [TreeHash] = []
+        var tree = TreeAppender()
+        var rightEdge: [TileID: [TreeHash]] = [:]
+        let stored = SQLiteTileReader(db: db)
+        var expected: Int64 = 0
+        var divergence: String?
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, kind, occurred_at, leaf FROM events ORDER BY seq")
+        while let row = try rows.next() {
+            let seq: Int64 = row[0]
+            guard seq == expected else {
+                return seq > expected
+                    ? "events: event \(expected) is missing (the sequence jumps from \(expected - 1) to \(seq)); the ledger was cut"
+                    : "events: event \(seq) appears out of order"
+            }
+            let kind: String = row[1]
+            let occurredAt: String = row[2]
+            if seq / 256 != leafTileIndex {
+                leafTileIndex = seq / 256
+                leafTile = try stored.tile(level: 0, index: leafTileIndex) ?? []
+            }
+            let storedLeafHash = leafTile.count > Int(seq % 256) ? leafTile[Int(seq % 256)] : nil
+            try row.withUnsafeData(atIndex: 3) { data in
+                let leaf = data ?? Data()
+                report.leafBytes += Int64(leaf.count)
+                leaf.withUnsafeBytes { raw in
+                    let hash = Merkle.leafHash(raw)
+                    tree.append(leafHash: hash)
+                    if hash != storedLeafHash {
+                        divergence = storedLeafHash == nil
+                            ? "tiles: the leaf hash of event \(seq) is missing from tile 0/\(seq / 256)"
+                            : "events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)"
+                    } else if divergence == nil {
+                        divergence = Self.checkLeaf(raw, seq: seq, kind: kind, occurredAt: occurredAt)
+                    }
+                }
+            }
+            if let divergence { return divergence }
+            // Full tiles are final once complete; the right edge is compared at the end.
+            for tile in tree.takeDirtyTiles() {
+                let id = TileID(level: tile.level, index: tile.index)
+                guard tile.hashes.count == 256 else {
+                    rightEdge[id] = tile.hashes
+                    continue
+                }
+                rightEdge[id] = nil
+                let have = try stored.tile(level: tile.level, index: tile.index)
+                if have != tile.hashes { return Self.tileDivergence(tile, have: have) }
+                report.tiles += 1
+            }
+            expected += 1
+            while nextCheckpoint < checkpoints.count, checkpoints[nextCheckpoint].size == expected {
+                if let d = checkCheckpoint(checkpoints[nextCheckpoint], root: tree.root()) { return d }
+                nextCheckpoint += 1
+            }
+        }
+        report.events = expected
+        for (id, hashes) in rightEdge.sorted(by: { ($0.key.level, $0.key.index) < ($1.key.level, $1.key.index) }) {
+            let have = try stored.tile(level: id.level, index: id.index)
+            if have != hashes { return Self.tileDivergence((id.level, id.index, hashes), have: have) }
+        }
+        if nextCheckpoint < checkpoints.count {
+            let c = checkpoints[nextCheckpoint]
+            return "events: a checkpoint was signed for size \(c.size), but the ledger has only \(expected) events; events at the end were removed"
+        }
+        // No stored tile beyond what the events produce.
+        let tileCount = try Int64.fetchOne(db, sql: "SELECT count(*) FROM tiles") ?? 0
+        var expectedTiles: Int64 = 0
+        var level = 0
+        while true {
+            let count = expected >> (8 * level)
+            if count == 0 { break }
+            expectedTiles += (count + 255) / 256
+            level += 1
+        }
+        if tileCount != expectedTiles {
+            return "tiles: \(tileCount) tiles are stored but \(expected) events make \(expectedTiles); the tiles table was changed"
+        }
+        // Consistency between successive checkpoints, from the stored (now checked) tiles.
+        let reader = TileHashReader(stored)
+        for (a, b) in zip(checkpointRoots, checkpointRoots.dropFirst()) where a.0 > 0 && a.0 < b.0 {
+            let proof = try reader.consistencyProof(old: a.0, new: b.0)
+            do { try Merkle.verifyConsistency(oldSize: a.0, newSize: b.0, oldRoot: a.1, newRoot: b.1, proof: proof) } catch {
+                return "checkpoints: the checkpoints for sizes \(a.0) and \(b.0) are not consistent (\(error))"
+            }
+        }
+        return nil
+    }
+
+    static func checkLeaf(_ raw: UnsafeRawBufferPointer, seq: Int64, kind: String, occurredAt: String) -> String? {
+        let value: JSONValue
+        do { value = try JSONParser.parse(raw.assumingMemoryBound(to: UInt8.self)) } catch {
+            return "events: event \(seq) is not valid JSON (\(error))"
+        }
+        let canonical = CanonicalJSON.encode(value)
+        guard canonical.elementsEqual(raw) else {
+            return "events: event \(seq) is not in canonical form; its stored bytes were edited"
+        }
+        guard value["kind"]?.stringValue == kind, value["occurredAt"]?.stringValue == occurredAt else {
+            return "events: event \(seq)'s kind or occurredAt column differs from its recorded content"
+        }
+        return nil
+    }
+
+    static func tileDivergence(_ tile: (level: Int, index: Int64, hashes: [TreeHash]), have: [TreeHash]?) -> String {
+        guard let have else { return "tiles: tile \(tile.level)/\(tile.index) is missing" }
+        let first = zip(tile.hashes, have).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            ?? min(tile.hashes.count, have.count)
+        if tile.level == 0 {
+            let seq = tile.index * 256 + Int64(first)
+            return "events/tiles: event \(seq) does not hash to the stored leaf hash; the event or the tile 0/\(tile.index) was changed"
+        }
+        return "tiles: tile \(tile.level)/\(tile.index) differs from the hashes recomputed from the events (entry \(first))"
+    }
+
+    // MARK: Pass 2: replay and compare state
+
+    private func replayPass(_ report: inout VerifyReport) throws -> String? {
+        let scratchPath = NSTemporaryDirectory() + "custodia-verify-\(UUID().uuidString).db"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratchPath + suffix) }
+        }
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        let scratch = try DatabaseQueue(path: scratchPath, configuration: config)
+        try Schema.migrator.migrate(scratch)
+        var replayError: String?
+        try store.queue.read { source in
+            try scratch.writeWithoutTransaction { db in
+                try db.inTransaction {
+                    var engine = CustodyEngine(
+                        loader: SQLiteStateLoader(db: db), holders: [:], nextSeq: 0, nextItemID: 1, nextLotID: 1)
+                    let writer = SQLiteStateWriter(db: db)
+                    var pending: [(AppliedEvent, [UInt8])] = []
+                    let rows = try Row.fetchCursor(source, sql: "SELECT seq, leaf FROM events ORDER BY seq")
+                    while let row = try rows.next() {
+                        let seq: Int64 = row[0]
+                        let leaf = [UInt8](row[1] as Data)
+                        do {
+                            let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
+                            let event = try Event(json: value, source: .ledger)
+                            let applied = try engine.apply(event)
+                            pending.append((applied, leaf))
+                        } catch {
+                            replayError = "events: event \(seq) does not replay: \(error)"
+                            return .rollback
+                        }
+                        if pending.count >= 4096 {
+                            try writer.write(events: pending, changes: engine.takeChanges())
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    try writer.write(events: pending, changes: engine.takeChanges())
+                    return .commit
+                }
+            }
+        }
+        if let replayError { return replayError }
+        return try store.queue.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS replay", arguments: [scratchPath])
+            defer { try? db.execute(sql: "DETACH DATABASE replay") }
+            report.items = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.items") ?? 0
+            report.lotBalances = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.lot_balances") ?? 0
+            report.holders = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.holders") ?? 0
+            for table in Self.stateTables {
+                if let d = try compare(db, table) { return d }
+            }
+            return nil
+        }
+    }
+
+    /// The derived tables and how to compare them: a key to name the first differing row,
+    /// and the columns (people's names are outside the ledger, so not compared).
+    static let stateTables: [(name: String, key: String, columns: String)] = [
+        ("holders", "code", "code, kind, CASE kind WHEN 'person' THEN '' ELSE name END, parent, closed, added_seq"),
+        ("items", "id", SQLiteStateLoader.itemColumns),
+        ("event_items", "item_id, seq", "item_id, seq"),
+        ("lots", "id", "id, lot, manufacturer, calibre, type, year, registered_seq"),
+        ("event_lots", "lot_id, seq", "lot_id, seq"),
+        ("lot_balances", "lot_id, holder", "lot_id, holder, quantity"),
+        ("lot_missing", "lot_id", "lot_id, quantity"),
+        ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),
+        ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
+    ]
+
+    private func compare(_ db: Database, _ table: (name: String, key: String, columns: String)) throws -> String? {
+        let sql = """
+            SELECT 'stored' AS side, * FROM (SELECT \(table.columns) FROM main.\(table.name)
+                EXCEPT SELECT \(table.columns) FROM replay.\(table.name))
+            UNION ALL
+            SELECT 'replayed' AS side, * FROM (SELECT \(table.columns) FROM replay.\(table.name)
+                EXCEPT SELECT \(table.columns) FROM main.\(table.name))
+            ORDER BY 2, 3, side DESC LIMIT 2
+            """
+        let rows = try Row.fetchAll(db, sql: sql)
+        guard let first = rows.first else { return nil }
+        let names = Array(first.columnNames.dropFirst())
+        let keyCount = table.key.split(separator: ",").count
+        func value(_ row: Row, _ i: Int) -> DatabaseValue { row[i] }
+        let key = (1...keyCount).map { "\(names[$0 - 1])=\(value(first, $0).description)" }.joined(separator: ", ")
+        if rows.count == 2, (1...keyCount).allSatisfy({ value(rows[0], $0) == value(rows[1], $0) }) {
+            let stored = rows.first { ($0[0] as String) == "stored" }!
+            let replayed = rows.first { ($0[0] as String) == "replayed" }!
+            let diffs = (1..<first.count).compactMap { i -> String? in
+                let a = value(stored, i), b = value(replayed, i)
+                return a == b ? nil : "\(names[i - 1]) is \(a.description) but the events give \(b.description)"
+            }
+            var where_ = ""
+            if table.name == "items", let seqIndex = names.firstIndex(of: "last_seq") {
+                where_ = " (last changed by event \(value(replayed, seqIndex + 1).description))"
+            }
+            return "\(table.name): row \(key)\(where_): \(diffs.joined(separator: "; ")); the state table was changed outside Custodia"
+        }
+        if (first[0] as String) == "stored" {
+            return "\(table.name): row \(key) is stored but no event produces it; the state table was changed outside Custodia"
+        }
+        return "\(table.name): row \(key) follows from the events but is not stored; the state table was changed outside Custodia"
+    }
+}

@@ -1,0 +1,121 @@
+import GRDB
+
+/// The SQLite schema, as migrations. The database guards integrity too: CHECKs on every
+/// vocabulary column, foreign keys to holders, unique identities, and triggers that refuse
+/// any change to a recorded event, an item's marking or a stored checkpoint.
+enum Schema {
+    static let version = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            let categories = CustodiaCoreLists.categories
+            let statuses = CustodiaCoreLists.statuses
+            let conditions = CustodiaCoreLists.conditions
+            let holderKinds = CustodiaCoreLists.holderKinds
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE holders(
+                        code TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL CHECK(kind IN (\(holderKinds))),
+                        name TEXT NOT NULL,
+                        parent TEXT REFERENCES holders(code),
+                        closed INTEGER NOT NULL DEFAULT 0 CHECK(closed IN (0, 1)),
+                        added_seq INTEGER NOT NULL);
+                    CREATE INDEX holders_parent ON holders(parent);
+                    CREATE TABLE events(
+                        seq INTEGER PRIMARY KEY NOT NULL CHECK(seq >= 0),
+                        kind TEXT NOT NULL,
+                        occurred_at TEXT NOT NULL,
+                        leaf BLOB NOT NULL);
+                    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                        BEGIN SELECT RAISE(ABORT, 'recorded events are never changed; record a correction'); END;
+                    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                        BEGIN SELECT RAISE(ABORT, 'recorded events are never deleted; record a correction'); END;
+                    CREATE TABLE items(
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        category TEXT NOT NULL CHECK(category IN (\(categories))),
+                        manufacturer TEXT NOT NULL,
+                        country TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        calibre TEXT NOT NULL,
+                        serial TEXT NOT NULL,
+                        year INTEGER,
+                        import_country TEXT,
+                        import_year INTEGER,
+                        marks TEXT,
+                        assigned_mark INTEGER NOT NULL DEFAULT 0,
+                        registered_seq INTEGER NOT NULL,
+                        status TEXT NOT NULL CHECK(status IN (\(statuses))),
+                        holder TEXT REFERENCES holders(code),
+                        account TEXT REFERENCES holders(code),
+                        condition TEXT NOT NULL CHECK(condition IN (\(conditions))),
+                        due_back TEXT,
+                        transit TEXT,
+                        last_counted TEXT,
+                        last_seq INTEGER NOT NULL,
+                        CHECK((status = 'held') = (holder IS NOT NULL) OR status = 'deactivated'));
+                    CREATE UNIQUE INDEX items_identity ON items(serial, manufacturer, model);
+                    CREATE INDEX items_holder ON items(holder) WHERE holder IS NOT NULL;
+                    CREATE TRIGGER items_marking_fixed BEFORE UPDATE OF
+                        id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year,
+                        marks, assigned_mark, registered_seq ON items
+                        BEGIN SELECT RAISE(ABORT, 'an item''s marking is never changed'); END;
+                    CREATE TABLE event_items(
+                        item_id INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(item_id, seq)) WITHOUT ROWID;
+                    CREATE TABLE lots(
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        lot TEXT NOT NULL,
+                        manufacturer TEXT NOT NULL,
+                        calibre TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        year INTEGER,
+                        registered_seq INTEGER NOT NULL,
+                        UNIQUE(lot, manufacturer));
+                    CREATE TABLE event_lots(
+                        lot_id INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(lot_id, seq)) WITHOUT ROWID;
+                    CREATE TABLE lot_balances(
+                        lot_id INTEGER NOT NULL REFERENCES lots(id),
+                        holder TEXT NOT NULL REFERENCES holders(code),
+                        quantity INTEGER NOT NULL CHECK(quantity >= 0),
+                        PRIMARY KEY(lot_id, holder)) WITHOUT ROWID;
+                    CREATE INDEX lot_balances_holder ON lot_balances(holder);
+                    CREATE TABLE lot_missing(
+                        lot_id INTEGER PRIMARY KEY NOT NULL REFERENCES lots(id),
+                        quantity INTEGER NOT NULL CHECK(quantity >= 0));
+                    CREATE TABLE dispatches(
+                        document TEXT PRIMARY KEY NOT NULL,
+                        seq INTEGER NOT NULL,
+                        from_holder TEXT NOT NULL REFERENCES holders(code),
+                        to_holder TEXT NOT NULL REFERENCES holders(code),
+                        items_in_transit INTEGER NOT NULL CHECK(items_in_transit >= 0));
+                    CREATE TABLE dispatch_lots(
+                        document TEXT NOT NULL REFERENCES dispatches(document),
+                        lot_id INTEGER NOT NULL REFERENCES lots(id),
+                        quantity INTEGER NOT NULL CHECK(quantity >= 0),
+                        PRIMARY KEY(document, lot_id)) WITHOUT ROWID;
+                    CREATE TABLE tiles(
+                        level INTEGER NOT NULL, idx INTEGER NOT NULL, hashes BLOB NOT NULL,
+                        PRIMARY KEY(level, idx)) WITHOUT ROWID;
+                    CREATE TABLE checkpoints(
+                        size INTEGER PRIMARY KEY NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL);
+                    CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+                        BEGIN SELECT RAISE(ABORT, 'signed checkpoints are never changed'); END;
+                    CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+                        BEGIN SELECT RAISE(ABORT, 'signed checkpoints are never deleted'); END;
+                    """)
+        }
+        return migrator
+    }
+}
+
+import CustodiaCore
+
+enum CustodiaCoreLists {
+    static func quoted(_ values: [String]) -> String { values.map { "'\($0)'" }.joined(separator: ",") }
+    static var categories: String { quoted(Category.allCases.map(\.rawValue)) }
+    static var statuses: String { quoted(ItemStatus.allCases.map(\.rawValue)) }
+    static var conditions: String { quoted(Condition.allCases.map(\.rawValue)) }
+    static var holderKinds: String { quoted(HolderKind.allCases.map(\.rawValue)) }
+}

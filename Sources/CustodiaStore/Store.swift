@@ -1,0 +1,169 @@
+import CustodiaCore
+import CustodiaLedger
+
+/// How to append.
+public struct AppendOptions: Sendable {
+    /// Validate everything, write nothing.
+    public var dryRun: Bool
+    /// Who records the events (a user code); recorded in every event.
+    public var recordedBy: String
+    /// The recording time, RFC 3339 UTC. Injected so that rules and tests control time.
+    public var recordedAt: String
+
+    public init(dryRun: Bool = false, recordedBy: String, recordedAt: String) {
+        self.dryRun = dryRun
+        self.recordedBy = recordedBy
+        self.recordedAt = recordedAt
+    }
+}
+
+/// A refused line of input: where, which field, and why.
+public struct LineError: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var field: String
+    public var message: String
+
+    public init(line: Int, field: String, message: String) {
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.isEmpty ? "\(line): \(message)" : "\(line): \(field): \(message)" }
+}
+
+/// What an append did.
+public struct AppendReport: Sendable {
+    /// Events accepted (and written, unless a dry run or refused).
+    public var accepted: Int
+    /// Every refused line; when not empty nothing was written.
+    public var errors: [LineError]
+    /// The ledger's size after the append (unchanged on dry runs and refusals).
+    public var size: Int64
+    /// The sequence number of the first event appended.
+    public var firstSeq: Int64
+    /// The signed checkpoint of the new size, when something was written.
+    public var checkpoint: String?
+    public var dryRun: Bool
+
+    public var written: Bool { errors.isEmpty && !dryRun && accepted > 0 }
+}
+
+/// An item as `where` shows it.
+public struct ItemView: Sendable, Equatable {
+    public var record: ItemRecord
+    public var registeredSeq: Int64
+}
+
+/// One recorded event as stored: its sequence number and its leaf (canonical JSON).
+public struct RecordedEvent: Sendable, Equatable {
+    public var seq: Int64
+    public var leaf: [UInt8]
+
+    public init(seq: Int64, leaf: [UInt8]) {
+        self.seq = seq
+        self.leaf = leaf
+    }
+
+    public var json: String { String(decoding: leaf, as: UTF8.self) }
+}
+
+/// What a holder physically has.
+public struct Holdings: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
+        public var holder: String
+        public var marking: ItemMarking
+        public var status: ItemStatus
+        public var condition: Condition
+        public var dueBack: String?
+    }
+    public struct Lot: Sendable, Equatable {
+        public var holder: String
+        public var marking: LotMarking
+        public var quantity: Int64
+    }
+    public var holder: Holder
+    public var items: [Item]
+    public var lots: [Lot]
+}
+
+/// Counts for the summary and the dashboard.
+public struct Summary: Sendable, Equatable {
+    public var items: Int64
+    public var lots: Int64
+    public var events: Int64
+    public var holders: Int64
+    public var byCategory: [String: Int64]
+    public var byStatus: [String: Int64]
+    public var byCondition: [String: Int64]
+    /// Items by the region of their holder (or of their account when not physically held).
+    public var byRegion: [String: Int64]
+}
+
+/// The outcome of `verify`: what was checked, or the first divergence.
+public struct VerifyReport: Sendable {
+    public var events: Int64
+    public var leafBytes: Int64
+    public var tiles: Int64
+    public var checkpoints: Int64
+    public var items: Int64
+    public var lotBalances: Int64
+    public var holders: Int64
+    /// Seconds spent re-reading and re-hashing the leaves.
+    public var hashSeconds: Double
+    /// Seconds spent replaying the events and comparing the state.
+    public var replaySeconds: Double
+    /// The first divergence found, or nil when everything holds.
+    public var divergence: String?
+}
+
+/// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
+/// tree's tiles and the signed checkpoints.
+///
+/// Every implementation passes the same conformance suite (`StoreConformance` in the
+/// tests). Callers see only this protocol; the executable picks the backend.
+public protocol Store: Sendable {
+    /// Appends the events of `source` all-or-nothing: either every event is accepted and
+    /// written with its state change, tree hashes and a new signed checkpoint in one
+    /// transaction, or nothing is written and every refused line is reported.
+    func append(_ source: inout some EventSource, options: AppendOptions) async throws -> AppendReport
+
+    func holders() async throws -> [Holder]
+    /// Items whose serial is `serial`, narrowed by manufacturer and model when given.
+    func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
+    /// Every event that touched the item, oldest first.
+    func history(itemID: Int64) async throws -> [RecordedEvent]
+    func holdings(of code: String, recursive: Bool) async throws -> Holdings?
+    func summary() async throws -> Summary
+
+    /// The number of events in the ledger.
+    func ledgerSize() async throws -> Int64
+    /// The leaves of events `from..<to`.
+    func entries(from: Int64, to: Int64) async throws -> [RecordedEvent]
+    /// The signed checkpoint for `size` (latest when nil).
+    func checkpoint(size: Int64?) async throws -> String?
+    func inclusionProof(index: Int64, size: Int64) async throws -> InclusionProof
+    func consistencyProof(old: Int64, new: Int64) async throws -> ConsistencyProof
+    /// The verifier key line of the log.
+    func verifierKey() async throws -> String
+    /// Recomputes everything from the events and names the first divergence.
+    func verify() async throws -> VerifyReport
+}
+
+/// An inclusion proof with what a verifier needs beside it.
+public struct InclusionProof: Sendable, Equatable {
+    public var index: Int64
+    public var size: Int64
+    public var leafHash: TreeHash
+    public var root: TreeHash
+    public var proof: [TreeHash]
+}
+
+/// A consistency proof between two sizes of the ledger.
+public struct ConsistencyProof: Sendable, Equatable {
+    public var old: Int64
+    public var new: Int64
+    public var oldRoot: TreeHash
+    public var newRoot: TreeHash
+    public var proof: [TreeHash]
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import CustodiaCore
+import CustodiaStore
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import holders, items or lots from CSV, all-or-nothing.",
+        subcommands: [Holders.self, Items.self, Lots.self])
+
+    struct Holders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import holders (header code,kind,name,parent).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var recording: RecordingOptions
+        @Argument(help: "The CSV file.") var file: String
+        func run() async throws {
+            let bytes = try readInput(file)
+            let now = Clock.now()
+            var source = HoldersCSVSource(bytes: bytes, occurredAt: now)
+            try await runAppend(
+                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                noun: "holders")
+        }
+    }
+
+    struct Items: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register items (header \(ItemsCSVSource.header.joined(separator: ","))).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var recording: RecordingOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "The holder for rows whose holder cell is empty.") var holder: String?
+        func run() async throws {
+            let bytes = try readInput(file)
+            let now = Clock.now()
+            var source = ItemsCSVSource(bytes: bytes, defaultHolder: holder, occurredAt: now)
+            try await runAppend(
+                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                noun: "items")
+        }
+    }
+
+    struct Lots: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register ammunition lots (header \(LotsCSVSource.header.joined(separator: ","))).")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var recording: RecordingOptions
+        @Argument(help: "The CSV file.") var file: String
+        func run() async throws {
+            let bytes = try readInput(file)
+            let now = Clock.now()
+            var source = LotsCSVSource(bytes: bytes, occurredAt: now)
+            try await runAppend(
+                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                noun: "lots")
+        }
+    }
+}
+
+struct Record: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record events from JSON Lines (one event per line), all-or-nothing.",
+        discussion: "Use - to read standard input. See the README for the event format.")
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var recording: RecordingOptions
+    @Argument(help: "The JSONL file, or - for standard input.") var file: String
+
+    func run() async throws {
+        let bytes = try readInput(file)
+        let opened = try store.openForWriting()
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+        defer { buffer.deallocate() }
+        _ = buffer.initialize(from: bytes)
+        var source = JSONLinesSource(bytes: UnsafeBufferPointer(buffer))
+        try await runAppend(
+            store: opened, source: &source, options: recording.appendOptions(now: Clock.now()),
+            file: file == "-" ? "stdin" : file, noun: "events")
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Custodia: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custodia",
+        abstract: "A verifiable record of who holds every weapon, component and ammunition lot.",
+        subcommands: [
+            Init.self, HolderCommand.self, Import.self, Record.self, Where.self, History.self, Holdings.self, SummaryCommand.self,
+            Ledger.self, Verify.self,
+        ])
+}

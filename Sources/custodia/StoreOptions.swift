@@ -1,0 +1,100 @@
+import ArgumentParser
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import Foundation
+
+/// Where the database and its log key are: `--db`, then `CUSTODIA_DB`, then `custodia.db`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The database file (default: $CUSTODIA_DB or custodia.db).")
+    var db: String?
+
+    @Option(name: .long, help: "The log key file (default: the database path + .key).")
+    var key: String?
+
+    var databasePath: String { db ?? ProcessInfo.processInfo.environment["CUSTODIA_DB"] ?? "custodia.db" }
+    var keyPath: String { key ?? LogKeyFile.defaultPath(forDatabase: databasePath) }
+
+    /// Opens the store for reading: the key is loaded when present but not required.
+    func openForReading() throws -> SQLiteStore {
+        let path = databasePath
+        let key = FileManager.default.fileExists(atPath: keyPath) ? try LogKeyFile.load(from: keyPath) : nil
+        return try SQLiteStore(path: path, key: key)
+    }
+
+    /// Opens the store for appending: the key is required (every batch is signed).
+    func openForWriting(ledger: SQLiteStore.LedgerMode = .on) throws -> SQLiteStore {
+        let path = databasePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
+        }
+        return try SQLiteStore(path: path, key: try LogKeyFile.load(from: keyPath), ledger: ledger)
+    }
+}
+
+/// Options for commands that record events.
+struct RecordingOptions: ParsableArguments {
+    @Flag(name: .long, help: "Check everything, write nothing.")
+    var dryRun = false
+
+    @Option(name: .long, help: "The code of who records the events (default: $CUSTODIA_USER or cli).")
+    var recordedBy: String?
+
+    func appendOptions(now: String) -> AppendOptions {
+        AppendOptions(
+            dryRun: dryRun, recordedBy: recordedBy ?? ProcessInfo.processInfo.environment["CUSTODIA_USER"] ?? "cli",
+            recordedAt: now)
+    }
+}
+
+enum Clock {
+    /// The current time as RFC 3339 UTC with seconds.
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}
+
+/// A failure the user can act on: printed without a stack of context, exit status 1.
+struct UserError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Runs an append and prints its outcome; every refused line as `FILE:LINE: field: reason`.
+func runAppend(
+    store: SQLiteStore, source: inout some EventSource, options: AppendOptions, file: String, noun: String
+) async throws {
+    let report = try await store.append(&source, options: options)
+    if !report.errors.isEmpty {
+        var err = StandardError()
+        for e in report.errors.sorted(by: { $0.line < $1.line }) {
+            let field = source.inputField(for: e.field)
+            print(field.isEmpty ? "\(file):\(e.line): \(e.message)" : "\(file):\(e.line): \(field): \(e.message)", to: &err)
+        }
+        let more = report.errors.count >= 1000 ? " (stopped after 1000; fix these first)" : ""
+        throw UserError("\(report.errors.count) invalid \(report.errors.count == 1 ? "line" : "lines")\(more); nothing was written")
+    }
+    if options.dryRun {
+        print("dry run: \(report.accepted) \(noun) valid; nothing was written")
+    } else if report.accepted == 0 {
+        print("nothing to record: the input has no \(noun)")
+    } else {
+        print("recorded \(report.accepted) \(noun) as events \(report.firstSeq)–\(report.size - 1); the ledger now has \(report.size) events")
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+/// Reads a whole input file (or standard input for `-`), with a clear error when missing.
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw UserError("cannot read \(path): no such file, or not readable")
+    }
+    return [UInt8](data)
+}
