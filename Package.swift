@@ -33,10 +33,21 @@ let package = Package(
                 "CustodiaCore",
                 "CustodiaLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "custodia",
+            dependencies: [
+                "CustodiaCore",
+                "CustodiaLedger",
+                "CustodiaStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks: input generation, ledger overhead, proof and lookup timings.
+        .executableTarget(
+            name: "custodia-bench",
             dependencies: [
                 "CustodiaCore",
                 "CustodiaLedger",

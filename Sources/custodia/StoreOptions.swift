@@ -67,7 +67,16 @@ struct UserError: Error, CustomStringConvertible {
 func runAppend(
     store: SQLiteStore, source: inout some EventSource, options: AppendOptions, file: String, noun: String
 ) async throws {
-    let report = try await store.append(&source, options: options)
+    let background = BackgroundEventSource(source)
+    var parallel = background
+    let report: AppendReport
+    do {
+        report = try await store.append(&parallel, options: options)
+        background.finish()
+    } catch {
+        background.finish()
+        throw error
+    }
     if !report.errors.isEmpty {
         var err = StandardError()
         for e in report.errors.sorted(by: { $0.line < $1.line }) {

@@ -84,15 +84,16 @@ extension Event {
         try checkShape()
     }
 
+    static let needsFrom: Set<EventKind> = [
+        .dispatch, .issue, .return, .maintenanceOut, .maintenanceIn, .loss, .theft, .expend, .destroy, .export, .count,
+    ]
+    static let needsTo: Set<EventKind> = [
+        .register, .dispatch, .receive, .issue, .return, .maintenanceOut, .maintenanceIn, .recovery, .surrender, .export,
+    ]
+    static let forbidsTo: Set<EventKind> = [.loss, .theft, .condition, .count, .expend, .deactivate, .correction]
+
     /// Checks which fields each kind needs or forbids, independent of state.
     func checkShape() throws(FieldError) {
-        let needsFrom: Set<EventKind> = [
-            .dispatch, .issue, .return, .maintenanceOut, .maintenanceIn, .loss, .theft, .expend, .destroy, .export, .count,
-        ]
-        let needsTo: Set<EventKind> = [
-            .register, .dispatch, .receive, .issue, .return, .maintenanceOut, .maintenanceIn, .recovery, .surrender, .export,
-        ]
-        let forbidsTo: Set<EventKind> = [.loss, .theft, .condition, .count, .expend, .deactivate, .correction]
         if kind.isHolderChange {
             guard holder != nil else { throw FieldError("holder", "missing; a \(kind.rawValue) names the holder it changes") }
             if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
@@ -110,9 +111,9 @@ extension Event {
             return
         }
         if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
-        if needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; a \(kind.rawValue) needs the holder it comes from") }
-        if needsTo.contains(kind), to == nil { throw FieldError("to", "missing; a \(kind.rawValue) needs the holder it goes to") }
-        if forbidsTo.contains(kind), to != nil { throw FieldError("to", "a \(kind.rawValue) has no receiving holder; remove it") }
+        if Self.needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; a \(kind.rawValue) needs the holder it comes from") }
+        if Self.needsTo.contains(kind), to == nil { throw FieldError("to", "missing; a \(kind.rawValue) needs the holder it goes to") }
+        if Self.forbidsTo.contains(kind), to != nil { throw FieldError("to", "a \(kind.rawValue) has no receiving holder; remove it") }
         if kind == .register, from != nil { throw FieldError("from", "a register event has no from; the items enter at to") }
         if let f = from, let t = to, f == t { throw FieldError("to", "from and to are the same holder (\(f))") }
         if kind == .register {

@@ -244,6 +244,10 @@ enum CSVFields {
 extension String {
     /// The string without leading and trailing spaces and tabs.
     var trimmedSpaces: String {
+        // Fast path: nothing to trim (the common case in machine-written files).
+        let utf8 = self.utf8
+        guard let f = utf8.first, let l = utf8.last else { return self }
+        if f != 0x20, f != 0x09, l != 0x20, l != 0x09 { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
         let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!

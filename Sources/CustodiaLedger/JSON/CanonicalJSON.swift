@@ -99,7 +99,7 @@ public enum CanonicalJSON {
         literal.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
-    private static func appendInteger(_ number: Int64, to out: inout [UInt8]) {
+    static func appendInteger(_ number: Int64, to out: inout [UInt8]) {
         if number < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
         let start = out.count
@@ -112,7 +112,7 @@ public enum CanonicalJSON {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private static func appendString(_ text: String, to out: inout [UInt8]) {
+    static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

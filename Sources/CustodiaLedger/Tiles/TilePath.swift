@@ -40,51 +40,39 @@ public struct TilePath: Hashable, Sendable, CustomStringConvertible {
     /// Parses a path such as `tile/0/x001/234.p/7` or `tile/entries/000` (no leading
     /// slash, no prefix); nil for anything that is not exactly a canonical tile path.
     public init?(_ path: some StringProtocol) {
-        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard segments.count >= 3, segments[0].elementsEqual("tile".utf8) else { return nil }
-
+        let text = String(path)
+        var segments = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)[...]
+        guard segments.count >= 3, segments.removeFirst().elementsEqual("tile".utf8) else { return nil }
+        let first = segments.removeFirst()
         let kind: Kind
-        if segments[1].elementsEqual("entries".utf8) {
+        if first.elementsEqual("entries".utf8) {
             kind = .entries
-        } else if segments[1].count == 1, let digit = segments[1].first,
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit)
-        {
-            kind = .hashes(level: Int(digit - UInt8(ascii: "0")))
+        } else if let level = Self.decimal(first) {
+            kind = .hashes(level: level)
         } else {
             return nil
         }
-
-        // Index groups, then optionally `.p` on the last group and a width segment.
-        var rest = segments[2...]
+        // A partial tile ends `<last group>.p/<W>`.
         var width = Tiles.width
-        if let last = rest.last, rest.count >= 2, rest[rest.endIndex - 2].count == 5,
-            rest[rest.endIndex - 2].hasSuffix(".p".utf8)
-        {
-            guard let w = Self.decimal(last), w >= 1, w < Tiles.width, last.count == String(w).utf8.count else {
-                return nil
-            }
+        if segments.count >= 2, segments[segments.endIndex - 2].reversed().starts(with: "p.".utf8) {
+            guard let w = Self.decimal(segments.removeLast()) else { return nil }
             width = w
-            rest = rest.dropLast()
+            segments[segments.endIndex - 1] = segments[segments.endIndex - 1].dropLast(2)
         }
         var index: Int64 = 0
-        for (position, segment) in rest.enumerated() {
-            var digits = segment[...]
-            let isLast = position == rest.count - 1
-            if !isLast {
-                guard digits.first == UInt8(ascii: "x") else { return nil }
-                digits = digits.dropFirst()
-            } else if width < Tiles.width {
-                digits = digits.dropLast(2)  // ".p", checked above
+        for (position, segment) in segments.enumerated() {
+            // All but the last group carry an `x`; the canonical check below insists on it.
+            guard let group = Self.decimal(position < segments.count - 1 ? segment.dropFirst() : segment) else {
+                return nil
             }
-            guard digits.count == 3, let group = Self.decimal(digits) else { return nil }
-            let (scaled, overflow1) = index.multipliedReportingOverflow(by: 1000)
-            let (sum, overflow2) = scaled.addingReportingOverflow(Int64(group))
-            guard !overflow1, !overflow2 else { return nil }
+            let (scaled, overflow) = index.multipliedReportingOverflow(by: 1000)
+            let (sum, carry) = scaled.addingReportingOverflow(Int64(group))
+            guard !overflow, !carry else { return nil }
             index = sum
         }
-        guard let parsed = TilePath(kind: kind, index: index, width: width),
-            parsed.path.utf8.elementsEqual(path.utf8)
-        else { return nil }
+        // Re-encoding rejects every other spelling: missing or extra `x`, group widths,
+        // leading zeros, level or width out of range.
+        guard let parsed = TilePath(kind: kind, index: index, width: width), parsed.path == text else { return nil }
         self = parsed
     }
 
@@ -119,11 +107,5 @@ public struct TilePath: Hashable, Sendable, CustomStringConvertible {
             value = value * 10 + Int(char - UInt8(ascii: "0"))
         }
         return value
-    }
-}
-
-extension Collection where Element == UInt8 {
-    fileprivate func hasSuffix(_ suffix: String.UTF8View) -> Bool {
-        count >= suffix.count && self.suffix(suffix.count).elementsEqual(suffix)
     }
 }

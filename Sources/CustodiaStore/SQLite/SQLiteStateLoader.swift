@@ -5,6 +5,27 @@ import GRDB
 /// engine's changes.
 struct SQLiteStateLoader: StateLoader {
     let db: Database
+    private let bySerial: FastStatement
+    private let byID: FastStatement
+
+    init(db: Database) throws {
+        self.db = db
+        bySerial = try FastStatement(db, "SELECT \(Self.itemColumns) FROM items WHERE serial = ? AND manufacturer = ?")
+        byID = try FastStatement(db, "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
+    }
+
+    /// Decodes the current row of a statement selecting `itemColumns`.
+    static func item(_ s: FastStatement) -> ItemRecord {
+        let marking = ItemMarking(
+            category: Category(rawValue: s.string(1)) ?? .other, manufacturer: s.string(2), country: s.string(3),
+            model: s.string(4), calibre: s.string(5), serial: s.string(6), year: s.int(7), importCountry: s.text(8),
+            importYear: s.int(9), marks: s.text(10), assignedMark: s.int64(11) == 1)
+        let state = ItemState(
+            status: ItemStatus(rawValue: s.string(13)) ?? .held, holder: s.text(14), account: s.text(15),
+            condition: Condition(rawValue: s.string(16)) ?? .serviceable, dueBack: s.text(17), transit: s.text(18),
+            lastCounted: s.text(19), lastSeq: s.int64(20) ?? 0)
+        return ItemRecord(id: s.int64(0) ?? 0, marking: marking, state: state, registeredSeq: s.int64(12) ?? 0)
+    }
 
     static let itemColumns = """
         id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year, marks,
@@ -24,14 +45,19 @@ struct SQLiteStateLoader: StateLoader {
     }
 
     func items(manufacturer: String, serial: String) throws -> [ItemRecord] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(Self.itemColumns) FROM items WHERE serial = ? AND manufacturer = ?")
-        return try Row.fetchAll(statement, arguments: [serial, manufacturer]).map(Self.item)
+        bySerial.bind(1, serial)
+        bySerial.bind(2, manufacturer)
+        var out: [ItemRecord] = []
+        while try bySerial.step() { out.append(Self.item(bySerial)) }
+        return out
     }
 
     func item(id: Int64) throws -> ItemRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(Self.itemColumns) FROM items WHERE id = ?")
-        return try Row.fetchOne(statement, arguments: [id]).map(Self.item)
+        byID.bind(1, id)
+        guard try byID.step() else { return nil }
+        let record = Self.item(byID)
+        byID.reset()
+        return record
     }
 
     func lots(number: String) throws -> [LotRecord] {

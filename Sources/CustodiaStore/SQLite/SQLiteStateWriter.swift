@@ -5,6 +5,28 @@ import GRDB
 /// prepared once and reused for the whole transaction.
 struct SQLiteStateWriter {
     let db: Database
+    private let insertItem: FastStatement
+    private let updateItem: FastStatement
+    private let insertEvent: FastStatement
+    private let link: FastStatement
+
+    init(db: Database) throws {
+        self.db = db
+        insertItem = try FastStatement(
+            db,
+            """
+            INSERT INTO items(\(SQLiteStateLoader.itemColumns))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        updateItem = try FastStatement(
+            db,
+            """
+            UPDATE items SET status = ?, holder = ?, account = ?, condition = ?, due_back = ?, transit = ?,
+            last_counted = ?, last_seq = ? WHERE id = ?
+            """)
+        insertEvent = try FastStatement(db, "INSERT INTO events(seq, kind, occurred_at, leaf) VALUES (?, ?, ?, ?)")
+        link = try FastStatement(db, "INSERT INTO event_items(item_id, seq) VALUES (?, ?)")
+    }
 
     func write(events: [(AppliedEvent, [UInt8])], changes: StateChanges) throws {
         if !changes.newHolders.isEmpty {
@@ -28,36 +50,43 @@ struct SQLiteStateWriter {
                 try s.execute(arguments: [l.id, m.lot, m.manufacturer, m.calibre, m.type, m.year, l.registeredSeq])
             }
         }
-        if !changes.newItems.isEmpty {
-            let s = try db.cachedStatement(
-                sql: """
-                    INSERT INTO items(\(SQLiteStateLoader.itemColumns))
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for r in changes.newItems {
-                let m = r.marking, st = r.state
-                s.setUncheckedArguments([
-                    r.id, m.category.rawValue, m.manufacturer, m.country, m.model, m.calibre, m.serial, m.year,
-                    m.importCountry, m.importYear, m.marks, m.assignedMark, r.registeredSeq, st.status.rawValue, st.holder,
-                    st.account, st.condition.rawValue, st.dueBack, st.transit, st.lastCounted, st.lastSeq,
-                ])
-                try s.execute()
-            }
+        for r in changes.newItems {
+            let m = r.marking, st = r.state, s = insertItem
+            s.bind(1, r.id)
+            s.bind(2, m.category.rawValue)
+            s.bind(3, m.manufacturer)
+            s.bind(4, m.country)
+            s.bind(5, m.model)
+            s.bind(6, m.calibre)
+            s.bind(7, m.serial)
+            s.bind(8, m.year)
+            s.bind(9, m.importCountry)
+            s.bind(10, m.importYear)
+            s.bind(11, m.marks)
+            s.bind(12, m.assignedMark)
+            s.bind(13, r.registeredSeq)
+            s.bind(14, st.status.rawValue)
+            s.bind(15, st.holder)
+            s.bind(16, st.account)
+            s.bind(17, st.condition.rawValue)
+            s.bind(18, st.dueBack)
+            s.bind(19, st.transit)
+            s.bind(20, st.lastCounted)
+            s.bind(21, st.lastSeq)
+            try s.execute()
         }
-        if !changes.changedItems.isEmpty {
-            let s = try db.cachedStatement(
-                sql: """
-                    UPDATE items SET status = ?, holder = ?, account = ?, condition = ?, due_back = ?, transit = ?,
-                    last_counted = ?, last_seq = ? WHERE id = ?
-                    """)
-            for r in changes.changedItems {
-                let st = r.state
-                s.setUncheckedArguments([
-                    st.status.rawValue, st.holder, st.account, st.condition.rawValue, st.dueBack, st.transit, st.lastCounted,
-                    st.lastSeq, r.id,
-                ])
-                try s.execute()
-            }
+        for r in changes.changedItems {
+            let st = r.state, s = updateItem
+            s.bind(1, st.status.rawValue)
+            s.bind(2, st.holder)
+            s.bind(3, st.account)
+            s.bind(4, st.condition.rawValue)
+            s.bind(5, st.dueBack)
+            s.bind(6, st.transit)
+            s.bind(7, st.lastCounted)
+            s.bind(8, st.lastSeq)
+            s.bind(9, r.id)
+            try s.execute()
         }
         if !changes.balances.isEmpty {
             let s = try db.cachedStatement(
@@ -94,21 +123,25 @@ struct SQLiteStateWriter {
                 }
             }
         }
-        let insertEvent = try db.cachedStatement(sql: "INSERT INTO events(seq, kind, occurred_at, leaf) VALUES (?, ?, ?, ?)")
-        let link = try db.cachedStatement(sql: "INSERT INTO event_items(item_id, seq) VALUES (?, ?)")
-        let linkLot = try db.cachedStatement(sql: "INSERT OR IGNORE INTO event_lots(lot_id, seq) VALUES (?, ?)")
+        var linkLot: Statement?
         for (applied, leaf) in events {
-            insertEvent.setUncheckedArguments([
-                applied.seq, applied.event.kind.rawValue, applied.event.occurredAt, Self.blob(leaf),
-            ])
+            insertEvent.bind(1, applied.seq)
+            insertEvent.bind(2, applied.event.kind.rawValue)
+            insertEvent.bind(3, applied.event.occurredAt)
+            insertEvent.bind(4, blob: leaf)
             try insertEvent.execute()
             if applied.event.kind != .register {
                 for id in applied.itemIDs {
-                    link.setUncheckedArguments([id, applied.seq])
+                    link.bind(1, id)
+                    link.bind(2, applied.seq)
                     try link.execute()
                 }
             }
-            for id in applied.lotIDs { try linkLot.execute(arguments: [id, applied.seq]) }
+            if !applied.lotIDs.isEmpty {
+                let s = try linkLot ?? db.cachedStatement(sql: "INSERT OR IGNORE INTO event_lots(lot_id, seq) VALUES (?, ?)")
+                linkLot = s
+                for id in applied.lotIDs { try s.execute(arguments: [id, applied.seq]) }
+            }
         }
     }
 

@@ -98,7 +98,7 @@ public final class SQLiteStore: Store, Sendable {
         try appendSync(&source, options: options)
     }
 
-    func appendSync(_ source: inout some EventSource, options: AppendOptions) throws -> AppendReport {
+    public func appendSync(_ source: inout some EventSource, options: AppendOptions) throws -> AppendReport {
         if !options.dryRun, key == nil, ledgerMode == .on {
             throw StoreError(.keyMissing, "appending needs the log key to sign the new checkpoint; pass --key or keep \(path).key beside the database")
         }
@@ -124,11 +124,11 @@ public final class SQLiteStore: Store, Sendable {
         let nextItem = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM items")!
         let nextLot = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM lots")!
         var engine = CustodyEngine(
-            loader: SQLiteStateLoader(db: db), holders: try SQLiteStateLoader.holders(db), nextSeq: size,
+            loader: try SQLiteStateLoader(db: db), holders: try SQLiteStateLoader.holders(db), nextSeq: size,
             nextItemID: nextItem, nextLotID: nextLot)
         let tileReader = SQLiteTileReader(db: db)
         var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
-        let writer = SQLiteStateWriter(db: db)
+        let writer = try SQLiteStateWriter(db: db)
         var pending: [(AppliedEvent, [UInt8])] = []
         pending.reserveCapacity(chunkSize)
         var errors: [LineError] = []
@@ -156,7 +156,7 @@ public final class SQLiteStore: Store, Sendable {
                     let applied = try engine.apply(event)
                     accepted += 1
                     if errors.isEmpty {
-                        let leaf = CanonicalJSON.encode(applied.event.jsonValue)
+                        let leaf = LeafEncoding.leaf(applied.event)
                         tree?.append(leafHash: Merkle.leafHash(leaf))
                         pending.append((applied, leaf))
                     }
@@ -425,6 +425,18 @@ struct SQLiteTileReader: TileReader {
             var data = Data(capacity: tile.hashes.count * 32)
             for h in tile.hashes { h.withUnsafeBytes { data.append(contentsOf: $0) } }
             try statement.execute(arguments: [tile.level, tile.index, data])
+        }
+    }
+}
+
+extension SQLiteStore {
+    /// A random sample of (serial, manufacturer) pairs, for benchmarks.
+    public func sampleSerials(count: Int) throws -> [(String, String)] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT serial, manufacturer FROM items WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM items) + 1 FROM items LIMIT ?)",
+                arguments: [count]
+            ).map { ($0[0], $0[1]) }
         }
     }
 }

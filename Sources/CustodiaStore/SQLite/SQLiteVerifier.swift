@@ -227,8 +227,8 @@ struct SQLiteVerifier {
             try scratch.writeWithoutTransaction { db in
                 try db.inTransaction {
                     var engine = CustodyEngine(
-                        loader: SQLiteStateLoader(db: db), holders: [:], nextSeq: 0, nextItemID: 1, nextLotID: 1)
-                    let writer = SQLiteStateWriter(db: db)
+                        loader: try SQLiteStateLoader(db: db), holders: [:], nextSeq: 0, nextItemID: 1, nextLotID: 1)
+                    let writer = try SQLiteStateWriter(db: db)
                     var pending: [(AppliedEvent, [UInt8])] = []
                     let rows = try Row.fetchCursor(source, sql: "SELECT seq, leaf FROM events ORDER BY seq")
                     while let row = try rows.next() {
