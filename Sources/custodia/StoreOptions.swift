@@ -86,12 +86,14 @@ func runAppend(
         let more = report.errors.count >= 1000 ? " (stopped after 1000; fix these first)" : ""
         throw UserError("\(report.errors.count) invalid \(report.errors.count == 1 ? "line" : "lines")\(more); nothing was written")
     }
+    let counted = report.accepted == 1 ? "1 \(noun.dropLast())" : "\(report.accepted) \(noun)"
     if options.dryRun {
-        print("dry run: \(report.accepted) \(noun) valid; nothing was written")
+        print("dry run: \(counted) valid; nothing was written")
     } else if report.accepted == 0 {
         print("nothing to record: the input has no \(noun)")
     } else {
-        print("recorded \(report.accepted) \(noun) as events \(report.firstSeq)–\(report.size - 1); the ledger now has \(report.size) events")
+        let range = report.accepted == 1 ? "event \(report.firstSeq)" : "events \(report.firstSeq)–\(report.size - 1)"
+        print("recorded \(counted) as \(range); the ledger now has \(report.size) events")
     }
 }
 
@@ -101,9 +103,8 @@ struct StandardError: TextOutputStream {
 
 /// Reads a whole input file (or standard input for `-`), with a clear error when missing.
 func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard path == "-" || FileManager.default.isReadableFile(atPath: path) else {
         throw UserError("cannot read \(path): no such file, or not readable")
     }
-    return [UInt8](data)
+    return try readFileBytes(path)
 }

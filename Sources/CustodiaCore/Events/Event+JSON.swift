@@ -95,9 +95,9 @@ extension Event {
     /// Checks which fields each kind needs or forbids, independent of state.
     func checkShape() throws(FieldError) {
         if kind.isHolderChange {
-            guard holder != nil else { throw FieldError("holder", "missing; a \(kind.rawValue) names the holder it changes") }
+            guard holder != nil else { throw FieldError("holder", "missing; \(article(kind.rawValue)) \(kind.rawValue) names the holder it changes") }
             if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
-                throw FieldError("", "a \(kind.rawValue) event changes the holder tree only; remove from, to, items and lots")
+                throw FieldError("", "\(article(kind.rawValue)) \(kind.rawValue) event changes the holder tree only; remove from, to, items and lots")
             }
             return
         }
@@ -111,9 +111,9 @@ extension Event {
             return
         }
         if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
-        if Self.needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; a \(kind.rawValue) needs the holder it comes from") }
-        if Self.needsTo.contains(kind), to == nil { throw FieldError("to", "missing; a \(kind.rawValue) needs the holder it goes to") }
-        if Self.forbidsTo.contains(kind), to != nil { throw FieldError("to", "a \(kind.rawValue) has no receiving holder; remove it") }
+        if Self.needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it comes from") }
+        if Self.needsTo.contains(kind), to == nil { throw FieldError("to", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it goes to") }
+        if Self.forbidsTo.contains(kind), to != nil { throw FieldError("to", "\(article(kind.rawValue)) \(kind.rawValue) has no receiving holder; remove it") }
         if kind == .register, from != nil { throw FieldError("from", "a register event has no from; the items enter at to") }
         if let f = from, let t = to, f == t { throw FieldError("to", "from and to are the same holder (\(f))") }
         if kind == .register {
@@ -131,7 +131,7 @@ extension Event {
             throw FieldError("condition", "only a condition or register event sets the condition")
         }
         if (kind == .dispatch || kind == .receive), document == nil {
-            throw FieldError("document", "missing; a \(kind.rawValue) needs the transfer document number")
+            throw FieldError("document", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the transfer document number")
         }
         if dueBack != nil, kind != .issue, kind != .maintenanceOut {
             throw FieldError("dueBack", "only an issue or maintenance-out has a due date")
@@ -264,7 +264,7 @@ extension Event {
             case "name" where kind == .holderAdd || kind == .holderRename: change.name = try text(v, "holder.name")
             case "parent" where kind == .holderAdd || kind == .holderMove:
                 if case .null = v { change.parent = nil } else { change.parent = try code(v, "holder.parent") }
-            default: throw FieldError("holder.\(key)", "not a field of a \(kind.rawValue)")
+            default: throw FieldError("holder.\(key)", "not a field of \(article(kind.rawValue)) \(kind.rawValue)")
             }
         }
         guard !change.code.isEmpty else { throw FieldError("holder.code", "missing") }

@@ -58,7 +58,7 @@ public struct CustodyEngine<Loader: StateLoader> {
         let from = try event.from.map { try holder($0, field: "from", receiving: false) }
         let to = try event.to.map { try holder($0, field: "to", receiving: true) }
         if event.kind == .export, to?.kind != .external {
-            throw CustodyViolation("to", "\(event.to ?? "") is a \(to?.kind.rawValue ?? "holder"); an export goes to an external holder")
+            throw CustodyViolation("to", "\(event.to ?? "") is \(article((to?.kind.rawValue ?? "holder"))) \(to?.kind.rawValue ?? "holder"); an export goes to an external holder")
         }
         for (n, code) in event.confirmedBy.enumerated() where holders[code] == nil {
             throw CustodyViolation("confirmedBy[\(n)]", "unknown code \(code)")
@@ -191,7 +191,7 @@ public struct CustodyEngine<Loader: StateLoader> {
                         guard lost >= ref.quantity else {
                             throw CustodyViolation(
                                 "\(field).quantity",
-                                "only \(lost) of \(name) are reported missing, fewer than \(ref.quantity); a \(event.kind.rawValue) without from brings back missing quantities"
+                                "only \(lost) of \(name) are reported missing, fewer than \(ref.quantity); \(article(event.kind.rawValue)) \(event.kind.rawValue) without from brings back missing quantities"
                             )
                         }
                         missingDeltas[lot.id, default: 0] -= ref.quantity
@@ -205,7 +205,7 @@ public struct CustodyEngine<Loader: StateLoader> {
                 case .count:
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate:
-                    throw CustodyViolation(field, "a \(event.kind.rawValue) applies to items, not to lots")
+                    throw CustodyViolation(field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
                 case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
                     break
                 }
@@ -281,14 +281,14 @@ public struct CustodyEngine<Loader: StateLoader> {
             }
         }
         if s.status.isTerminal {
-            throw CustodyViolation(field, "\(label) is \(describe()); a \(s.status.rawValue) item accepts no further events")
+            throw CustodyViolation(field, "\(label) is \(describe()); \(article(s.status.rawValue)) \(s.status.rawValue) item accepts no further events")
         }
         func requireHeld(by holder: String?) throws {
             guard s.status == .held else {
-                throw CustodyViolation(field, "\(label) is \(describe()); a \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
+                throw CustodyViolation(field, "\(label) is \(describe()); \(article(kind)) \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
             }
             if let holder, s.holder != holder {
-                throw CustodyViolation(field, "\(label) is \(describe()), not by \(holder); a \(kind) moves only what from holds")
+                throw CustodyViolation(field, "\(label) is \(describe()), not by \(holder); \(article(kind)) \(kind) moves only what from holds")
             }
         }
         switch event.kind {
@@ -366,7 +366,7 @@ public struct CustodyEngine<Loader: StateLoader> {
             s.status = .deactivated
             s.dueBack = nil
         case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
-            throw CustodyViolation(field, "a \(kind) does not move items")
+            throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq
         return s
@@ -438,7 +438,7 @@ public struct CustodyEngine<Loader: StateLoader> {
     private func checkParent(_ parent: String?, for kind: HolderKind, code: String) throws {
         guard let parent else {
             guard HolderTree.mayBeRoot(kind) else {
-                throw CustodyViolation("holder.parent", "missing; a \(kind.rawValue) sits under a parent holder")
+                throw CustodyViolation("holder.parent", "missing; \(article(kind.rawValue)) \(kind.rawValue) sits under a parent holder")
             }
             return
         }
@@ -448,7 +448,7 @@ public struct CustodyEngine<Loader: StateLoader> {
         guard allowed.contains(p.kind) else {
             throw CustodyViolation(
                 "holder.parent",
-                "a \(kind.rawValue) cannot sit under a \(p.kind.rawValue) (\(parent)); allowed: \(allowed.map(\.rawValue).sorted().joined(separator: ", "))"
+                "\(article(kind.rawValue)) \(kind.rawValue) cannot sit under \(article(p.kind.rawValue)) \(p.kind.rawValue) (\(parent)); allowed: \(allowed.map(\.rawValue).sorted().joined(separator: ", "))"
             )
         }
     }
@@ -574,4 +574,10 @@ public struct CustodyEngine<Loader: StateLoader> {
         }
         return c
     }
+}
+
+/// "a" or "an" before a kind or status name, for messages.
+func article(_ word: String) -> String {
+    guard let first = word.first else { return "a" }
+    return "aeiou".contains(first) ? "an" : "a"
 }

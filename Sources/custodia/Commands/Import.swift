@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CustodiaCore
 import CustodiaStore
 
@@ -65,12 +66,12 @@ struct Record: AsyncParsableCommand {
     @Argument(help: "The JSONL file, or - for standard input.") var file: String
 
     func run() async throws {
-        let bytes = try readInput(file)
+        guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
+            throw UserError("cannot read \(file): no such file, or not readable")
+        }
         let opened = try store.openForWriting()
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
-        defer { buffer.deallocate() }
-        _ = buffer.initialize(from: bytes)
-        var source = JSONLinesSource(bytes: UnsafeBufferPointer(buffer))
+        var source = try FileJSONLinesSource(path: file)
+        defer { source.close() }
         try await runAppend(
             store: opened, source: &source, options: recording.appendOptions(now: Clock.now()),
             file: file == "-" ? "stdin" : file, noun: "events")
