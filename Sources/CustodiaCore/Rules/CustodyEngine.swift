@@ -25,6 +25,7 @@ public struct CustodyEngine<Loader: StateLoader> {
     private var newDispatches: [String] = []
     private var dirtyDispatches: Set<String> = []
     private var newHolders: [String] = []
+    private var newHolderSeqs: [String: Int64] = [:]
     private var dirtyHolders: Set<String> = []
 
     /// - Parameters:
@@ -390,6 +391,7 @@ public struct CustodyEngine<Loader: StateLoader> {
             try checkParent(change.parent, for: kind, code: code)
             holders[code] = Holder(code: code, kind: kind, name: name, parent: change.parent)
             newHolders.append(code)
+            newHolderSeqs[code] = nextSeq
             if kind == .person {
                 privateName = name
                 change.name = nil
@@ -554,6 +556,7 @@ public struct CustodyEngine<Loader: StateLoader> {
         c.newDispatches = newDispatches.map { dispatches[$0]!! }
         c.changedDispatches = dirtyDispatches.map { dispatches[$0]!! }
         c.newHolders = newHolders.map { holders[$0]! }
+        c.holderAddedSeq = newHolderSeqs
         c.changedHolders = dirtyHolders.sorted().map { holders[$0]! }
         newItemIDs = []
         dirtyItems = []
@@ -563,6 +566,7 @@ public struct CustodyEngine<Loader: StateLoader> {
         newDispatches = []
         dirtyDispatches = []
         newHolders = []
+        newHolderSeqs = [:]
         dirtyHolders = []
         if dropCache {
             items = [:]

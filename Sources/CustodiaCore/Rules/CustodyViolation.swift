@@ -33,6 +33,8 @@ public struct StateChanges: Sendable {
     public var newDispatches: [DispatchRecord] = []
     public var changedDispatches: [DispatchRecord] = []
     public var newHolders: [Holder] = []
+    /// The sequence number of the holder-add of each new holder.
+    public var holderAddedSeq: [String: Int64] = [:]
     public var changedHolders: [Holder] = []
 
     public var isEmpty: Bool {

@@ -1,6 +1,25 @@
 import CustodiaCore
 import GRDB
 
+/// What the writer needs of an accepted event: where it goes, what it links to, its leaf.
+struct PendingEvent {
+    let seq: Int64
+    let kind: EventKind
+    let occurredAt: String
+    let itemIDs: [Int64]
+    let lotIDs: [Int64]
+    let leaf: [UInt8]
+
+    init(_ applied: AppliedEvent, leaf: [UInt8]) {
+        seq = applied.seq
+        kind = applied.event.kind
+        occurredAt = applied.event.occurredAt
+        itemIDs = applied.itemIDs
+        lotIDs = applied.lotIDs
+        self.leaf = leaf
+    }
+}
+
 /// Writes accepted events, their links and the state rows they changed. Statements are
 /// prepared once and reused for the whole transaction.
 struct SQLiteStateWriter {
@@ -28,13 +47,13 @@ struct SQLiteStateWriter {
         link = try FastStatement(db, "INSERT INTO event_items(item_id, seq) VALUES (?, ?)")
     }
 
-    func write(events: [(AppliedEvent, [UInt8])], changes: StateChanges) throws {
+    func write(events: [PendingEvent], changes: StateChanges) throws {
         if !changes.newHolders.isEmpty {
             let s = try db.cachedStatement(
                 sql: "INSERT INTO holders(code, kind, name, parent, closed, added_seq) VALUES (?, ?, ?, ?, ?, ?)")
             // Parents first: a batch may add a subtree.
             for h in Self.parentsFirst(changes.newHolders) {
-                let seq = events.first { $0.0.event.holder?.code == h.code && $0.0.event.kind == .holderAdd }?.0.seq ?? 0
+                let seq = changes.holderAddedSeq[h.code] ?? 0
                 try s.execute(arguments: [h.code, h.kind.rawValue, h.name, h.parent, h.closed, seq])
             }
         }
@@ -124,13 +143,13 @@ struct SQLiteStateWriter {
             }
         }
         var linkLot: Statement?
-        for (applied, leaf) in events {
+        for applied in events {
             insertEvent.bind(1, applied.seq)
-            insertEvent.bind(2, applied.event.kind.rawValue)
-            insertEvent.bind(3, applied.event.occurredAt)
-            insertEvent.bind(4, blob: leaf)
+            insertEvent.bind(2, applied.kind.rawValue)
+            insertEvent.bind(3, applied.occurredAt)
+            insertEvent.bind(4, blob: applied.leaf)
             try insertEvent.execute()
-            if applied.event.kind != .register {
+            if applied.kind != .register {
                 for id in applied.itemIDs {
                     link.bind(1, id)
                     link.bind(2, applied.seq)

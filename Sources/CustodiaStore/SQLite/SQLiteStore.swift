@@ -129,7 +129,7 @@ public final class SQLiteStore: Store, Sendable {
         let tileReader = SQLiteTileReader(db: db)
         var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
         let writer = try SQLiteStateWriter(db: db)
-        var pending: [(AppliedEvent, [UInt8])] = []
+        var pending: [PendingEvent] = []
         pending.reserveCapacity(chunkSize)
         var errors: [LineError] = []
         var accepted = 0
@@ -158,7 +158,7 @@ public final class SQLiteStore: Store, Sendable {
                     if errors.isEmpty {
                         let leaf = LeafEncoding.leaf(applied.event)
                         tree?.append(leafHash: Merkle.leafHash(leaf))
-                        pending.append((applied, leaf))
+                        pending.append(PendingEvent(applied, leaf: leaf))
                     }
                 } catch let violation as CustodyViolation {
                     errors.append(LineError(line: line, field: violation.field, message: violation.message))

@@ -229,7 +229,7 @@ struct SQLiteVerifier {
                     var engine = CustodyEngine(
                         loader: try SQLiteStateLoader(db: db), holders: [:], nextSeq: 0, nextItemID: 1, nextLotID: 1)
                     let writer = try SQLiteStateWriter(db: db)
-                    var pending: [(AppliedEvent, [UInt8])] = []
+                    var pending: [PendingEvent] = []
                     let rows = try Row.fetchCursor(source, sql: "SELECT seq, leaf FROM events ORDER BY seq")
                     while let row = try rows.next() {
                         let seq: Int64 = row[0]
@@ -238,7 +238,7 @@ struct SQLiteVerifier {
                             let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
                             let event = try Event(json: value, source: .ledger)
                             let applied = try engine.apply(event)
-                            pending.append((applied, leaf))
+                            pending.append(PendingEvent(applied, leaf: leaf))
                         } catch {
                             replayError = "events: event \(seq) does not replay: \(error)"
                             return .rollback

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Custodia benchmarks, release build, one run. Prints rates, peak memory and ratios, each
+# beside its baseline measured in the same run. Usage: scripts/benchmark.sh [ITEMS] [EVENTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITEMS=${1:-1000000}
+EVENTS=${2:-1000000}
+OUT=${BENCH_OUT:-bench-out}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell: apt-get install sqlite3"; exit 1; }
+swift build -c release --product custodia >/dev/null
+swift build -c release --product custodia-bench >/dev/null
+BIN=$(swift build -c release --show-bin-path)
+C="$BIN/custodia"
+B="$BIN/custodia-bench"
+
+secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+rate() { python3 -c "import sys; print(int(float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
+# timed LABEL CMD…: runs CMD, sets T (seconds) and M (peak RSS, MB)
+timed() {
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
+  read -r T KB <"$OUT/time.txt"
+  M=$((KB / 1024))
+}
+
+echo "== inputs: $ITEMS items, $EVENTS events"
+if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
+  "$B" generate --dir "$OUT" --items "$ITEMS" --events "$EVENTS"
+fi
+ls -l "$OUT/items.csv" "$OUT/events.jsonl" | awk '{print "   " $5 " bytes  " $9}'
+
+echo "== physical floor: the same CSV into one plain table with the sqlite3 shell"
+rm -f "$OUT/floor.db"
+timed floor sqlite3 "$OUT/floor.db" ".mode csv" ".import $OUT/items.csv items"
+FLOOR=$T
+echo "   sqlite3 .import: $(secs "$FLOOR") s, $(rate "$ITEMS" "$FLOOR") rows/s"
+
+echo "== custodia CLI (ledger on, durable): import items, then record events"
+rm -f "$OUT/cli.db" "$OUT/cli.db-wal" "$OUT/cli.db-shm" "$OUT/cli.db.key"
+"$C" init --db "$OUT/cli.db" --origin bench.custodia.example/ledger >/dev/null
+"$C" import holders "$OUT/holders.csv" --db "$OUT/cli.db" >/dev/null
+timed items "$C" import items "$OUT/items.csv" --db "$OUT/cli.db"
+ITEM_T=$T; ITEM_M=$M
+echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor"
+timed record "$C" record "$OUT/events.jsonl" --db "$OUT/cli.db"
+EV_T=$T; EV_M=$M
+echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB"
+
+echo "== ledger overhead, in-process, same inputs: ledger on vs hashing and tiles off"
+for mode in off on; do
+  rm -f "$OUT/ledger-$mode.db"*
+  "$B" append --dir "$OUT" --db "$OUT/ledger-$mode.db" --ledger "$mode" | tee "$OUT/ledger-$mode.txt" | sed 's/^/   /'
+done
+python3 - "$OUT/ledger-on.txt" "$OUT/ledger-off.txt" <<'PY'
+import sys
+def kv(p): return dict(x.split("=") for x in open(p).read().split())
+on, off = kv(sys.argv[1]), kv(sys.argv[2])
+for k in ("items_per_s", "events_per_s"):
+    a, b = float(on[k]), float(off[k])
+    print(f"   {k}: ledger on {int(a)}, off {int(b)}: overhead {100*(b-a)/b:.1f}%")
+PY
+
+echo "== proofs at the CLI store's full size"
+"$B" proofs --db "$OUT/cli.db" --samples 1000 | sed 's/^/   /'
+
+echo "== verify (streams the whole ledger) against the SHA-256 limit of this machine"
+timed verify "$C" verify --db "$OUT/cli.db"
+sed 's/^/   /' "$OUT/verify.out" | fold -s -w 110
+echo "   verify: $(secs "$T") s in all, peak $M MB"
+openssl speed -seconds 3 -bytes 256 sha256 2>/dev/null | awk '/^sha256/ {print "   openssl speed sha256, 256-byte blocks: " $2}'
+openssl speed -seconds 3 -bytes 8192 sha256 2>/dev/null | awk '/^sha256/ {print "   openssl speed sha256, 8192-byte blocks: " $2}'
+
+echo "== lookups on the national demo (where, history)"
+if [ ! -f "$OUT/national.db" ]; then
+  timed demo "$C" demo --scale national --db "$OUT/national.db"
+  echo "   demo --scale national: $(secs "$T") s, peak $M MB; $(tail -1 "$OUT/demo.out")"
+fi
+"$B" lookups --db "$OUT/national.db" --samples 2000 | sed 's/^/   /'
+SERIAL=$(sqlite3 "$OUT/national.db" "SELECT serial || '|' || manufacturer FROM items WHERE id = (SELECT max(id)/2 FROM items)")
+timed where "$C" where "${SERIAL%%|*}" --manufacturer "${SERIAL##*|}" --db "$OUT/national.db"
+echo "   one 'custodia where' process, start to exit: $(secs "$T") s"
