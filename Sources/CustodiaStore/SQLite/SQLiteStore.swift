@@ -49,7 +49,9 @@ public final class SQLiteStore: Store, Sendable {
             throw StoreError(
                 .keyMismatch, "the log key does not belong to \(path): its verifier key differs; use the key file created with it")
         }
-        try Schema.migrator.migrate(queue)
+        // Readers must not wait for a writer: migrate only when something is pending.
+        let current = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+        if !current { try Schema.migrator.migrate(queue) }
     }
 
     /// A synchronous read: the reads here are short, indexed and bounded.
