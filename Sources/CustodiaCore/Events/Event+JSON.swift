@@ -81,6 +81,10 @@ extension Event {
                 throw FieldError(key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
             }
         }
+        if source == .ledger {
+            guard recordedAt != nil else { throw FieldError("recordedAt", "missing; every recorded event carries when it was recorded") }
+            guard recordedBy != nil else { throw FieldError("recordedBy", "missing; every recorded event carries who recorded it") }
+        }
         try checkShape()
     }
 

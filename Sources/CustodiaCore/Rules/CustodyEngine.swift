@@ -139,7 +139,15 @@ public struct CustodyEngine<Loader: StateLoader> {
                         )
                     }
                     lot = existing
-                } else if let pending = createdLots.first(where: { $0.marking == registration.marking }) {
+                } else if let pending = createdLots.first(where: {
+                    $0.marking.lot == registration.marking.lot && $0.marking.manufacturer == registration.marking.manufacturer
+                }) {
+                    guard pending.marking == registration.marking else {
+                        throw CustodyViolation(
+                            field,
+                            "lot \(registration.marking.lot) of \(registration.marking.manufacturer) is listed earlier in this event with other details; one lot has one calibre, type and year"
+                        )
+                    }
                     lot = pending
                 } else {
                     lot = LotRecord(id: nextLotID + Int64(createdLots.count), marking: registration.marking, registeredSeq: seq)
@@ -185,7 +193,9 @@ public struct CustodyEngine<Loader: StateLoader> {
                     try take(from: event.from!)
                     missingDeltas[lot.id, default: 0] += ref.quantity
                 case .recovery, .surrender:
-                    if let f = event.from {
+                    // A recovery brings back missing quantities; a surrender takes them from
+                    // `from` when named (handed in by a holder), else from the missing ones.
+                    if event.kind == .surrender, let f = event.from {
                         try take(from: f)
                     } else {
                         let lost = try missingQuantity(lot.id) + (missingDeltas[lot.id] ?? 0)
@@ -199,8 +209,9 @@ public struct CustodyEngine<Loader: StateLoader> {
                     }
                     give(to: event.to!)
                 case .expend, .destroy:
+                    // Expended and destroyed quantities leave the books; a named `to` (the
+                    // destruction facility) records where, not a new balance.
                     try take(from: event.from!)
-                    if let t = event.to { give(to: t) }
                 case .export:
                     try take(from: event.from!)
                 case .count:
