@@ -263,6 +263,12 @@ struct SQLiteVerifier {
             for table in Self.stateTables {
                 if let d = try compare(db, table) { return d }
             }
+            if let row = try Row.fetchOne(db, sql: "PRAGMA main.foreign_key_check") {
+                let table: String = row[0]
+                let rowid: Int64? = row[1]
+                let parent: String = row[2]
+                return "\(table): row \(rowid.map(String.init) ?? "?") refers to a missing row of \(parent); the database was changed outside Custodia"
+            }
             return nil
         }
     }
