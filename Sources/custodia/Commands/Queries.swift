@@ -105,7 +105,12 @@ struct History: AsyncParsableCommand {
             let when = v["occurredAt"]?.stringValue ?? ""
             var line = "\(String(e.seq).leftPad(8))  \(when)  \(kind.padding(16))"
             let from = v["from"]?.stringValue, to = v["to"]?.stringValue
-            if from != nil || to != nil { line += " \(from ?? "—") → \(to ?? "—")" }
+            switch (from, to) {
+            case (let f?, let t?): line += " \(f) → \(t)"
+            case (let f?, nil): line += ["count", "condition", "deactivate"].contains(kind) ? " at \(f)" : " from \(f)"
+            case (nil, let t?): line += " to \(t)"
+            case (nil, nil): break
+            }
             if let doc = v["document"]?.stringValue { line += "  doc \(doc)" }
             if let c = v["condition"]?.stringValue { line += "  \(c)" }
             if let by = v["recordedBy"]?.stringValue { line += "  by \(by)" }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import Foundation
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a new store filled with a realistic, fictional dataset.",
+        discussion: "Every event goes through the same custody rules as real input.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "small (about 3,000 items) or national (250,000 items, 2,000,000 events).") var scale: DemoScaleArgument = .init(.small)
+    @Option(help: "The log's origin.") var origin: String = "demo.custodia.example/ledger"
+
+    func run() async throws {
+        let path = store.databasePath
+        if FileManager.default.fileExists(atPath: path) {
+            throw UserError("\(path) already exists; the demo creates a new store (remove it or pass another --db)")
+        }
+        if FileManager.default.fileExists(atPath: store.keyPath) {
+            throw UserError("the key file \(store.keyPath) already exists; move it away or pass another --key")
+        }
+        let key = try LogKey.generate(name: origin)
+        try LogKeyFile.create(key, at: store.keyPath)
+        let opened = try SQLiteStore.create(path: path, origin: origin, key: key, now: Clock.now())
+        var generator = DemoGenerator(scale: scale.scale)
+        let started = ContinuousClock.now
+        var total: Int64 = 0
+        while true {
+            var source = LimitedSource(generator: generator, limit: scale.scale == .small ? 5_000 : 50_000)
+            let report = try await opened.append(&source, options: AppendOptions(recordedBy: "demo", recordedAt: Clock.now()))
+            generator = source.generator
+            if let e = report.errors.first {
+                throw UserError("the demo generator produced an event the rules refuse (line \(e.line)): \(e.field): \(e.message)")
+            }
+            total = report.size
+            if source.exhausted { break }
+            FileHandle.standardError.write(Data("  \(total) of \(generator.eventCount) events recorded\n".utf8))
+        }
+        let seconds = Double((ContinuousClock.now - started).components.seconds)
+        print("demo store \(path) (\(scale.scale.rawValue)): \(total) events in \(Int(seconds)) s; try `custodia summary`")
+    }
+}
+
+/// Feeds at most `limit` events of the generator to one append (one signed batch).
+struct LimitedSource: EventSource {
+    var generator: DemoGenerator
+    let limit: Int
+    var count = 0
+    var exhausted = false
+
+    mutating func next() -> SourcedEvent? {
+        guard count < limit else { return nil }
+        guard let event = generator.next() else {
+            exhausted = true
+            return nil
+        }
+        count += 1
+        return .event(line: count, event)
+    }
+}
+
+struct DemoScaleArgument: ExpressibleByArgument {
+    let scale: DemoScale
+    init(_ scale: DemoScale) { self.scale = scale }
+    init?(argument: String) {
+        guard let s = DemoScale(rawValue: argument) else { return nil }
+        scale = s
+    }
+    static var allValueStrings: [String] { DemoScale.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { scale.rawValue }
+}
