@@ -139,7 +139,7 @@ enum Fx {
 /// every accepted event, as the real store does after a batch.
 final class CustodyHarness {
     let store: MemoryCustodyStore
-    var engine: CustodyEngine<MemoryCustodyStore>
+    var engine: CustodyEngine
     /// Whether the engine forgets its cache after each event (reading back from the store)
     /// or keeps it (as within one long batch).
     let dropCache: Bool

@@ -3,12 +3,15 @@
 ///
 /// Pure: it reads state through a `StateLoader` and keeps what it changed in memory until
 /// the store takes it with `takeChanges()`. A refused event changes nothing.
-public struct CustodyEngine<Loader: StateLoader> {
+///
+/// Not generic over its loader: the store calls it from another module, where a generic
+/// engine would run unspecialised, paying for metadata lookups on every dictionary access.
+public struct CustodyEngine {
     public private(set) var nextSeq: Int64
     public private(set) var nextItemID: Int64
     public private(set) var nextLotID: Int64
     public private(set) var holders: [String: Holder]
-    private let loader: Loader
+    private let loader: any StateLoader
 
     private var items: [Int64: ItemRecord] = [:]
     private var serialIndex: [SerialKey: [Int64]] = [:]
@@ -31,7 +34,7 @@ public struct CustodyEngine<Loader: StateLoader> {
     /// - Parameters:
     ///   - holders: every holder, by code.
     ///   - nextSeq: the sequence number the next event will get (the ledger's size).
-    public init(loader: Loader, holders: [String: Holder], nextSeq: Int64, nextItemID: Int64, nextLotID: Int64) {
+    public init(loader: any StateLoader, holders: [String: Holder], nextSeq: Int64, nextItemID: Int64, nextLotID: Int64) {
         self.loader = loader
         self.holders = holders
         self.nextSeq = nextSeq

@@ -23,6 +23,13 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Copies a hash from raw bytes; nil unless exactly 32. Not generic, so decoding a
+    /// stored tile (256 hashes) stays a memory copy per hash.
+    public init?(raw buffer: UnsafeRawBufferPointer) {
+        guard buffer.count == Self.byteCount else { return nil }
+        self.init(unchecked: buffer)
+    }
+
     /// Copies a hash from a buffer the caller guarantees to hold exactly 32 bytes.
     init(unchecked buffer: UnsafeRawBufferPointer) {
         precondition(buffer.count == Self.byteCount, "a tree hash is 32 bytes")

@@ -94,25 +94,82 @@ public struct TileHashReader<Reader: TileReader> {
     }
 }
 
+extension TileHashReader {
+    /// An inclusion proof with its leaf hash and root, from one pass over the tiles (each
+    /// tile read once for all three).
+    /// `knownRoot`, when given (e.g. from a signed checkpoint of that size), is returned
+    /// instead of being recomputed.
+    public func inclusion(index: Int64, size: Int64, knownRoot: TreeHash? = nil) throws
+        -> (leafHash: TreeHash, root: TreeHash, proof: [TreeHash])
+    {
+        guard size >= 0 else { throw TreeError.invalidSize(size) }
+        guard index >= 0, index < size else { throw TreeError.indexOutOfRange(index, size: size) }
+        var session = Session(reader: reader)
+        var proof = [TreeHash]()
+        try session.path(index, 0, size, into: &proof)
+        let leaf = try session.complete(height: 0, index: index)
+        return (leaf, try knownRoot ?? session.hash(0, size), proof)
+    }
+
+    /// A consistency proof with both roots, from one pass over the tiles.
+    /// Known roots (e.g. from signed checkpoints) are returned instead of being recomputed.
+    public func consistency(old: Int64, new: Int64, knownOldRoot: TreeHash? = nil, knownNewRoot: TreeHash? = nil) throws
+        -> (oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash])
+    {
+        guard old >= 0 else { throw TreeError.invalidSize(old) }
+        guard old <= new else {
+            throw TreeError(.sizesOutOfOrder, "old tree size \(old) is larger than new size \(new): ask for a proof from the smaller size to the larger")
+        }
+        var session = Session(reader: reader)
+        var proof = [TreeHash]()
+        if old > 0, old < new { try session.subproof(old, 0, new, known: true, into: &proof) }
+        let oldRoot = old == 0 ? Merkle.emptyRoot : try knownOldRoot ?? session.hash(0, old)
+        let newRoot = new == 0 ? Merkle.emptyRoot : try knownNewRoot ?? session.hash(0, new)
+        return (oldRoot, newRoot, proof)
+    }
+}
+
 extension TileHashReader: Sendable where Reader: Sendable {}
 
 /// One call's view of the tiles: each tile is read at most once.
-private struct Session<Reader: TileReader> {
-    let reader: Reader
+///
+/// Not generic: callers in other modules would otherwise run it unspecialised, looking up
+/// generic metadata on every dictionary access.
+private struct Session {
+    let reader: any TileReader
     private var cache: [TileKey: [TreeHash]] = [:]
+    /// Complete subtree hashes already computed in this session, by (height, index).
+    private var computed: [SubtreeKey: TreeHash] = [:]
+
+    private struct SubtreeKey: Hashable {
+        var height: Int
+        var index: Int64
+    }
 
     private struct TileKey: Hashable {
         var level: Int
         var index: Int64
     }
 
-    init(reader: Reader) {
+    init(reader: any TileReader) {
         self.reader = reader
     }
 
     /// The hash of the complete subtree of height `height` whose leftmost leaf is
     /// `index << height`.
     mutating func complete(height: Int, index: Int64) throws -> TreeHash {
+        if height % Tiles.height == 0 { return try stored(height: height, index: index) }
+        let key = SubtreeKey(height: height, index: index)
+        if let known = computed[key] { return known }
+        // Built from its two halves, so that shared subtrees are hashed once per session.
+        let hash = Merkle.nodeHash(
+            try complete(height: height - 1, index: index << 1), try complete(height: height - 1, index: index << 1 | 1))
+        computed[key] = hash
+        return hash
+    }
+
+    /// A hash stored as a tile entry: a complete subtree whose height is a multiple of 8.
+    private mutating func stored(height: Int, index: Int64) throws -> TreeHash {
         let level = height / Tiles.height
         let span = 1 << (height % Tiles.height)
         let first = index << Int64(height % Tiles.height)

@@ -77,6 +77,13 @@ struct FastStatement {
 
     @inline(__always) func string(_ column: Int32) -> String { text(column) ?? "" }
 
+    /// Calls `body` with the bytes of a blob column of the current row (valid only inside).
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let n = Int(sqlite3_column_bytes(handle, column))
+        guard let p = sqlite3_column_blob(handle, column), n > 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
     @inline(__always) func int64(_ column: Int32) -> Int64? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }

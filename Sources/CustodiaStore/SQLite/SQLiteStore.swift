@@ -367,10 +367,9 @@ public final class SQLiteStore: Store, Sendable {
             guard index >= 0, index < size else {
                 throw StoreError(.invalidRequest, "index \(index) is not in a tree of size \(size) (0–\(size - 1))")
             }
-            let reader = TileHashReader(SQLiteTileReader(db: db))
-            return InclusionProof(
-                index: index, size: size, leafHash: try reader.leafHash(index: index), root: try reader.root(size: size),
-                proof: try reader.inclusionProof(index: index, size: size))
+            let p = try TileHashReader(SQLiteTileReader(db: db)).inclusion(
+                index: index, size: size, knownRoot: try Self.checkpointRoot(db, size: size))
+            return InclusionProof(index: index, size: size, leafHash: p.leafHash, root: p.root, proof: p.proof)
         }
     }
 
@@ -381,11 +380,21 @@ public final class SQLiteStore: Store, Sendable {
                 throw StoreError(
                     .invalidRequest, "sizes \(old) and \(new) do not fit a ledger of \(total) events; give 0 ≤ OLD ≤ NEW ≤ \(total)")
             }
-            let reader = TileHashReader(SQLiteTileReader(db: db))
-            return ConsistencyProof(
-                old: old, new: new, oldRoot: try reader.root(size: old), newRoot: try reader.root(size: new),
-                proof: old == 0 ? [] : try reader.consistencyProof(old: old, new: new))
+            let p = try TileHashReader(SQLiteTileReader(db: db)).consistency(
+                old: old, new: new, knownOldRoot: try Self.checkpointRoot(db, size: old),
+                knownNewRoot: try Self.checkpointRoot(db, size: new))
+            return ConsistencyProof(old: old, new: new, oldRoot: p.oldRoot, newRoot: p.newRoot, proof: p.proof)
         }
+    }
+
+    /// The root signed in the stored checkpoint of `size`, if there is one.
+    static func checkpointRoot(_ db: Database, size: Int64) throws -> TreeHash? {
+        guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE size = ?", arguments: [size]) else {
+            return nil
+        }
+        let lines = note.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
+        guard lines.count >= 3, Int64(lines[1]) == size else { return nil }
+        return TreeHash(base64: lines[2])
     }
 
     public func verifierKey() async throws -> String {
@@ -407,9 +416,22 @@ struct SQLiteTileReader: TileReader {
     let db: Database
 
     func tile(level: Int, index: Int64) throws -> [TreeHash]? {
-        let statement = try db.cachedStatement(sql: "SELECT hashes FROM tiles WHERE level = ? AND idx = ?")
-        guard let data = try Data.fetchOne(statement, arguments: [level, index]) else { return nil }
-        return Self.hashes(data)
+        let statement = try FastStatement(db, "SELECT hashes FROM tiles WHERE level = ? AND idx = ?")
+        statement.bind(1, Int64(level))
+        statement.bind(2, index)
+        guard try statement.step() else { return nil }
+        let hashes = statement.withBlob(0) { raw in
+            var out: [TreeHash] = []
+            out.reserveCapacity(raw.count / 32)
+            var offset = 0
+            while offset + 32 <= raw.count {
+                out.append(TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 32]))!)
+                offset += 32
+            }
+            return out
+        }
+        statement.reset()
+        return hashes
     }
 
     static func hashes(_ data: Data) -> [TreeHash] {
@@ -418,7 +440,7 @@ struct SQLiteTileReader: TileReader {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset + 32 <= raw.count {
-                out.append(TreeHash(bytes: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 32]))!)
+                out.append(TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 32]))!)
                 offset += 32
             }
         }
