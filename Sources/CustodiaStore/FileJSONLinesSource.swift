@@ -5,11 +5,12 @@ import Foundation
 /// not grow with the file.
 public struct FileJSONLinesSource: EventSource {
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    /// Bytes read and not yet consumed are `buffer[start..<filled]`.
+    private var buffer: [UInt8]
     private var start = 0
+    private var filled = 0
     private var eof = false
     private var line = 0
-    private static let blockSize = 1 << 22
 
     /// Opens `path`, or standard input for `-`.
     public init(path: String) throws {
@@ -19,6 +20,7 @@ public struct FileJSONLinesSource: EventSource {
             fd = open(path, O_RDONLY)
             guard fd >= 0 else { throw StoreError(.invalidRequest, "cannot read \(path): \(String(cString: strerror(errno)))") }
         }
+        buffer = [UInt8](repeating: 0, count: 1 << 22)
     }
 
     /// Closes the file (not standard input).
@@ -26,8 +28,7 @@ public struct FileJSONLinesSource: EventSource {
 
     public mutating func next() -> SourcedEvent? {
         while true {
-            // A complete line in the buffer?
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = buffer[start..<filled].firstIndex(of: 0x0A) {
                 line += 1
                 let lineStart = start
                 start = newline + 1
@@ -38,30 +39,33 @@ public struct FileJSONLinesSource: EventSource {
                 continue
             }
             if eof {
-                guard start < buffer.count else { return nil }
+                guard start < filled else { return nil }
                 line += 1
                 let lineStart = start
-                start = buffer.count
-                let entry = buffer.withUnsafeBufferPointer {
-                    JSONLinesSource.parseLine(UnsafeBufferPointer(rebasing: $0[lineStart...]), line: line)
+                start = filled
+                return buffer.withUnsafeBufferPointer {
+                    JSONLinesSource.parseLine(UnsafeBufferPointer(rebasing: $0[lineStart..<filled]), line: line)
                 }
-                if let entry { return entry }
-                return nil
             }
             fill()
         }
     }
 
+    /// Moves the unread bytes to the front, grows the buffer only for a line longer than
+    /// it, and reads what the file or pipe has into the free space.
     private mutating func fill() {
         if start > 0 {
-            buffer.removeSubrange(0..<start)
+            buffer.withUnsafeMutableBufferPointer { b in
+                let rest = filled - start
+                if rest > 0 { b.baseAddress!.update(from: b.baseAddress! + start, count: rest) }
+            }
+            filled -= start
             start = 0
         }
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: Self.blockSize))
-        let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + old, Self.blockSize) }
-        buffer.removeLast(Self.blockSize - max(n, 0))
-        if n <= 0 { eof = true }
+        if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+        let free = buffer.count - filled
+        let n = buffer.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + filled, free) }
+        if n <= 0 { eof = true } else { filled += n }
     }
 }
 

@@ -283,7 +283,7 @@ extension Event {
     static func text(_ v: JSONValue, _ field: String) throws(FieldError) -> String {
         guard case .string(let s) = v else { throw FieldError(field, "expected a string, found \(v.typeName)") }
         guard s.utf8.count <= 1000 else { throw FieldError(field, "too long (at most 1000 bytes)") }
-        return s
+        return s.nfc
     }
 
     static func code(_ v: JSONValue, _ field: String) throws(FieldError) -> String {

@@ -37,7 +37,7 @@ public struct ItemsCSVSource: EventSource {
     }
 
     private mutating func event(_ record: CSVRecord) throws(FieldError) -> Event {
-        let f = record.fields.map { $0.trimmedSpaces }
+        let f = record.fields.map { $0.trimmedSpaces.nfc }
         let categoryText = f[0]
         guard let category = Category(rawValue: categoryText) else {
             throw FieldError(
@@ -107,7 +107,7 @@ public struct LotsCSVSource: EventSource {
     }
 
     private func event(_ record: CSVRecord) throws(FieldError) -> Event {
-        let f = record.fields.map { $0.trimmedSpaces }
+        let f = record.fields.map { $0.trimmedSpaces.nfc }
         for (index, name) in [(0, "lot"), (1, "manufacturer"), (2, "calibre"), (3, "type"), (5, "quantity"), (6, "holder")]
         where f[index].isEmpty {
             throw FieldError(name, "empty; every lot row needs its \(name)")
@@ -147,7 +147,7 @@ public struct HoldersCSVSource: EventSource {
         var rows: [(line: Int, change: HolderChange)] = []
         var lineOfCode: [String: Int] = [:]
         for record in records {
-            let f = record.fields.map { $0.trimmedSpaces }
+            let f = record.fields.map { $0.trimmedSpaces.nfc }
             guard HolderTree.isValidCode(f[0]) else {
                 out.append(.invalid(line: record.line, FieldError("code", "\"\(f[0])\" is not a holder code (1–40 letters, digits, - _ . /)")))
                 continue

@@ -44,7 +44,7 @@ public struct CustodyEngine {
 
     /// Applies one event, or refuses it and changes nothing.
     public mutating func apply(_ input: Event) throws -> AppliedEvent {
-        var event = input
+        var event = input.normalizedText()
         let seq = nextSeq
         if event.kind.isHolderChange {
             let name = try applyHolderChange(&event)

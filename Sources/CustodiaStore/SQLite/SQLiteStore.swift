@@ -26,10 +26,10 @@ public final class SQLiteStore: Store, Sendable {
         self.path = path
         self.key = key
         self.ledgerMode = ledger
-        let queue = try Self.openQueue(path)
-        self.queue = queue
+        let queue: DatabaseQueue
         let meta: [String: String]
         do {
+            queue = try Self.openQueue(path)
             meta = try queue.read { (db: Database) -> [String: String] in
                 guard try db.tableExists("meta") else { return [:] }
                 return try Dictionary(
@@ -38,6 +38,7 @@ public final class SQLiteStore: Store, Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database (not SQLite); check --db")
         }
+        self.queue = queue
         guard meta["application"] == "custodia", let origin = meta["origin"] else {
             throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database; check --db or run `custodia init`")
         }
@@ -64,6 +65,9 @@ public final class SQLiteStore: Store, Sendable {
         }
         let queue = try openQueue(path)
         do {
+            // WAL is a property of the file, set once here: opening never changes a file
+            // before it is known to be a Custodia database.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try Schema.migrator.migrate(queue)
             try queue.write { db in
                 let s = try db.makeStatement(sql: "INSERT INTO meta(key, value) VALUES (?, ?)")
@@ -91,7 +95,6 @@ public final class SQLiteStore: Store, Sendable {
         // `verify` runs `PRAGMA foreign_key_check` over the whole database.
         config.foreignKeysEnabled = false
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")

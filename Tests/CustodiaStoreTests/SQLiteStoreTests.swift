@@ -1,0 +1,281 @@
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import Foundation
+import Testing
+
+/// What only the SQLite store does: files, locks and the key file beside the database.
+@Suite struct SQLiteStoreTests {
+    func newStore(_ dir: URL, name: String = "custodia.db") throws -> (SQLiteStore, LogKey) {
+        let key = try LogKey.generate(name: testOrigin)
+        return (try SQLiteStore.create(path: dir.appendingPathComponent(name).path, origin: testOrigin, key: key, now: recordedAt), key)
+    }
+
+    func storeError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) throws -> StoreError {
+        do {
+            try body()
+        } catch let error as StoreError {
+            return error
+        } catch {
+            Issue.record("expected a StoreError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+            throw error
+        }
+        Issue.record("expected a StoreError, nothing was thrown", sourceLocation: sourceLocation)
+        throw NothingThrown()
+    }
+
+    struct NothingThrown: Error {}
+
+    // MARK: Files
+
+    @Test func openingAMissingFileSaysToRunInit() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("nothing-here.db").path
+            let error = try storeError { _ = try SQLiteStore(path: path, key: nil) }
+            #expect(error.code == .missingDatabase)
+            #expect(error.message.contains("custodia init"))
+            #expect(error.message.contains(path))
+            #expect(!FileManager.default.fileExists(atPath: path), "opening does not create the file")
+        }
+    }
+
+    @Test func creatingOverAnExistingFileIsRefusedAndLeavesItAlone() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("precious.db").path
+            let bytes = Data("not mine to overwrite\n".utf8)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let key = try LogKey.generate(name: testOrigin)
+            let error = try storeError { _ = try SQLiteStore.create(path: path, origin: testOrigin, key: key, now: recordedAt) }
+            #expect(error.code == .databaseExists)
+            #expect(error.message.contains(path))
+            #expect(FileManager.default.contents(atPath: path) == bytes)
+
+            let (store, _) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            let again = try storeError { _ = try SQLiteStore.create(path: store.path, origin: testOrigin, key: key, now: recordedAt) }
+            #expect(again.code == .databaseExists)
+            #expect(try await SQLiteStore(path: store.path, key: nil).ledgerSize() == 8)
+        }
+    }
+
+    @Test func aReopenedStoreHasEverythingCommitted() async throws {
+        try await withTemporaryDirectory { dir in
+            let path: String
+            let key: LogKey
+            let note: String?
+            do {
+                let (store, k) = try newStore(dir)
+                try await store.recordValid(Fixture.holderTree)
+                note = try await store.recordValid([E.register(E.item("AK-1"), to: "S1")]).checkpoint
+                path = store.path
+                key = k
+            }
+            let reopened = try SQLiteStore(path: path, key: key)
+            #expect(try await reopened.ledgerSize() == 9)
+            #expect(try await reopened.checkpoint(size: nil) == note)
+            #expect(try await reopened.item("AK-1").record.state.holder == "S1")
+            #expect(try await reopened.verifierKey() == key.verifierKey)
+            try await reopened.recordValid([E.move(.issue, ["AK-1"], from: "S1", to: "P1")])
+            #expect(try await reopened.verify().divergence == nil)
+        }
+    }
+
+    @Test func anSQLiteFileThatIsNotCustodiasIsRefused() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("other.db").path
+            try sqlite3(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            let error = try storeError { _ = try SQLiteStore(path: path, key: nil) }
+            #expect(error.code == .notACustodiaDatabase)
+            #expect(error.message.contains("not a Custodia database"))
+        }
+    }
+
+    /// Opening a file that turns out not to be a store must not change it: `openQueue`
+    /// sets `PRAGMA journal_mode = WAL` (persistent) before the store checks `meta`, so a
+    /// foreign SQLite database is switched to WAL and an empty file gets a header.
+    @Test(arguments: ["a foreign SQLite database", "an empty file"])
+    func refusingAFileLeavesItUnchanged(_ kind: String) async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("theirs.db").path
+            if kind == "an empty file" {
+                #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+            } else {
+                try sqlite3(path, "PRAGMA journal_mode = DELETE; CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            }
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let error = try storeError { _ = try SQLiteStore(path: path, key: nil) }
+            #expect(error.code == .notACustodiaDatabase)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the refused file was modified")
+            if kind != "an empty file" {
+                #expect(try sqlite3(path, "PRAGMA journal_mode;").trimmingCharacters(in: .whitespacesAndNewlines) == "delete")
+            }
+        }
+    }
+
+    /// `SQLiteStore.init` maps SQLITE_NOTADB to `.notACustodiaDatabase`, but the error is
+    /// thrown earlier, by the `PRAGMA journal_mode` of `openQueue`, outside that mapping.
+    @Test func aFileThatIsNotSQLiteIsRefusedAsNotACustodiaDatabase() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("notes.db").path
+            try Data(String(repeating: "these are my notes, not a database\n", count: 40).utf8).write(to: URL(fileURLWithPath: path))
+            let error = try storeError { _ = try SQLiteStore(path: path, key: nil) }
+            #expect(error.code == .notACustodiaDatabase)
+            #expect(error.message.contains("not a Custodia database"))
+        }
+    }
+
+    // MARK: Keys
+
+    @Test func appendingWithoutTheKeyIsRefusedButADryRunIsAllowed() async throws {
+        try await withTemporaryDirectory { dir in
+            let (created, _) = try newStore(dir)
+            try await created.recordValid(Fixture.holderTree)
+            let store = try SQLiteStore(path: created.path, key: nil)
+            let dry = try await store.record([E.register(E.item("AK-1"), to: "S1")], dryRun: true)
+            #expect(dry.accepted == 1 && dry.errors == [])
+            var source = ArrayEventSource([E.register(E.item("AK-1"), to: "S1")])
+            let options = AppendOptions(recordedBy: recordedBy, recordedAt: recordedAt)
+            let error = await #expect(throws: StoreError.self) { _ = try await store.append(&source, options: options) }
+            #expect(error?.code == .keyMissing)
+            #expect(error?.message.contains("--key") == true)
+            #expect(try await store.ledgerSize() == 8)
+        }
+    }
+
+    @Test func aKeyFromAnotherStoreIsRefused() async throws {
+        try await withTemporaryDirectory { dir in
+            let (a, _) = try newStore(dir, name: "a.db")
+            let (_, keyB) = try newStore(dir, name: "b.db")
+            let error = try storeError { _ = try SQLiteStore(path: a.path, key: keyB) }
+            #expect(error.code == .keyMismatch)
+            #expect(error.message.contains("key"))
+
+            // The same through the key file.
+            let keyPath = dir.appendingPathComponent("b.db.key").path
+            try LogKeyFile.create(keyB, at: keyPath)
+            let loaded = try LogKeyFile.load(from: keyPath)
+            #expect(try storeError { _ = try SQLiteStore(path: a.path, key: loaded) }.code == .keyMismatch)
+        }
+    }
+
+    @Test func aKeyFileIsCreatedPrivateAndLoadsBack() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("log.key").path
+            let key = try LogKey.generate(name: testOrigin)
+            try LogKeyFile.create(key, at: path)
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let loaded = try LogKeyFile.load(from: path)
+            #expect(loaded == key)
+            #expect(loaded.verifierKey == key.verifierKey)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix("PRIVATE+KEY+\(testOrigin)+"))
+            #expect(LogKeyFile.defaultPath(forDatabase: "/x/custodia.db") == "/x/custodia.db.key")
+
+            let other = try LogKey.generate(name: testOrigin)
+            let error = try storeError { try LogKeyFile.create(other, at: path) }
+            #expect(error.message.contains("already exists"))
+            #expect(try LogKeyFile.load(from: path) == key, "the existing key is untouched")
+
+            // Read-only for the owner is private enough.
+            try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+            #expect(try LogKeyFile.load(from: path) == key)
+        }
+    }
+
+    @Test(arguments: ["644", "640", "604", "660", "606", "602", "620"])
+    func aKeyReadableByOthersIsRefusedWithAChmodHint(octalMode: String) async throws {
+        let mode = try #require(Int(octalMode, radix: 8))
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("log.key").path
+            try LogKeyFile.create(try LogKey.generate(name: testOrigin), at: path)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+            let error = try storeError { _ = try LogKeyFile.load(from: path) }
+            #expect(error.code == .keyPermissions)
+            #expect(error.message.contains("chmod 600 \(path)"))
+            #expect(error.message.contains("permissions \(octalMode)"))
+        }
+    }
+
+    @Test func aMissingOrDamagedKeyFileIsRefused() async throws {
+        try await withTemporaryDirectory { dir in
+            let missing = dir.appendingPathComponent("none.key").path
+            let error = try storeError { _ = try LogKeyFile.load(from: missing) }
+            #expect(error.code == .keyMissing)
+            #expect(error.message.contains("custodia init"))
+
+            let key = try LogKey.generate(name: testOrigin)
+            let good = dir.appendingPathComponent("good.key").path
+            try LogKeyFile.create(key, at: good)
+            let line = try String(contentsOfFile: good, encoding: .utf8)
+            var parts = line.split(separator: "+", maxSplits: 4).map(String.init)
+            parts[3] = parts[3] == "00000000" ? "00000001" : "00000000"
+            for (name, text) in [("garbage.key", "hello\n"), ("wrong-id.key", parts.joined(separator: "+")), ("short.key", "PRIVATE+KEY+x+00000000+AQID\n")] {
+                let path = dir.appendingPathComponent(name).path
+                #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+                #expect(try storeError { _ = try LogKeyFile.load(from: path) }.code == .keyInvalid, "\(name)")
+            }
+        }
+    }
+
+    // MARK: Locks
+
+    @Test(.timeLimit(.minutes(1)))
+    func aLockedDatabaseMakesAppendFailWithinSevenSeconds() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, _) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            let locker = try DatabaseLocker(path: store.path, flag: dir.appendingPathComponent("locked").path)
+            defer { locker.release() }
+            try await locker.waitUntilLocked()
+
+            #expect(try await store.ledgerSize() == 8, "readers are not blocked")
+            let start = ContinuousClock.now
+            let error = await #expect(throws: StoreError.self) { try await store.record([E.register(E.item("AK-1"), to: "S1")]) }
+            let elapsed = ContinuousClock.now - start
+            #expect(error?.code == .locked)
+            #expect(error?.message.contains("locked") == true)
+            #expect(elapsed >= .seconds(3))
+            #expect(elapsed < .seconds(7))
+
+            locker.release()
+            try await store.recordValid([E.register(E.item("AK-1"), to: "S1")])
+            #expect(try await store.ledgerSize() == 9)
+        }
+    }
+}
+
+/// A `sqlite3` shell holding `BEGIN EXCLUSIVE` on a database until released.
+final class DatabaseLocker: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    let flag: String
+    private var released = false
+
+    init(path: String, flag: String) throws {
+        self.flag = flag
+        process.executableURL = sqlite3Executable
+        process.arguments = ["-batch", path]
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT count(*) FROM events;\n.shell touch '\(flag)'\n".utf8))
+    }
+
+    func waitUntilLocked() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !FileManager.default.fileExists(atPath: flag) {
+            try #require(ContinuousClock.now < deadline, "sqlite3 did not take the lock")
+            try #require(process.isRunning, "sqlite3 exited before taking the lock")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func release() {
+        guard !released else { return }
+        released = true
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// `custodia` killed with SIGKILL in the middle of a large append leaves the store exactly
+/// as it was: the append is one transaction.
+@Suite(.serialized) struct CLICrashTests {
+    /// Waits until the running `custodia` holds the database's write lock (it has begun its
+    /// append transaction), probing with `sqlite3` and no busy timeout.
+    func waitUntilAppending(_ cli: CLI, _ process: Process) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            try #require(process.isRunning, "custodia ended before it was seen writing")
+            try #require(ContinuousClock.now < deadline, "custodia never took the write lock")
+            let probe = Process()
+            probe.executableURL = sqlite3Executable
+            probe.arguments = ["-batch", "-bail", "-cmd", ".timeout 0", cli.database, "BEGIN IMMEDIATE; ROLLBACK;"]
+            probe.standardOutput = FileHandle.nullDevice
+            probe.standardError = FileHandle.nullDevice
+            try probe.run()
+            probe.waitUntilExit()
+            if probe.terminationStatus != 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Starts `custodia args…`, kills it with SIGKILL once it is well into its append, and
+    /// checks that the store is as before and verifies.
+    func killMidway(_ cli: CLI, _ arguments: [String]) async throws {
+        let before = try cli.state()
+        let process = try cli.start(arguments)
+        try await waitUntilAppending(cli, process)
+        try await Task.sleep(for: .milliseconds(700))
+        try #require(process.isRunning, "custodia finished before it could be killed; make the input larger")
+        process.killHard()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.terminationStatus == SIGKILL)
+
+        let after = try cli.state()
+        #expect(after.size == before.size)
+        #expect(after.checkpoint == before.checkpoint)
+        #expect(after.summary == before.summary)
+        #expect(after.entries == before.entries)
+        let verify = try cli.run(["verify"])
+        #expect(verify.succeeded, "\(verify)")
+        #expect(verify.stdout.contains("verified: all \(before.size) events"))
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func killingRecordMidwayLeavesTheStoreAsItWas() async throws {
+        try await withCLI { cli in
+            try cli.initStore()
+            try cli.write("holders.csv", holdersCSV)
+            try cli.ok("import", "holders", "holders.csv")
+            let items = 10_000
+            var csv = Array(itemsHeader.utf8)
+            for i in 0..<items { csv += Array("assault-rifle,Kalashnikov,RU,AK-74M,5.45x39,K-\(i),1990,,,,S1\n".utf8) }
+            try cli.write("items.csv", csv)
+            try cli.ok("import", "items", "items.csv")
+
+            // 200,000 valid events: ten rounds of issuing every rifle to P1 and returning it.
+            var jsonl: [UInt8] = []
+            jsonl.reserveCapacity(30_000_000)
+            for _ in 0..<10 {
+                for i in 0..<items {
+                    jsonl += Array(#"{"kind":"issue","occurredAt":"2026-03-01T08:00:00Z","from":"S1","to":"P1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#.utf8)
+                    jsonl.append(0x0A)
+                    jsonl += Array(#"{"kind":"return","occurredAt":"2026-03-01T18:00:00Z","from":"P1","to":"S1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#.utf8)
+                    jsonl.append(0x0A)
+                }
+            }
+            try cli.write("big.jsonl", jsonl)
+            try await killMidway(cli, ["record", "big.jsonl"])
+
+            // The store takes appends again, and the first events of the killed batch were valid.
+            let head = jsonl.split(separator: 0x0A).prefix(2).map { String(decoding: $0, as: UTF8.self) }
+            try cli.record(head)
+            #expect(try cli.state().size == 8 + items + 2)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func killingAnItemImportMidwayLeavesTheStoreAsItWas() async throws {
+        try await withCLI { cli in
+            try cli.seededStore()
+            var csv = Array(itemsHeader.utf8)
+            for i in 0..<200_000 { csv += Array("assault-rifle,Izhmash,RU,AK-74,5.45x39,I-\(i),1985,,,,S1\n".utf8) }
+            try cli.write("big.csv", csv)
+            try await killMidway(cli, ["import", "items", "big.csv"])
+            #expect(try cli.fails("where", "I-0").stderr.contains("no item with serial I-0"))
+        }
+    }
+}
