@@ -96,65 +96,57 @@ struct SQLiteVerifier {
         }
         var leafTileIndex: Int64 = -1
         var leafTile: [TreeHash] = []
-        var tree = TreeAppender()
-        var rightEdge: [TileID: [TreeHash]] = [:]
         let stored = SQLiteTileReader(db: db)
         var expected: Int64 = 0
-        var divergence: String?
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, kind, occurred_at, leaf FROM events ORDER BY seq")
-        while let row = try rows.next() {
-            let seq: Int64 = row[0]
+        // Reading (here) and hashing (on the worker) overlap, one chunk apart.
+        let worker = HashWorker(checkpointSizes: Set(checkpoints.map(\.size)))
+        var chunk = HashChunk(firstSeq: 0)
+        let rows = try FastStatement(db, "SELECT seq, leaf FROM events ORDER BY seq")
+        while try rows.step() {
+            let seq = rows.int64(0) ?? -1
             guard seq == expected else {
+                rows.reset()
+                worker.finish()
+                if let d = worker.divergence { return d }
                 return seq > expected
                     ? "events: event \(expected) is missing (the sequence jumps from \(expected - 1) to \(seq)); the ledger was cut"
                     : "events: event \(seq) appears out of order"
             }
-            let kind: String = row[1]
-            let occurredAt: String = row[2]
             if seq / 256 != leafTileIndex {
                 leafTileIndex = seq / 256
                 leafTile = try stored.tile(level: 0, index: leafTileIndex) ?? []
             }
-            let storedLeafHash = leafTile.count > Int(seq % 256) ? leafTile[Int(seq % 256)] : nil
-            try row.withUnsafeData(atIndex: 3) { data in
-                let leaf = data ?? Data()
-                report.leafBytes += Int64(leaf.count)
-                leaf.withUnsafeBytes { raw in
-                    let hash = Merkle.leafHash(raw)
-                    tree.append(leafHash: hash)
-                    if hash != storedLeafHash {
-                        divergence = storedLeafHash == nil
-                            ? "tiles: the leaf hash of event \(seq) is missing from tile 0/\(seq / 256)"
-                            : "events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)"
-                    } else if divergence == nil {
-                        divergence = Self.checkLeaf(raw, seq: seq, kind: kind, occurredAt: occurredAt)
-                    }
-                }
-            }
-            if let divergence { return divergence }
-            // Full tiles are final once complete; the right edge is compared at the end.
-            for tile in tree.takeDirtyTiles() {
-                let id = TileID(level: tile.level, index: tile.index)
-                guard tile.hashes.count == 256 else {
-                    rightEdge[id] = tile.hashes
-                    continue
-                }
-                rightEdge[id] = nil
-                let have = try stored.tile(level: tile.level, index: tile.index)
-                if have != tile.hashes { return Self.tileDivergence(tile, have: have) }
-                report.tiles += 1
-            }
+            rows.withBlob(1) { chunk.append($0, stored: leafTile.count > Int(seq % 256) ? leafTile[Int(seq % 256)] : nil) }
             expected += 1
-            while nextCheckpoint < checkpoints.count, checkpoints[nextCheckpoint].size == expected {
-                if let d = checkCheckpoint(checkpoints[nextCheckpoint], root: tree.root()) { return d }
-                nextCheckpoint += 1
+            if chunk.count == HashChunk.capacity {
+                worker.submit(chunk)
+                chunk = HashChunk(firstSeq: expected)
+                if worker.divergence != nil {
+                    rows.reset()
+                    break
+                }
             }
         }
-        report.events = expected
+        if chunk.count > 0 { worker.submit(chunk) }
+        let result = worker.finish()
+        if let d = worker.divergence { return d }
+        report.leafBytes = result.leafBytes
+        for tile in result.fullTiles {
+            let have = try stored.tile(level: tile.level, index: tile.index)
+            if have != tile.hashes { return Self.tileDivergence(tile, have: have) }
+        }
+        report.tiles = result.fullTileCount
+        let rightEdge = Dictionary(uniqueKeysWithValues: result.rightEdge.map { (TileID(level: $0.level, index: $0.index), $0.hashes) })
+        // The right edge: the partial tiles the events end with.
         for (id, hashes) in rightEdge.sorted(by: { ($0.key.level, $0.key.index) < ($1.key.level, $1.key.index) }) {
             let have = try stored.tile(level: id.level, index: id.index)
             if have != hashes { return Self.tileDivergence((id.level, id.index, hashes), have: have) }
         }
+        while nextCheckpoint < checkpoints.count, let root = result.roots[checkpoints[nextCheckpoint].size] {
+            if let d = checkCheckpoint(checkpoints[nextCheckpoint], root: root) { return d }
+            nextCheckpoint += 1
+        }
+        report.events = expected
         if nextCheckpoint < checkpoints.count {
             let c = checkpoints[nextCheckpoint]
             return "events: a checkpoint was signed for size \(c.size), but the ledger has only \(expected) events; events at the end were removed"
@@ -183,16 +175,13 @@ struct SQLiteVerifier {
         return nil
     }
 
-    static func checkLeaf(_ raw: UnsafeRawBufferPointer, seq: Int64, kind: String, occurredAt: String) -> String? {
-        let value: JSONValue
-        do { value = try JSONParser.parse(raw.assumingMemoryBound(to: UInt8.self)) } catch {
-            return "events: event \(seq) is not valid JSON (\(error))"
-        }
-        let canonical = CanonicalJSON.encode(value)
-        guard canonical.elementsEqual(raw) else {
+    /// The leaf must be exactly the canonical encoding of the event it records, and the
+    /// indexed columns must agree with it.
+    static func checkLeaf(_ leaf: [UInt8], event: Event, seq: Int64, kind: String, occurredAt: String) -> String? {
+        guard LeafEncoding.leaf(event) == leaf else {
             return "events: event \(seq) is not in canonical form; its stored bytes were edited"
         }
-        guard value["kind"]?.stringValue == kind, value["occurredAt"]?.stringValue == occurredAt else {
+        guard event.kind.rawValue == kind, event.occurredAt == occurredAt else {
             return "events: event \(seq)'s kind or occurredAt column differs from its recorded content"
         }
         return nil
@@ -232,13 +221,17 @@ struct SQLiteVerifier {
                         loader: try SQLiteStateLoader(db: db), holders: [:], nextSeq: 0, nextItemID: 1, nextLotID: 1)
                     let writer = try SQLiteStateWriter(db: db)
                     var pending: [PendingEvent] = []
-                    let rows = try Row.fetchCursor(source, sql: "SELECT seq, leaf FROM events ORDER BY seq")
+                    let rows = try Row.fetchCursor(source, sql: "SELECT seq, kind, occurred_at, leaf FROM events ORDER BY seq")
                     while let row = try rows.next() {
                         let seq: Int64 = row[0]
-                        let leaf = [UInt8](row[1] as Data)
+                        let leaf = [UInt8](row[3] as Data)
                         do {
                             let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
                             let event = try Event(json: value, source: .ledger)
+                            if let d = Self.checkLeaf(leaf, event: event, seq: seq, kind: row[1], occurredAt: row[2]) {
+                                replayError = d
+                                return .rollback
+                            }
                             let applied = try engine.apply(event)
                             pending.append(PendingEvent(applied, leaf: leaf))
                         } catch {
@@ -289,37 +282,187 @@ struct SQLiteVerifier {
         ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
     ]
 
+    /// Walks the stored and the replayed table side by side in key order (two cursors, flat
+    /// memory) and describes the first row that differs.
     private func compare(_ db: Database, _ table: (name: String, key: String, columns: String)) throws -> String? {
-        let sql = """
-            SELECT 'stored' AS side, * FROM (SELECT \(table.columns) FROM main.\(table.name)
-                EXCEPT SELECT \(table.columns) FROM replay.\(table.name))
-            UNION ALL
-            SELECT 'replayed' AS side, * FROM (SELECT \(table.columns) FROM replay.\(table.name)
-                EXCEPT SELECT \(table.columns) FROM main.\(table.name))
-            ORDER BY 2, 3, side DESC LIMIT 2
-            """
-        let rows = try Row.fetchAll(db, sql: sql)
-        guard let first = rows.first else { return nil }
-        let names = Array(first.columnNames.dropFirst())
         let keyCount = table.key.split(separator: ",").count
-        func value(_ row: Row, _ i: Int) -> DatabaseValue { row[i] }
-        let key = (1...keyCount).map { "\(names[$0 - 1])=\(value(first, $0).description)" }.joined(separator: ", ")
-        if rows.count == 2, (1...keyCount).allSatisfy({ value(rows[0], $0) == value(rows[1], $0) }) {
-            let stored = rows.first { ($0[0] as String) == "stored" }!
-            let replayed = rows.first { ($0[0] as String) == "replayed" }!
-            let diffs = (1..<first.count).compactMap { i -> String? in
-                let a = value(stored, i), b = value(replayed, i)
-                return a == b ? nil : "\(names[i - 1]) is \(a.description) but the events give \(b.description)"
+        let stored = try Row.fetchCursor(db, sql: "SELECT \(table.columns) FROM main.\(table.name) ORDER BY \(table.key)")
+        let replayed = try Row.fetchCursor(db, sql: "SELECT \(table.columns) FROM replay.\(table.name) ORDER BY \(table.key)")
+        var a = try stored.next()
+        var b = try replayed.next()
+        while a != nil || b != nil {
+            if let x = a, let y = b {
+                let order = Self.compareKeys(x, y, count: keyCount)
+                if order == 0 {
+                    if x != y { return Self.describe(table, stored: x, replayed: y, keyCount: keyCount) }
+                    a = try stored.next()
+                    b = try replayed.next()
+                } else if order < 0 {
+                    return "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
+                } else {
+                    return "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
+                }
+            } else if let x = a {
+                return "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
+            } else if let y = b {
+                return "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
             }
-            var where_ = ""
-            if table.name == "items", let seqIndex = names.firstIndex(of: "last_seq") {
-                where_ = " (last changed by event \(value(replayed, seqIndex + 1).description))"
+        }
+        return nil
+    }
+
+    /// Orders two rows by their first `count` columns as SQLite orders them (integers
+    /// numerically, text by bytes).
+    static func compareKeys(_ x: Row, _ y: Row, count: Int) -> Int {
+        for i in 0..<count {
+            let a: DatabaseValue = x[i], b: DatabaseValue = y[i]
+            switch (a.storage, b.storage) {
+            case (.int64(let p), .int64(let q)):
+                if p != q { return p < q ? -1 : 1 }
+            case (.string(let p), .string(let q)):
+                if p != q { return Array(p.utf8).lexicographicallyPrecedes(Array(q.utf8)) ? -1 : 1 }
+            default:
+                if a != b { return a.description < b.description ? -1 : 1 }
             }
-            return "\(table.name): row \(key)\(where_): \(diffs.joined(separator: "; ")); the state table was changed outside Custodia"
         }
-        if (first[0] as String) == "stored" {
-            return "\(table.name): row \(key) is stored but no event produces it; the state table was changed outside Custodia"
+        return 0
+    }
+
+    static func key(_ row: Row, _ count: Int) -> String {
+        let names = Array(row.columnNames)
+        return (0..<count).map { i in "\(names[i])=\((row[i] as DatabaseValue).description)" }.joined(separator: ", ")
+    }
+
+    static func describe(_ table: (name: String, key: String, columns: String), stored: Row, replayed: Row, keyCount: Int) -> String {
+        let names = Array(stored.columnNames)
+        var diffs: [String] = []
+        for i in 0..<stored.count {
+            let a: DatabaseValue = stored[i], b: DatabaseValue = replayed[i]
+            if a != b { diffs.append("\(names[i]) is \(a.description) but the events give \(b.description)") }
         }
-        return "\(table.name): row \(key) follows from the events but is not stored; the state table was changed outside Custodia"
+        var changedBy = ""
+        if table.name == "items", let i = names.firstIndex(of: "last_seq") {
+            changedBy = " (last changed by event \((replayed[i] as DatabaseValue).description))"
+        }
+        return "\(table.name): row \(key(stored, keyCount))\(changedBy): \(diffs.joined(separator: "; ")); the state table was changed outside Custodia"
+    }
+}
+
+/// A run of consecutive leaves read from the database, with their stored leaf hashes.
+struct HashChunk: @unchecked Sendable {
+    static let capacity = 4096
+    let firstSeq: Int64
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+    var stored: [TreeHash?] = []
+
+    init(firstSeq: Int64) {
+        self.firstSeq = firstSeq
+        bytes.reserveCapacity(Self.capacity * 300)
+        ends.reserveCapacity(Self.capacity)
+        stored.reserveCapacity(Self.capacity)
+    }
+
+    var count: Int { ends.count }
+
+    mutating func append(_ leaf: UnsafeRawBufferPointer, stored hash: TreeHash?) {
+        bytes.append(contentsOf: leaf)
+        ends.append(bytes.count)
+        stored.append(hash)
+    }
+}
+
+/// Hashes chunks of leaves on its own thread: leaf hashes against the stored ones, the
+/// tree rebuilt from them, the roots at checkpoint sizes and the tiles it completes.
+final class HashWorker: @unchecked Sendable {
+    struct Result {
+        var leafBytes: Int64 = 0
+        var roots: [Int64: TreeHash] = [:]
+        /// Completed tiles above level 0 (level-0 entries are checked leaf by leaf).
+        var fullTiles: [(level: Int, index: Int64, hashes: [TreeHash])] = []
+        var fullTileCount: Int64 = 0
+        var rightEdge: [(level: Int, index: Int64, hashes: [TreeHash])] = []
+    }
+
+    private let queue = DispatchQueue(label: "custodia.verify.hash")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var tree = TreeAppender()
+    private var result = Result()
+    private var partial: [TileID: [TreeHash]] = [:]
+    private var firstDivergence: String?
+    private let checkpointSizes: Set<Int64>
+
+    init(checkpointSizes: Set<Int64>) {
+        self.checkpointSizes = checkpointSizes
+        if checkpointSizes.contains(0) { result.roots[0] = Merkle.emptyRoot }
+    }
+
+    var divergence: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstDivergence
+    }
+
+    func submit(_ chunk: HashChunk) {
+        slots.wait()
+        queue.async { [self] in
+            process(chunk)
+            slots.signal()
+        }
+    }
+
+    @discardableResult
+    func finish() -> Result {
+        queue.sync {
+            collect(tree.takeDirtyTiles())
+            result.rightEdge = partial.map { (level: $0.key.level, index: $0.key.index, hashes: $0.value) }
+        }
+        return result
+    }
+
+    /// Sorts tiles the tree reports as changed: full ones are final, partial ones are the
+    /// right edge until they fill.
+    private func collect(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) {
+        for tile in tiles {
+            let id = TileID(level: tile.level, index: tile.index)
+            if tile.hashes.count == 256 {
+                partial[id] = nil
+                result.fullTileCount += 1
+                if tile.level > 0 { result.fullTiles.append(tile) }
+            } else {
+                partial[id] = tile.hashes
+            }
+        }
+    }
+
+    private func process(_ chunk: HashChunk) {
+        guard divergence == nil else { return }
+        chunk.bytes.withUnsafeBytes { raw in
+            var start = 0
+            for i in 0..<chunk.count {
+                let seq = chunk.firstSeq + Int64(i)
+                let hash = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: raw[start..<chunk.ends[i]]))
+                start = chunk.ends[i]
+                guard let storedHash = chunk.stored[i] else {
+                    fail("tiles: the leaf hash of event \(seq) is missing from tile 0/\(seq / 256)")
+                    return
+                }
+                guard hash == storedHash else {
+                    fail("events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)")
+                    return
+                }
+                tree.append(leafHash: hash)
+                if checkpointSizes.contains(tree.size) { result.roots[tree.size] = tree.root() }
+                if tree.size % 256 == 0 { collect(tree.takeDirtyTiles()) }
+            }
+        }
+        result.leafBytes += Int64(chunk.bytes.count)
+    }
+
+    private func fail(_ message: String) {
+        lock.lock()
+        if firstDivergence == nil { firstDivergence = message }
+        lock.unlock()
     }
 }
