@@ -348,6 +348,18 @@ struct SQLiteVerifier {
     }
 }
 
+/// A mutable buffer handed to `concurrentPerform`, whose halves write disjoint ranges.
+struct UncheckedPointer: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<TreeHash>
+    init(_ buffer: UnsafeMutableBufferPointer<TreeHash>) { self.buffer = buffer }
+}
+
+/// Read-only bytes shared with `concurrentPerform` for the duration of the call.
+struct UncheckedBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+}
+
 /// A run of consecutive leaves read from the database, with their stored leaf hashes.
 struct HashChunk: @unchecked Sendable {
     static let capacity = 4096
@@ -438,12 +450,26 @@ final class HashWorker: @unchecked Sendable {
 
     private func process(_ chunk: HashChunk) {
         guard divergence == nil else { return }
+        // Leaf hashes in two halves on both cores, then the tree in order.
+        let count = chunk.count
+        var hashes = [TreeHash](repeating: Merkle.emptyRoot, count: count)
         chunk.bytes.withUnsafeBytes { raw in
-            var start = 0
-            for i in 0..<chunk.count {
+            hashes.withUnsafeMutableBufferPointer { out in
+                let target = UncheckedPointer(out)
+                let source = UncheckedBytes(raw)
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    let range = half == 0 ? 0..<count / 2 : count / 2..<count
+                    for i in range {
+                        let start = i == 0 ? 0 : chunk.ends[i - 1]
+                        target.buffer[i] = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: source.bytes[start..<chunk.ends[i]]))
+                    }
+                }
+            }
+        }
+        do {
+            for i in 0..<count {
                 let seq = chunk.firstSeq + Int64(i)
-                let hash = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: raw[start..<chunk.ends[i]]))
-                start = chunk.ends[i]
+                let hash = hashes[i]
                 guard let storedHash = chunk.stored[i] else {
                     fail("tiles: the leaf hash of event \(seq) is missing from tile 0/\(seq / 256)")
                     return
