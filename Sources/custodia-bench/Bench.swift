@@ -39,7 +39,8 @@ struct Generate: ParsableCommand {
         out.reserveCapacity(items * 110)
         for i in 0..<items {
             let m = models[i % models.count]
-            out += "\(m.0.rawValue),\(m.1),\(m.2),\(m.3),\(m.4),\(m.5)-\(String(i).leftPadded(8)),\(1970 + i % 50),,,,DEP-\(i % depots)\n"
+            out +=
+                "\(m.0.rawValue),\(m.1),\(m.2),\(m.3),\(m.4),\(m.5)-\(String(i).leftPadded(8)),\(1970 + i % 50),,,,DEP-\(i % depots)\n"
         }
         try out.write(toFile: dir + "/items.csv", atomically: true, encoding: .utf8)
 
@@ -56,7 +57,8 @@ struct Generate: ParsableCommand {
         func time() -> String {
             minute += 1
             let day = 1 + (minute / 1440) % 28, month = 1 + (minute / (1440 * 28)) % 12
-            return "2026-\(String(month).leftPadded(2))-\(String(day).leftPadded(2))T\(String((minute / 60) % 24).leftPadded(2)):\(String(minute % 60).leftPadded(2)):00Z"
+            return
+                "2026-\(String(month).leftPadded(2))-\(String(day).leftPadded(2))T\(String((minute / 60) % 24).leftPadded(2)):\(String(minute % 60).leftPadded(2)):00Z"
         }
         let quarter = max(1, min(items, events / 4))
         var round = 0
@@ -65,13 +67,17 @@ struct Generate: ParsableCommand {
                 let depot = "DEP-\(i % depots)", unit = "UNIT-\(i % units)"
                 switch round % 4 {
                 case 0:
-                    jsonl += #"{"kind":"issue","from":"\#(depot)","to":"\#(unit)","items":[\#(ref(i))],"occurredAt":"\#(time())","dueBack":"2026-12-31","document":"VO-\#(round)-\#(i)"}"#
+                    jsonl +=
+                        #"{"kind":"issue","from":"\#(depot)","to":"\#(unit)","items":[\#(ref(i))],"occurredAt":"\#(time())","dueBack":"2026-12-31","document":"VO-\#(round)-\#(i)"}"#
                 case 1:
-                    jsonl += #"{"kind":"return","from":"\#(unit)","to":"\#(depot)","items":[\#(ref(i))],"occurredAt":"\#(time())"}"#
+                    jsonl +=
+                        #"{"kind":"return","from":"\#(unit)","to":"\#(depot)","items":[\#(ref(i))],"occurredAt":"\#(time())"}"#
                 case 2:
-                    jsonl += #"{"kind":"condition","from":"\#(depot)","items":[\#(ref(i))],"condition":"repairable","occurredAt":"\#(time())"}"#
+                    jsonl +=
+                        #"{"kind":"condition","from":"\#(depot)","items":[\#(ref(i))],"condition":"repairable","occurredAt":"\#(time())"}"#
                 default:
-                    jsonl += #"{"kind":"condition","from":"\#(depot)","items":[\#(ref(i))],"condition":"serviceable","occurredAt":"\#(time())"}"#
+                    jsonl +=
+                        #"{"kind":"condition","from":"\#(depot)","items":[\#(ref(i))],"condition":"serviceable","occurredAt":"\#(time())"}"#
                 }
                 jsonl += "\n"
                 written += 1
@@ -102,7 +108,8 @@ struct Append: AsyncParsableCommand {
 
         let itemBytes = try read(dir + "/items.csv")
         var start = ContinuousClock.now
-        let itemSource = BackgroundEventSource(ItemsCSVSource(bytes: itemBytes, defaultHolder: nil, occurredAt: "2026-01-01T00:00:00Z"))
+        let itemSource = BackgroundEventSource(
+            ItemsCSVSource(bytes: itemBytes, defaultHolder: nil, occurredAt: "2026-01-01T00:00:00Z"))
         var items = itemSource
         let r1 = try await opened.append(&items, options: options)
         itemSource.finish()
@@ -225,7 +232,9 @@ struct Stages: ParsableCommand {
             var h = Merkle.emptyRoot
             for e in events { h = Merkle.leafHash(CanonicalJSON.encode(e.jsonValue)) }
             let hash = seconds(since: start) - encode
-            print("events=\(events.count) parse_us=\(fmt(parse * 1e6 / Double(events.count))) encode_us=\(fmt(encode * 1e6 / Double(events.count))) hash_us=\(fmt(hash * 1e6 / Double(events.count))) bytes=\(total) \(h.hex.prefix(4))")
+            print(
+                "events=\(events.count) parse_us=\(fmt(parse * 1e6 / Double(events.count))) encode_us=\(fmt(encode * 1e6 / Double(events.count))) hash_us=\(fmt(hash * 1e6 / Double(events.count))) bytes=\(total) \(h.hex.prefix(4))"
+            )
         }
     }
 }

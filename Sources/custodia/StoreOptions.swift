@@ -26,7 +26,8 @@ struct StoreOptions: ParsableArguments {
     func openForWriting(ledger: SQLiteStore.LedgerMode = .on) throws -> SQLiteStore {
         let path = databasePath
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(.missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
+            throw StoreError(
+                .missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
         }
         return try SQLiteStore(path: path, key: try LogKeyFile.load(from: keyPath), ledger: ledger)
     }
@@ -84,7 +85,8 @@ func runAppend(
             print(field.isEmpty ? "\(file):\(e.line): \(e.message)" : "\(file):\(e.line): \(field): \(e.message)", to: &err)
         }
         let more = report.errors.count >= 1000 ? " (stopped after 1000; fix these first)" : ""
-        throw UserError("\(report.errors.count) invalid \(report.errors.count == 1 ? "line" : "lines")\(more); nothing was written")
+        throw UserError(
+            "\(report.errors.count) invalid \(report.errors.count == 1 ? "line" : "lines")\(more); nothing was written")
     }
     let counted = report.accepted == 1 ? "1 \(noun.dropLast())" : "\(report.accepted) \(noun)"
     if options.dryRun {

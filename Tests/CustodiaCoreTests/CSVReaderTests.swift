@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 private let header = ["a", "b", "c"]
@@ -190,11 +191,12 @@ struct CSVInvalidRow: Sendable, CustomTestStringConvertible {
     @Test func crlfLineEndingsAreNotPartOfTheFields() throws {
         let result = readAll("a,b,c\r\n1,2,3\r\n\"4\",\"5\",\"6\"\r\n7,8,9")
         #expect(result.errors.isEmpty)
-        #expect(result.records == [
-            CSVRecord(line: 2, fields: ["1", "2", "3"]),
-            CSVRecord(line: 3, fields: ["4", "5", "6"]),
-            CSVRecord(line: 4, fields: ["7", "8", "9"]),
-        ])
+        #expect(
+            result.records == [
+                CSVRecord(line: 2, fields: ["1", "2", "3"]),
+                CSVRecord(line: 3, fields: ["4", "5", "6"]),
+                CSVRecord(line: 4, fields: ["7", "8", "9"]),
+            ])
     }
 
     @Test func mixedLineEndingsAreAccepted() throws {
@@ -399,9 +401,10 @@ struct CSVInvalidRow: Sendable, CustomTestStringConvertible {
         // Every tenth row spans two lines: row i starts on line 2 + i + ceil(i / 10).
         #expect(records[1].line == 4)
         #expect(records[99_999].line == 2 + 99_999 + 10_000)
-        #expect(records[99_999].fields == [
-            "SN99999", "Glock", "17", "9mm", "pistol", "Unit 49", "Armoury-4", "issued", "2024-05-01", "R99999", "",
-        ])
+        #expect(
+            records[99_999].fields == [
+                "SN99999", "Glock", "17", "9mm", "pistol", "Unit 49", "Armoury-4", "issued", "2024-05-01", "R99999", "",
+            ])
         #expect(records[54_321].fields[5] == "Unit 21")
     }
 }

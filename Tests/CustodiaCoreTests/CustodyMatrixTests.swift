@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 // Every custody event kind against every item status.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 @Suite struct CustodyRulesTests {
@@ -21,7 +22,9 @@ import Testing
         #expect(rifle.id == 1)
         #expect(rifle.marking == Fx.rifle)
         #expect(rifle.registeredSeq == applied.seq)
-        #expect(rifle.state == ItemState(status: .held, holder: Fx.dep2, account: Fx.dep2, condition: .serviceable, lastSeq: applied.seq))
+        #expect(
+            rifle.state
+                == ItemState(status: .held, holder: Fx.dep2, account: Fx.dep2, condition: .serviceable, lastSeq: applied.seq))
     }
 
     @Test func registerWithAConditionSetsIt() throws {
@@ -71,7 +74,8 @@ import Testing
 
     @Test func maintenanceInAfterMaintenanceOutClearsTheDueDate() throws {
         let h = try registered()
-        try h.apply(Fx.event(.maintenanceOut, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.pistol)], dueBack: "2026-05-01T12:00:00Z"))
+        try h.apply(
+            Fx.event(.maintenanceOut, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.pistol)], dueBack: "2026-05-01T12:00:00Z"))
         #expect(try h.item(Fx.pistol).state.dueBack == "2026-05-01T12:00:00Z")
         try h.apply(Fx.event(.maintenanceIn, from: Fx.unit, to: Fx.dep1, items: [Fx.ref(Fx.pistol)]))
         let pistol = try h.item(Fx.pistol)
@@ -163,7 +167,8 @@ import Testing
 
     @Test func receiveCompletesTheDispatchAndMovesTheAccount() throws {
         let h = try registered()
-        try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle), Fx.ref(Fx.pistol)], document: "TD-1"))
+        try h.apply(
+            Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle), Fx.ref(Fx.pistol)], document: "TD-1"))
         #expect(h.store.dispatches["TD-1"]?.itemsInTransit == 2)
         #expect(h.store.dispatches["TD-1"]?.isOpen == true)
         // The receive may leave out from.
@@ -183,7 +188,8 @@ import Testing
         let h = try registered()
         try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1"))
         try h.apply(Fx.event(.receive, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1"))
-        let v = try #require(h.refusal(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.pistol)], document: "TD-1")))
+        let v = try #require(
+            h.refusal(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.pistol)], document: "TD-1")))
         #expect(v.field == "document")
         #expect(v.message.contains("TD-1 already exists"))
     }
@@ -201,7 +207,8 @@ import Testing
         let v = try #require(h.refusal(Fx.event(.receive, to: Fx.unit, items: [Fx.ref(Fx.rifle)], document: "TD-1")))
         #expect(v.field == "to")
         #expect(v.message.contains("sent to DEP-02"))
-        let w = try #require(h.refusal(Fx.event(.receive, from: Fx.unit, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1")))
+        let w = try #require(
+            h.refusal(Fx.event(.receive, from: Fx.unit, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1")))
         #expect(w.field == "from")
         #expect(w.message.contains("sent from DEP-01"))
     }
@@ -328,7 +335,8 @@ import Testing
 
         // The pistol is with UNIT-1, so a dispatch of both from DEP-01 fails on items[1].
         let v = try #require(
-            h.refusal(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle), Fx.ref(Fx.pistol)], document: "TD-5")))
+            h.refusal(
+                Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle), Fx.ref(Fx.pistol)], document: "TD-5")))
         #expect(v.field == "items[1]")
         #expect(v.message.contains("GL-4455"))
         #expect(try h.item(Fx.rifle) == rifleBefore)

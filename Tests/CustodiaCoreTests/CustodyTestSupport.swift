@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 // Shared fixtures for the custody rule tests: an in-memory store that plays the part of
@@ -183,7 +184,8 @@ final class CustodyHarness {
             store.write(engine.takeChanges(dropCache: dropCache))
             return nil
         } catch let violation as CustodyViolation {
-            #expect(engine.nextSeq == seqBefore, "a refused event must not take a sequence number", sourceLocation: sourceLocation)
+            #expect(
+                engine.nextSeq == seqBefore, "a refused event must not take a sequence number", sourceLocation: sourceLocation)
             let changes = engine.takeChanges(dropCache: dropCache)
             #expect(changes.isEmpty, "a refused event must change no state", sourceLocation: sourceLocation)
             store.write(changes)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 /// A JSON event line and the field (and a phrase of the message) it must be refused for.
@@ -19,7 +20,9 @@ private func parseEvent(_ json: String, source: Event.Source = .input) throws ->
 }
 
 /// The FieldError an event line is refused with; nil (and an issue) when the line parses.
-private func eventError(_ json: String, source: Event.Source = .input, sourceLocation: SourceLocation = #_sourceLocation) -> FieldError? {
+private func eventError(_ json: String, source: Event.Source = .input, sourceLocation: SourceLocation = #_sourceLocation)
+    -> FieldError?
+{
     let value: JSONValue
     do {
         value = try JSONParser.parse(json)
@@ -77,7 +80,12 @@ private let fullGlock =
                     year: 1999, importCountry: "XX", importYear: 2001, marks: "crest", assignedMark: true)
             ])
         #expect(e.items.isEmpty)
-        #expect(e.lotRegistrations == [LotRegistration(marking: LotMarking(lot: "L-9", manufacturer: "PMC", calibre: "9x19mm", type: "ball", year: 2020), quantity: 500)])
+        #expect(
+            e.lotRegistrations == [
+                LotRegistration(
+                    marking: LotMarking(lot: "L-9", manufacturer: "PMC", calibre: "9x19mm", type: "ball", year: 2020),
+                    quantity: 500)
+            ])
         #expect(e.condition == .repairable)
         #expect(e.registrations[0].category.isMANPADS)
     }
@@ -86,15 +94,32 @@ private let fullGlock =
 
     static let unknownFields: [BadEventLine] = [
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"colour":"red"}"#, "colour", "unknown field"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":"1","colour":"red"}]}"#, "items[0].colour", "unknown field"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock),{"id":3,"ref":1}]}"#, "items[1].ref", "unknown field"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":1,"calibre":"9mm"}]}"#, "lots[0].calibre", "unknown field"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"81mm","serial":"S","weight":"40kg"}]}"#, "items[0].weight", "unknown field"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","manufacturer":"M","calibre":"9mm","type":"ball","quantity":1,"box":"7"}]}"#, "lots[0].box", "unknown field"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"region","name":"X","colour":"red"}}"#, "holder.colour", "not a field"),
-        BadEventLine(#"{"kind":"holder-rename",\#(at),"holder":{"code":"X-1","name":"Y","parent":"R-1"}}"#, "holder.parent", "not a field of a holder-rename"),
-        BadEventLine(#"{"kind":"holder-move",\#(at),"holder":{"code":"X-1","parent":"R-1","name":"Y"}}"#, "holder.name", "not a field of a holder-move"),
-        BadEventLine(#"{"kind":"holder-close",\#(at),"holder":{"code":"X-1","kind":"site"}}"#, "holder.kind", "not a field of a holder-close"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":"1","colour":"red"}]}"#,
+            "items[0].colour", "unknown field"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock),{"id":3,"ref":1}]}"#, "items[1].ref", "unknown field"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":1,"calibre":"9mm"}]}"#, "lots[0].calibre",
+            "unknown field"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"81mm","serial":"S","weight":"40kg"}]}"#,
+            "items[0].weight", "unknown field"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","manufacturer":"M","calibre":"9mm","type":"ball","quantity":1,"box":"7"}]}"#,
+            "lots[0].box", "unknown field"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"region","name":"X","colour":"red"}}"#, "holder.colour",
+            "not a field"),
+        BadEventLine(
+            #"{"kind":"holder-rename",\#(at),"holder":{"code":"X-1","name":"Y","parent":"R-1"}}"#, "holder.parent",
+            "not a field of a holder-rename"),
+        BadEventLine(
+            #"{"kind":"holder-move",\#(at),"holder":{"code":"X-1","parent":"R-1","name":"Y"}}"#, "holder.name",
+            "not a field of a holder-move"),
+        BadEventLine(
+            #"{"kind":"holder-close",\#(at),"holder":{"code":"X-1","kind":"site"}}"#, "holder.kind",
+            "not a field of a holder-close"),
     ]
 
     @Test(arguments: unknownFields)
@@ -112,7 +137,9 @@ private let fullGlock =
         BadEventLine(#"{"kind":"sell",\#(at)}"#, "kind", "unknown kind \"sell\""),
         BadEventLine(#"{\#(at),"from":"DEP-01"}"#, "kind", "missing"),
         BadEventLine(#"{"kind":"loss","from":"DEP-01","items":[\#(glock)]}"#, "occurredAt", "missing"),
-        BadEventLine(#"{"kind":"loss","occurredAt":20260301,"from":"DEP-01","items":[\#(glock)]}"#, "occurredAt", "expected a string, found an integer"),
+        BadEventLine(
+            #"{"kind":"loss","occurredAt":20260301,"from":"DEP-01","items":[\#(glock)]}"#, "occurredAt",
+            "expected a string, found an integer"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":5,"items":[\#(glock)]}"#, "from", "expected a string, found an integer"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":null,"items":[\#(glock)]}"#, "from", "found null"),
         BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P 1","items":[\#(glock)]}"#, "to", "not a holder code"),
@@ -120,39 +147,84 @@ private let fullGlock =
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[5]}"#, "items[0]", "expected an object"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"serial":"1"}]}"#, "items[0].manufacturer", "missing"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock"}]}"#, "items[0].serial", "missing"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":""}]}"#, "items[0].serial", "missing"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":7}]}"#, "items[0].serial", "expected a string"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":""}]}"#, "items[0].serial",
+            "missing"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"manufacturer":"Glock","serial":7}]}"#, "items[0].serial",
+            "expected a string"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"id":0}]}"#, "items[0].id", "positive"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"id":"7"}]}"#, "items[0].id", "positive"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"id":7,"serial":"1","manufacturer":"G"}]}"#, "items[0]", "either by id"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[{"id":7,"serial":"1","manufacturer":"G"}]}"#, "items[0]",
+            "either by id"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock),\#(glock)]}"#, "items", "listed twice"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":"L-1"}"#, "lots", "expected an array"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"quantity":1}]}"#, "lots[0].lot", "missing"),
         BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1"}]}"#, "lots[0].quantity", "missing"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":"10"}]}"#, "lots[0].quantity", "whole number"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":0}]}"#, "lots[0].quantity", "greater than zero"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":-5}]}"#, "lots[0].quantity", "greater than zero"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"rifle","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S"}]}"#, "items[0].category", "unknown category \"rifle\""),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S"}]}"#, "items[0].category", "missing"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","model":"X","calibre":"c","serial":"S"}]}"#, "items[0].country", "missing"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"","calibre":"c","serial":"S"}]}"#, "items[0].model", "missing"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","year":"1999"}]}"#, "items[0].year", "whole number"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","year":1799}]}"#, "items[0].year", "out of range"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","importYear":2101}]}"#, "items[0].importYear", "out of range"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","assignedMark":"yes"}]}"#, "items[0].assignedMark", "true or false"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","manufacturer":"M","type":"ball","quantity":1}]}"#, "lots[0].calibre", "missing"),
-        BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","calibre":"9mm","type":"ball","quantity":1}]}"#, "lots[0].manufacturer", "missing"),
-        BadEventLine(#"{"kind":"condition",\#(at),"items":[\#(glock)],"condition":"broken"}"#, "condition", "unknown condition \"broken\""),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"witnesses":"P-1"}"#, "witnesses", "array of codes"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"witnesses":["P-1",5]}"#, "witnesses[1]", "expected a string"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"confirmedBy":["bad code"]}"#, "confirmedBy[0]", "not a holder code"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":"10"}]}"#, "lots[0].quantity", "whole number"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":0}]}"#, "lots[0].quantity",
+            "greater than zero"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","lots":[{"lot":"L-1","quantity":-5}]}"#, "lots[0].quantity",
+            "greater than zero"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"rifle","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S"}]}"#,
+            "items[0].category", "unknown category \"rifle\""),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S"}]}"#,
+            "items[0].category", "missing"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","model":"X","calibre":"c","serial":"S"}]}"#,
+            "items[0].country", "missing"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"","calibre":"c","serial":"S"}]}"#,
+            "items[0].model", "missing"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","year":"1999"}]}"#,
+            "items[0].year", "whole number"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","year":1799}]}"#,
+            "items[0].year", "out of range"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","importYear":2101}]}"#,
+            "items[0].importYear", "out of range"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","items":[{"category":"mortar","manufacturer":"M","country":"C","model":"X","calibre":"c","serial":"S","assignedMark":"yes"}]}"#,
+            "items[0].assignedMark", "true or false"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","manufacturer":"M","type":"ball","quantity":1}]}"#,
+            "lots[0].calibre", "missing"),
+        BadEventLine(
+            #"{"kind":"register",\#(at),"to":"DEP-01","lots":[{"lot":"L","calibre":"9mm","type":"ball","quantity":1}]}"#,
+            "lots[0].manufacturer", "missing"),
+        BadEventLine(
+            #"{"kind":"condition",\#(at),"items":[\#(glock)],"condition":"broken"}"#, "condition", "unknown condition \"broken\""),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"witnesses":"P-1"}"#, "witnesses", "array of codes"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"witnesses":["P-1",5]}"#, "witnesses[1]",
+            "expected a string"),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"confirmedBy":["bad code"]}"#, "confirmedBy[0]",
+            "not a holder code"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":"3","reason":"x"}"#, "corrects", "sequence number"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":-1,"reason":"x"}"#, "corrects", "sequence number"),
-        BadEventLine(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"note":"\#(String(repeating: "x", count: 1001))"}"#, "note", "too long"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"castle","name":"X"}}"#, "holder.kind", "unknown kind \"castle\""),
+        BadEventLine(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"note":"\#(String(repeating: "x", count: 1001))"}"#,
+            "note", "too long"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"castle","name":"X"}}"#, "holder.kind",
+            "unknown kind \"castle\""),
         BadEventLine(#"{"kind":"holder-add",\#(at),"holder":"X-1"}"#, "holder", "expected an object"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X 1","kind":"region","name":"X"}}"#, "holder.code", "not a holder code"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"zone","name":"X","parent":7}}"#, "holder.parent", "expected a string"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"holder":{"code":"X 1","kind":"region","name":"X"}}"#, "holder.code",
+            "not a holder code"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"zone","name":"X","parent":7}}"#, "holder.parent",
+            "expected a string"),
     ]
 
     @Test(arguments: wrongValues)
@@ -163,7 +235,8 @@ private let fullGlock =
     }
 
     @Test func aTextOfExactlyAThousandBytesIsAccepted() throws {
-        let e = try parseEvent(#"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"note":"\#(String(repeating: "é", count: 500))"}"#)
+        let e = try parseEvent(
+            #"{"kind":"loss",\#(at),"from":"DEP-01","items":[\#(glock)],"note":"\#(String(repeating: "é", count: 500))"}"#)
         #expect(e.note?.utf8.count == 1000)
     }
 
@@ -299,36 +372,52 @@ private let fullGlock =
         BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1"}"#, "items", "missing"),
         BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[]}"#, "items", "missing"),
         BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"DEP-01","items":[\#(glock)]}"#, "to", "same holder"),
-        BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"condition":"surplus"}"#, "condition", "only a condition or register"),
-        BadEventLine(#"{"kind":"return",\#(at),"from":"P-1","to":"DEP-01","items":[\#(glock)],"dueBack":"2026-04-01"}"#, "dueBack", "only an issue or maintenance-out"),
-        BadEventLine(#"{"kind":"maintenance-in",\#(at),"from":"W-1","to":"DEP-01","items":[\#(glock)],"dueBack":"2026-04-01"}"#, "dueBack", "only an issue or maintenance-out"),
+        BadEventLine(
+            #"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"condition":"surplus"}"#, "condition",
+            "only a condition or register"),
+        BadEventLine(
+            #"{"kind":"return",\#(at),"from":"P-1","to":"DEP-01","items":[\#(glock)],"dueBack":"2026-04-01"}"#, "dueBack",
+            "only an issue or maintenance-out"),
+        BadEventLine(
+            #"{"kind":"maintenance-in",\#(at),"from":"W-1","to":"DEP-01","items":[\#(glock)],"dueBack":"2026-04-01"}"#, "dueBack",
+            "only an issue or maintenance-out"),
         BadEventLine(#"{"kind":"maintenance-out",\#(at),"from":"DEP-01","items":[\#(glock)]}"#, "to", "missing"),
         BadEventLine(#"{"kind":"register",\#(at),"items":[\#(fullGlock)]}"#, "to", "missing"),
         BadEventLine(#"{"kind":"register",\#(at),"from":"X-1","to":"DEP-01","items":[\#(fullGlock)]}"#, "from", "no from"),
         BadEventLine(#"{"kind":"register",\#(at),"to":"DEP-01"}"#, "items", "missing"),
         BadEventLine(#"{"kind":"condition",\#(at),"items":[\#(glock)]}"#, "condition", "missing"),
-        BadEventLine(#"{"kind":"condition",\#(at),"to":"DEP-01","items":[\#(glock)],"condition":"surplus"}"#, "to", "no receiving holder"),
+        BadEventLine(
+            #"{"kind":"condition",\#(at),"to":"DEP-01","items":[\#(glock)],"condition":"surplus"}"#, "to", "no receiving holder"),
         BadEventLine(#"{"kind":"count",\#(at),"items":[\#(glock)]}"#, "from", "missing"),
         BadEventLine(#"{"kind":"loss",\#(at),"items":[\#(glock)]}"#, "from", "missing"),
         BadEventLine(#"{"kind":"theft",\#(at),"from":"DEP-01","to":"X-1","items":[\#(glock)]}"#, "to", "no receiving holder"),
         BadEventLine(#"{"kind":"recovery",\#(at),"items":[\#(glock)]}"#, "to", "missing"),
         BadEventLine(#"{"kind":"surrender",\#(at),"from":"DEP-01","items":[\#(glock)]}"#, "to", "missing"),
-        BadEventLine(#"{"kind":"expend",\#(at),"from":"DEP-01","to":"X-1","lots":[{"lot":"L","quantity":1}]}"#, "to", "no receiving holder"),
+        BadEventLine(
+            #"{"kind":"expend",\#(at),"from":"DEP-01","to":"X-1","lots":[{"lot":"L","quantity":1}]}"#, "to", "no receiving holder"
+        ),
         BadEventLine(#"{"kind":"destroy",\#(at),"items":[\#(glock)]}"#, "from", "missing"),
         BadEventLine(#"{"kind":"export",\#(at),"from":"DEP-01","items":[\#(glock)]}"#, "to", "missing"),
         BadEventLine(#"{"kind":"deactivate",\#(at),"to":"DEP-01","items":[\#(glock)]}"#, "to", "no receiving holder"),
-        BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"corrects":3}"#, "corrects", "only a correction"),
-        BadEventLine(#"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"holder":{"code":"X"}}"#, "holder", "only holder-add"),
+        BadEventLine(
+            #"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"corrects":3}"#, "corrects",
+            "only a correction"),
+        BadEventLine(
+            #"{"kind":"issue",\#(at),"from":"DEP-01","to":"P-1","items":[\#(glock)],"holder":{"code":"X"}}"#, "holder",
+            "only holder-add"),
         BadEventLine(#"{"kind":"correction",\#(at),"reason":"typo"}"#, "corrects", "missing"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":3}"#, "reason", "missing"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":3,"reason":""}"#, "reason", "missing"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":3,"reason":"typo","items":[\#(glock)]}"#, "", "changes no state"),
         BadEventLine(#"{"kind":"correction",\#(at),"corrects":3,"reason":"typo","from":"DEP-01"}"#, "", "changes no state"),
         BadEventLine(#"{"kind":"holder-add",\#(at)}"#, "holder", "missing"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"to":"DEP-01","holder":{"code":"X-1","kind":"region","name":"X"}}"#, "", "holder tree only"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"to":"DEP-01","holder":{"code":"X-1","kind":"region","name":"X"}}"#, "",
+            "holder tree only"),
         BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","name":"X"}}"#, "holder.kind", "missing"),
         BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"kind":"region","name":"X"}}"#, "holder.code", "missing"),
-        BadEventLine(#"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"region","name":"   "}}"#, "holder.name", "missing"),
+        BadEventLine(
+            #"{"kind":"holder-add",\#(at),"holder":{"code":"X-1","kind":"region","name":"   "}}"#, "holder.name", "missing"),
         BadEventLine(#"{"kind":"holder-rename",\#(at),"holder":{"code":"X-1"}}"#, "holder.name", "missing"),
     ]
 
@@ -373,10 +462,21 @@ private let fullGlock =
             e.recordedBy = "clerk-7"
             return e
         }
-        var register = Fx.register([Fx.rifle, Fx.pistol, ItemMarking(category: .manpadsBattery, manufacturer: "KBM", country: "RU", model: "9B238", calibre: "n/a", serial: "B-1", marks: "state crest", assignedMark: true)], to: Fx.dep1, condition: .repairable)
+        var register = Fx.register(
+            [
+                Fx.rifle, Fx.pistol,
+                ItemMarking(
+                    category: .manpadsBattery, manufacturer: "KBM", country: "RU", model: "9B238", calibre: "n/a", serial: "B-1",
+                    marks: "state crest", assignedMark: true),
+            ], to: Fx.dep1, condition: .repairable)
         register.note = ""
         out.append(register)
-        out.append(Fx.registerLots([(Fx.lotMarking, 500), (LotMarking(lot: "L-2", manufacturer: "S&B", calibre: "9x19mm", type: "ball", year: nil), 20)], to: Fx.dep2))
+        out.append(
+            Fx.registerLots(
+                [
+                    (Fx.lotMarking, 500),
+                    (LotMarking(lot: "L-2", manufacturer: "S&B", calibre: "9x19mm", type: "ball", year: nil), 20),
+                ], to: Fx.dep2))
         var issue = Fx.event(
             .issue, from: Fx.dep1, to: Fx.person, items: [Fx.fullRef(Fx.rifle), Fx.ref(Fx.pistol), .id(12)],
             lots: [Fx.lot(30, manufacturer: "PMC"), Fx.lot(5, "L-2")], dueBack: "2026-03-31")
@@ -424,9 +524,13 @@ private let fullGlock =
         for e in Fx.holderAdds { applied.append(try h.apply(e)) }
         applied.append(try h.apply(Fx.register([Fx.rifle, Fx.pistol], to: Fx.dep1)))
         applied.append(try h.apply(Fx.registerLot(quantity: 100, to: Fx.dep1)))
-        applied.append(try h.apply(Fx.event(.issue, from: Fx.dep1, to: Fx.person, items: [.id(1)], lots: [Fx.lot(10)], dueBack: "2026-04-01")))
-        applied.append(try h.apply(Fx.event(.return, from: Fx.person, to: Fx.dep1, items: [Fx.ref(Fx.rifle)], lots: [Fx.lot(10)])))
-        applied.append(try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [.id(2)], lots: [Fx.lot(50)], document: "TD-1")))
+        applied.append(
+            try h.apply(
+                Fx.event(.issue, from: Fx.dep1, to: Fx.person, items: [.id(1)], lots: [Fx.lot(10)], dueBack: "2026-04-01")))
+        applied.append(
+            try h.apply(Fx.event(.return, from: Fx.person, to: Fx.dep1, items: [Fx.ref(Fx.rifle)], lots: [Fx.lot(10)])))
+        applied.append(
+            try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [.id(2)], lots: [Fx.lot(50)], document: "TD-1")))
         applied.append(try h.apply(Fx.event(.receive, to: Fx.dep2, items: [.id(2)], lots: [Fx.lot(40)], document: "TD-1")))
         applied.append(try h.apply(Fx.event(.loss, from: Fx.dep1, items: [Fx.ref(Fx.rifle)])))
         applied.append(try h.apply(Fx.event(.recovery, to: Fx.dep1, items: [Fx.ref(Fx.rifle)])))

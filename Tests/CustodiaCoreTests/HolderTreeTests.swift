@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 /// One holder-add case: the new holder's kind and parent, and whether the engine takes it.
@@ -7,7 +8,9 @@ struct HolderAddCase: Sendable, CustomTestStringConvertible {
     let parent: String?
     /// nil when accepted; otherwise a phrase the refusal must contain.
     let refusal: String?
-    var testDescription: String { "\(kind.rawValue) under \(parent ?? "no parent") → \(refusal.map { "refused (\($0))" } ?? "accepted")" }
+    var testDescription: String {
+        "\(kind.rawValue) under \(parent ?? "no parent") → \(refusal.map { "refused (\($0))" } ?? "accepted")"
+    }
 }
 
 @Suite struct HolderTreeTests {
@@ -193,7 +196,8 @@ struct HolderAddCase: Sendable, CustomTestStringConvertible {
         try h.apply(Fx.register([Fx.rifle], to: Fx.dep1))
         try h.apply(Fx.holderEvent(.holderClose, Fx.dep2))
         #expect(h.store.holders[Fx.dep2]?.closed == true)
-        let v = try #require(h.refusal(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1")))
+        let v = try #require(
+            h.refusal(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Fx.rifle)], document: "TD-1")))
         #expect(v.field == "to")
         #expect(v.message.contains("DEP-02 is closed"))
         let w = try #require(h.refusal(Fx.register([Fx.pistol], to: Fx.dep2)))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 private extension SourcedEvent {
@@ -24,7 +25,8 @@ private func jsonLines(_ text: String) -> [SourcedEvent] {
 }
 
 private let when = "2026-03-01T08:00:00Z"
-private let lossLine = #"{"kind":"loss","occurredAt":"2026-03-01T08:00:00Z","from":"DEP-01","items":[{"manufacturer":"Glock","serial":"GL-4455"}]}"#
+private let lossLine =
+    #"{"kind":"loss","occurredAt":"2026-03-01T08:00:00Z","from":"DEP-01","items":[{"manufacturer":"Glock","serial":"GL-4455"}]}"#
 private let theftLine = #"{"kind":"theft","occurredAt":"2026-03-01T08:00:00Z","from":"DEP-01","items":[{"id":3}]}"#
 
 // MARK: - JSON Lines
@@ -58,7 +60,10 @@ private let theftLine = #"{"kind":"theft","occurredAt":"2026-03-01T08:00:00Z","f
     }
 
     @Test func eventErrorsCarryTheFieldAndTheLine() throws {
-        let text = lossLine + "\n" + #"{"kind":"loss","occurredAt":"2026-03-01T08:00:00Z","from":"DEP-01","items":[{"manufacturer":"G","serial":"1","color":"red"}]}"# + "\n" + lossLine
+        let text =
+            lossLine + "\n"
+            + #"{"kind":"loss","occurredAt":"2026-03-01T08:00:00Z","from":"DEP-01","items":[{"manufacturer":"G","serial":"1","color":"red"}]}"#
+            + "\n" + lossLine
         let entries = jsonLines(text)
         #expect(entries.map(\.line) == [1, 2, 3])
         let error = try #require(entries[1].fieldError)
@@ -81,7 +86,9 @@ private let theftLine = #"{"kind":"theft","occurredAt":"2026-03-01T08:00:00Z","f
     }
 
     @Test func theInputFieldOfAJSONSourceIsTheEventField() {
-        let source = Array(lossLine.utf8).withUnsafeBufferPointer { JSONLinesSource(bytes: $0).inputField(for: "items[0].serial") }
+        let source = Array(lossLine.utf8).withUnsafeBufferPointer {
+            JSONLinesSource(bytes: $0).inputField(for: "items[0].serial")
+        }
         #expect(source == "items[0].serial")
     }
 }
@@ -172,7 +179,9 @@ struct ItemsCSVBadRow: Sendable, CustomTestStringConvertible {
     }
 
     @Test func aDuplicateWithinTheFileNamesTheFirstLine() throws {
-        let rows = akRow + "\n\nrevolver-pistol,Glock,AT,G17,9x19mm,GL-4455,,,,,DEP-01\n" + "assault-rifle,Kalashnikov Concern,RU,AK-74M,5.45x39mm,AK-000123,1995,,,,DEP-02" + "\n"
+        let rows =
+            akRow + "\n\nrevolver-pistol,Glock,AT,G17,9x19mm,GL-4455,,,,,DEP-01\n"
+            + "assault-rifle,Kalashnikov Concern,RU,AK-74M,5.45x39mm,AK-000123,1995,,,,DEP-02" + "\n"
         let entries = items(rows)
         #expect(entries.map(\.line) == [2, 4, 5])
         let error = try #require(entries[2].fieldError)
@@ -197,7 +206,8 @@ struct ItemsCSVBadRow: Sendable, CustomTestStringConvertible {
     }
 
     @Test func aWrongHeaderEndsTheReading() throws {
-        let bytes = Array(("category,maker,country,model,calibre,serial,year,import_country,import_year,marks,holder\n" + akRow + "\n").utf8)
+        let bytes = Array(
+            ("category,maker,country,model,calibre,serial,year,import_country,import_year,marks,holder\n" + akRow + "\n").utf8)
         let entries = drain(ItemsCSVSource(bytes: bytes, defaultHolder: nil, occurredAt: when))
         #expect(entries.count == 1)
         #expect(entries.first?.line == 1)
@@ -278,7 +288,8 @@ private func lots(_ rows: String) -> [SourcedEvent] {
     }
 
     @Test(arguments: [
-        ("to", "holder"), ("lots[0].quantity", "quantity"), ("lots[0]", "lot"), ("lots[0].lot", "lot"), ("occurredAt", "occurredAt"),
+        ("to", "holder"), ("lots[0].quantity", "quantity"), ("lots[0]", "lot"), ("lots[0].lot", "lot"),
+        ("occurredAt", "occurredAt"),
     ])
     func engineFieldsMapToCSVColumns(eventField: String, column: String) {
         let source = LotsCSVSource(bytes: Array(lotsHeader.utf8), occurredAt: when)
@@ -305,7 +316,8 @@ private func permutations<T>(_ a: [T]) -> [[T]] {
 
 @Suite struct HoldersCSVSourceTests {
     private let tree = [
-        "R-1,region,North,", "Z-1,zone,Zone One,R-1", "DEP-01,site,Depot,Z-1", "UNIT-1,unit,First,DEP-01", "P-1,person,A. Person,UNIT-1",
+        "R-1,region,North,", "Z-1,zone,Zone One,R-1", "DEP-01,site,Depot,Z-1", "UNIT-1,unit,First,DEP-01",
+        "P-1,person,A. Person,UNIT-1",
     ]
 
     @Test func parentsComeBeforeChildrenWhateverTheFileOrder() throws {
@@ -367,7 +379,8 @@ private func permutations<T>(_ a: [T]) -> [[T]] {
 
     @Test func problemsComeFirstInLineOrderThenTheEvents() throws {
         let entries = holders([
-            "Z-1,zone,Zone,R-1", "BAD CODE,site,X,", "R-1,region,North,", "Q-1,castle,Keep,R-1", "S-1,site,,Z-1", "Z-1,zone,Again,R-1",
+            "Z-1,zone,Zone,R-1", "BAD CODE,site,X,", "R-1,region,North,", "Q-1,castle,Keep,R-1", "S-1,site,,Z-1",
+            "Z-1,zone,Again,R-1",
             "S-2,site,Two,not valid",
         ])
         #expect(entries.map(\.line) == [3, 5, 6, 7, 8, 4, 2])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 /// A text the parser must refuse, with the column and a phrase of the message.

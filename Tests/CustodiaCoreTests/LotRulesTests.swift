@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 @Suite struct LotRulesTests {
@@ -15,7 +16,9 @@ import Testing
 
     // MARK: Balances never go negative
 
-    @Test(arguments: [EventKind.issue, .return, .maintenanceOut, .maintenanceIn, .dispatch, .loss, .theft, .expend, .destroy, .export])
+    @Test(arguments: [
+        EventKind.issue, .return, .maintenanceOut, .maintenanceIn, .dispatch, .loss, .theft, .expend, .destroy, .export,
+    ])
     func takingMoreThanTheBalanceIsRefusedNamingTheLotAndHolder(kind: EventKind) throws {
         let h = try stocked()
         let to: String? =
@@ -117,7 +120,10 @@ import Testing
 
     @Test func receivingALotThatIsNotOnTheDispatchIsRefused() throws {
         let h = try stocked()
-        try h.apply(Fx.registerLot(LotMarking(lot: "L-OTHER", manufacturer: "PMC", calibre: "9x19mm", type: "ball", year: nil), quantity: 10, to: Fx.dep1))
+        try h.apply(
+            Fx.registerLot(
+                LotMarking(lot: "L-OTHER", manufacturer: "PMC", calibre: "9x19mm", type: "ball", year: nil), quantity: 10,
+                to: Fx.dep1))
         try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, lots: [Fx.lot(10)], document: "TD-L"))
         let v = try #require(h.refusal(Fx.event(.receive, to: Fx.dep2, lots: [Fx.lot(5, "L-OTHER")], document: "TD-L")))
         #expect(v.message.contains("has 0 of lot L-OTHER"))
@@ -278,7 +284,8 @@ import Testing
         #expect(v.field == "lots[0].lot")
         #expect(v.message.contains("ambiguous"))
 
-        let applied = try h.apply(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, lots: [Fx.lot(10, manufacturer: "Sellier & Bellot")]))
+        let applied = try h.apply(
+            Fx.event(.issue, from: Fx.dep1, to: Fx.unit, lots: [Fx.lot(10, manufacturer: "Sellier & Bellot")]))
         #expect(applied.lotIDs == [2])
         #expect(h.balance(Fx.dep1, lot: 2) == 60)
         #expect(h.balance(Fx.dep1, lot: 1) == 1000)

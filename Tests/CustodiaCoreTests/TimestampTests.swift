@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 @Suite struct TimestampTests {
@@ -34,7 +35,8 @@ import Testing
     @Test func utcTimesOfTheSamePrecisionSortAsText() {
         let times = ["2026-03-01T08:00:00Z", "2025-12-31T23:59:59Z", "2026-03-01T07:59:59Z", "2026-02-28T23:00:00Z"]
         #expect(times.allSatisfy(Timestamp.isRFC3339UTC))
-        #expect(times.sorted() == ["2025-12-31T23:59:59Z", "2026-02-28T23:00:00Z", "2026-03-01T07:59:59Z", "2026-03-01T08:00:00Z"])
+        #expect(
+            times.sorted() == ["2025-12-31T23:59:59Z", "2026-02-28T23:00:00Z", "2026-03-01T07:59:59Z", "2026-03-01T08:00:00Z"])
     }
 
     @Test(arguments: [

@@ -61,7 +61,8 @@ import Testing
             ("event", .object([("to", .string("armoury")), ("from", .string("range")), ("at", .int(-5))])),
             ("items", .array([.object([("b", .bool(true)), ("a", .null)])])),
         ])
-        #expect(text(value) == #"{"event":{"at":-5,"from":"range","to":"armoury"},"items":[{"a":null,"b":true}],"serial":"A/123"}"#)
+        #expect(
+            text(value) == #"{"event":{"at":-5,"from":"range","to":"armoury"},"items":[{"a":null,"b":true}],"serial":"A/123"}"#)
     }
 
     @Test func equalValuesEncodeIdenticallyWhateverTheirMemberOrder() {

@@ -142,7 +142,10 @@ import Testing
             (parts[0] + "+zzzzzzzz+" + parts[2], .malformedVerifierKey),
             (parts[0] + "+" + parts[1] + "+" + "not base64", .malformedVerifierKey),
             (parts[0] + "+" + parts[1] + "+" + Data([0x04] + Self.key.publicKey).base64EncodedString(), .malformedVerifierKey),
-            (parts[0] + "+" + parts[1] + "+" + Data([0x01] + Self.key.publicKey.dropLast()).base64EncodedString(), .malformedVerifierKey),
+            (
+                parts[0] + "+" + parts[1] + "+" + Data([0x01] + Self.key.publicKey.dropLast()).base64EncodedString(),
+                .malformedVerifierKey
+            ),
             ("other.name+" + parts[1] + "+" + parts[2], .verifierKeyIDMismatch),
             (parts[0] + "+00000000+" + parts[2], .verifierKeyIDMismatch),
             ("bad name+" + parts[1] + "+" + parts[2], .invalidKeyName),

@@ -40,12 +40,14 @@ import Testing
     func consistencyProofsMatchTheReferenceAndVerify(_ new: Int) throws {
         let reader = TileHashReader(Self.tree.store)
         let newRoot = Self.reference.mth(0, new)
-        for old in Set([1, 2, 3, 4, 100, 255, 256, 257, 512, 1000, 65535, 65536, new - 1, new]).sorted() where old >= 1 && old <= new {
+        for old in Set([1, 2, 3, 4, 100, 255, 256, 257, 512, 1000, 65535, 65536, new - 1, new]).sorted()
+        where old >= 1 && old <= new {
             let proof = try reader.consistencyProof(old: Int64(old), new: Int64(new))
             #expect(proof == Self.reference.consistency(old, new), "\(old) → \(new)")
             let oldRoot = Self.reference.mth(0, old)
             #expect(throws: Never.self) {
-                try Merkle.verifyConsistency(oldSize: Int64(old), newSize: Int64(new), oldRoot: oldRoot, newRoot: newRoot, proof: proof)
+                try Merkle.verifyConsistency(
+                    oldSize: Int64(old), newSize: Int64(new), oldRoot: oldRoot, newRoot: newRoot, proof: proof)
             }
             if old < new {
                 #expect(throws: ProofError.self) {
@@ -94,12 +96,17 @@ import Testing
         let reader = TileHashReader(Self.tree.store)
         #expect(try reader.consistencyProof(old: 0, new: 257).isEmpty)
         #expect(throws: Never.self) {
-            try Merkle.verifyConsistency(oldSize: 0, newSize: 257, oldRoot: Merkle.emptyRoot, newRoot: Self.reference.mth(0, 257), proof: [])
+            try Merkle.verifyConsistency(
+                oldSize: 0, newSize: 257, oldRoot: Merkle.emptyRoot, newRoot: Self.reference.mth(0, 257), proof: [])
         }
-        #expect { try Merkle.verifyConsistency(oldSize: 0, newSize: 257, oldRoot: Self.leaves[0], newRoot: Self.reference.mth(0, 257), proof: []) }
-            throws: { ($0 as? ProofError)?.code == .emptyTreeRootMismatch }
-        #expect { try Merkle.verifyConsistency(oldSize: 0, newSize: 257, oldRoot: Merkle.emptyRoot, newRoot: Self.reference.mth(0, 257), proof: [Self.leaves[0]]) }
-            throws: { ($0 as? ProofError)?.code == .wrongProofLength }
+        #expect {
+            try Merkle.verifyConsistency(
+                oldSize: 0, newSize: 257, oldRoot: Self.leaves[0], newRoot: Self.reference.mth(0, 257), proof: [])
+        } throws: { ($0 as? ProofError)?.code == .emptyTreeRootMismatch }
+        #expect {
+            try Merkle.verifyConsistency(
+                oldSize: 0, newSize: 257, oldRoot: Merkle.emptyRoot, newRoot: Self.reference.mth(0, 257), proof: [Self.leaves[0]])
+        } throws: { ($0 as? ProofError)?.code == .wrongProofLength }
     }
 }
 

@@ -72,7 +72,8 @@ import Testing
             for leaf in leaves[size..<(size + batch)] { appender.append(leafHash: leaf) }
             store.store(appender.takeDirtyTiles())
             size += batch
-            #expect(try TileHashReader(store).root(size: Int64(size)) == ReferenceTree(leaves: Array(leaves[..<size])).mth(0, size))
+            #expect(
+                try TileHashReader(store).root(size: Int64(size)) == ReferenceTree(leaves: Array(leaves[..<size])).mth(0, size))
         }
         #expect(size == 3000)
         #expect(store == expectedStore)

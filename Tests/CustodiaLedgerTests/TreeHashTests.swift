@@ -20,7 +20,10 @@ import Testing
         #expect(Merkle.emptyRoot.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
-    @Test(arguments: ["", "00", String(repeating: "0", count: 63), String(repeating: "0", count: 65), String(repeating: "g", count: 64), String(repeating: "0", count: 62) + " 0"])
+    @Test(arguments: [
+        "", "00", String(repeating: "0", count: 63), String(repeating: "0", count: 65), String(repeating: "g", count: 64),
+        String(repeating: "0", count: 62) + " 0",
+    ])
     func malformedHexIsRejected(_ text: String) {
         #expect(TreeHash(hex: text) == nil)
     }

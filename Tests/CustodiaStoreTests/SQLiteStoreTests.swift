@@ -8,7 +8,10 @@ import Testing
 @Suite struct SQLiteStoreTests {
     func newStore(_ dir: URL, name: String = "custodia.db") throws -> (SQLiteStore, LogKey) {
         let key = try LogKey.generate(name: testOrigin)
-        return (try SQLiteStore.create(path: dir.appendingPathComponent(name).path, origin: testOrigin, key: key, now: recordedAt), key)
+        return (
+            try SQLiteStore.create(path: dir.appendingPathComponent(name).path, origin: testOrigin, key: key, now: recordedAt),
+            key
+        )
     }
 
     func storeError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) throws -> StoreError {
@@ -52,7 +55,9 @@ import Testing
 
             let (store, _) = try newStore(dir)
             try await store.recordValid(Fixture.holderTree)
-            let again = try storeError { _ = try SQLiteStore.create(path: store.path, origin: testOrigin, key: key, now: recordedAt) }
+            let again = try storeError {
+                _ = try SQLiteStore.create(path: store.path, origin: testOrigin, key: key, now: recordedAt)
+            }
             #expect(again.code == .databaseExists)
             #expect(try await SQLiteStore(path: store.path, key: nil).ledgerSize() == 8)
         }
@@ -117,7 +122,8 @@ import Testing
     @Test func aFileThatIsNotSQLiteIsRefusedAsNotACustodiaDatabase() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("notes.db").path
-            try Data(String(repeating: "these are my notes, not a database\n", count: 40).utf8).write(to: URL(fileURLWithPath: path))
+            try Data(String(repeating: "these are my notes, not a database\n", count: 40).utf8).write(
+                to: URL(fileURLWithPath: path))
             let error = try storeError { _ = try SQLiteStore(path: path, key: nil) }
             #expect(error.code == .notACustodiaDatabase)
             #expect(error.message.contains("not a Custodia database"))
@@ -210,9 +216,14 @@ import Testing
             let line = try String(contentsOfFile: good, encoding: .utf8)
             var parts = line.split(separator: "+", maxSplits: 4).map(String.init)
             parts[3] = parts[3] == "00000000" ? "00000001" : "00000000"
-            for (name, text) in [("garbage.key", "hello\n"), ("wrong-id.key", parts.joined(separator: "+")), ("short.key", "PRIVATE+KEY+x+00000000+AQID\n")] {
+            for (name, text) in [
+                ("garbage.key", "hello\n"), ("wrong-id.key", parts.joined(separator: "+")),
+                ("short.key", "PRIVATE+KEY+x+00000000+AQID\n"),
+            ] {
                 let path = dir.appendingPathComponent(name).path
-                #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+                #expect(
+                    FileManager.default.createFile(
+                        atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
                 #expect(try storeError { _ = try LogKeyFile.load(from: path) }.code == .keyInvalid, "\(name)")
             }
         }

@@ -19,11 +19,14 @@ struct TamperFixture {
 
     static func make(in dir: URL) async throws -> TamperFixture {
         let key = try LogKey.generate(name: testOrigin)
-        let store = try SQLiteStore.create(path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: key, now: recordedAt)
+        let store = try SQLiteStore.create(
+            path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: key, now: recordedAt)
         var reports = [try await store.recordValid(Fixture.holderTree)]
         reports.append(
             try await store.recordValid(
-                (0..<300).map { E.register(E.item(String(format: "R-%03d", $0)), to: "S1") } + [E.registerLot("L1", quantity: 1000, to: "S1")]))
+                (0..<300).map { E.register(E.item(String(format: "R-%03d", $0)), to: "S1") } + [
+                    E.registerLot("L1", quantity: 1000, to: "S1")
+                ]))
         reports.append(
             try await store.recordValid([
                 E.move(.issue, ["R-000"], from: "S1", to: "P1"),
@@ -33,13 +36,15 @@ struct TamperFixture {
                 E.move(.dispatch, ["R-002"], from: "S1", to: "S2", document: "D-1"),
                 E.move(.receive, ["R-002"], to: "S2", document: "D-1"),
             ]))
-        reports.append(try await store.recordValid([E.move(.issue, ["R-003"], from: "S1", to: "P1"), E.move(.loss, ["R-004"], from: "S1")]))
+        reports.append(
+            try await store.recordValid([E.move(.issue, ["R-003"], from: "S1", to: "P1"), E.move(.loss, ["R-004"], from: "S1")]))
         try #require(reports.map(\.size) == [8, 309, 315, 317])
         var roots: [Int64: TreeHash] = [:]
         for r in reports { roots[r.size] = try await store.signedCheckpoint(try #require(r.checkpoint)).root }
         let verified = try await store.verify()
         try #require(verified.divergence == nil, "the fixture verifies before tampering")
-        return TamperFixture(path: store.path, key: key, leaves: try await store.entries(from: 0, to: 317).map(\.leaf), roots: roots)
+        return TamperFixture(
+            path: store.path, key: key, leaves: try await store.entries(from: 0, to: 317).map(\.leaf), roots: roots)
     }
 
     /// The stored hashes of a tile, as hex.
@@ -117,8 +122,11 @@ struct Tampering: Sendable, CustomTestStringConvertible {
                 leaves[312] = Array(text.replacingOccurrences(of: "\"to\":\"S1\"", with: "\"to\":\"S2\"").utf8)
                 var tree = TreeAppender()
                 for leaf in leaves { tree.append(leafHash: Merkle.leafHash(leaf)) }
-                let tiles = tree.takeDirtyTiles().map { "INSERT INTO tiles VALUES (\($0.level), \($0.index), X'\(hex($0.hashes.flatMap(\.bytes)))');" }
-                return "DROP TRIGGER events_no_update; UPDATE events SET leaf = X'\(hex(leaves[312]))' WHERE seq = 312; DELETE FROM tiles;\n"
+                let tiles = tree.takeDirtyTiles().map {
+                    "INSERT INTO tiles VALUES (\($0.level), \($0.index), X'\(hex($0.hashes.flatMap(\.bytes)))');"
+                }
+                return
+                    "DROP TRIGGER events_no_update; UPDATE events SET leaf = X'\(hex(leaves[312]))' WHERE seq = 312; DELETE FROM tiles;\n"
                     + tiles.joined(separator: "\n")
             }, expected: ["checkpoints: the checkpoint for size 315 signs root"]),
         Tampering(

@@ -81,7 +81,9 @@ enum StoreConformance {
             #expect(try await store.ledgerSize() == 8)
 
             // Children recorded before their parents in one batch are refused, not reordered.
-            let refused = try await store.record([E.holder("U9", .unit, "Nine", parent: "S9"), E.holder("S9", .site, "Nine", parent: "R1")])
+            let refused = try await store.record([
+                E.holder("U9", .unit, "Nine", parent: "S9"), E.holder("S9", .site, "Nine", parent: "R1"),
+            ])
             #expect(refused.errors.map(\.line) == [1])
             #expect(refused.errors.first?.field == "holder.parent")
             #expect(try await store.holders().count == 8)
@@ -139,15 +141,20 @@ enum StoreConformance {
             let report = try await store.recordValid([
                 E.register(E.item("AK-1"), to: "S1"),
                 E.register(full, to: "S1"),
-                E.register([E.item("AK-1", manufacturer: "Izhmash"), E.item("G-1", manufacturer: "Glock", model: "G17", category: .revolverPistol)], to: "U1", condition: .repairable),
+                E.register(
+                    [
+                        E.item("AK-1", manufacturer: "Izhmash"),
+                        E.item("G-1", manufacturer: "Glock", model: "G17", category: .revolverPistol),
+                    ], to: "U1", condition: .repairable),
             ])
             #expect(report.accepted == 3)
             #expect(report.firstSeq == 8)
 
             let all = try await store.items(serial: "AK-1", manufacturer: nil, model: nil)
             #expect(all.count == 3)
-            #expect(Set(all.map { "\($0.record.marking.manufacturer) \($0.record.marking.model)" })
-                == ["Kalashnikov AK-74M", "Kalashnikov AK-103", "Izhmash AK-74M"])
+            #expect(
+                Set(all.map { "\($0.record.marking.manufacturer) \($0.record.marking.model)" })
+                    == ["Kalashnikov AK-74M", "Kalashnikov AK-103", "Izhmash AK-74M"])
             #expect(try await store.items(serial: "AK-1", manufacturer: "Kalashnikov", model: nil).count == 2)
             #expect(try await store.items(serial: "AK-1", manufacturer: nil, model: "AK-74M").count == 2)
             #expect(try await store.items(serial: "AK-1", manufacturer: "Izhmash", model: "AK-103") == [])
@@ -322,7 +329,10 @@ enum StoreConformance {
             let h2 = try await store.history(itemID: ak2.record.id)
             #expect(h1.map(\.seq) == [8, 10, 11, 13, 14, 16])
             #expect(h2.map(\.seq) == [9, 10, 12, 15])
-            #expect(try h1.map { try leafObject($0.leaf)["kind"] as? String } == ["register", "issue", "return", "count", "dispatch", "receive"])
+            #expect(
+                try h1.map { try leafObject($0.leaf)["kind"] as? String } == [
+                    "register", "issue", "return", "count", "dispatch", "receive",
+                ])
             #expect(try h2.map { try leafObject($0.leaf)["kind"] as? String } == ["register", "issue", "condition", "loss"])
             for e in h1 + h2 {
                 #expect(try await store.entries(from: e.seq, to: e.seq + 1) == [e], "history gives the leaf as recorded")
@@ -352,7 +362,9 @@ enum StoreConformance {
                 E.move(.return, lots: [("L1", 80)], from: "P1", to: "S1"),
             ])
             func items(_ h: Holdings?) -> Set<String> { Set((h?.items ?? []).map { "\($0.holder) \($0.marking.serial)" }) }
-            func lots(_ h: Holdings?) -> Set<String> { Set((h?.lots ?? []).map { "\($0.holder) \($0.marking.lot) \($0.quantity)" }) }
+            func lots(_ h: Holdings?) -> Set<String> {
+                Set((h?.lots ?? []).map { "\($0.holder) \($0.marking.lot) \($0.quantity)" })
+            }
 
             let s1 = try await store.holdings(of: "S1", recursive: false)
             #expect(s1?.holder.code == "S1")
@@ -385,7 +397,9 @@ enum StoreConformance {
             try await store.recordValid([
                 E.register([E.item("AK-1"), E.item("AK-2"), E.item("AK-3"), E.item("AK-4"), E.item("AK-5")], to: "S1"),
                 E.register(E.item("G-1", manufacturer: "Glock", model: "G17", category: .revolverPistol), to: "S2"),
-                E.register(E.item("M-1", manufacturer: "Hirtenberger", model: "M6", category: .mortar), to: "S2", condition: .unserviceable),
+                E.register(
+                    E.item("M-1", manufacturer: "Hirtenberger", model: "M6", category: .mortar), to: "S2",
+                    condition: .unserviceable),
                 E.registerLot("L1", quantity: 100, to: "S1"),
                 E.registerLot("L2", quantity: 100, to: "S2"),
                 E.move(.issue, ["AK-1"], from: "S1", to: "P1"),
@@ -465,7 +479,8 @@ enum StoreConformance {
                     #expect(p.leafHash == leaves[Int(index)])
                     #expect(p.root == Merkle.root(of: leaves[0..<Int(treeSize)]))
                     #expect(throws: Never.self, "index \(index) in size \(treeSize)") {
-                        try Merkle.verifyInclusion(leafHash: p.leafHash, index: index, size: treeSize, proof: p.proof, root: p.root)
+                        try Merkle.verifyInclusion(
+                            leafHash: p.leafHash, index: index, size: treeSize, proof: p.proof, root: p.root)
                     }
                     if let signed = checkpointRoots.first(where: { $0.0 == treeSize }) {
                         #expect(p.root == signed.1, "the proof ends at the signed root of size \(treeSize)")
@@ -474,7 +489,8 @@ enum StoreConformance {
                     let other = leaves[Int((index + 1) % treeSize)]
                     if treeSize > 1 {
                         #expect(throws: ProofError.self) {
-                            try Merkle.verifyInclusion(leafHash: other, index: index, size: treeSize, proof: p.proof, root: p.root)
+                            try Merkle.verifyInclusion(
+                                leafHash: other, index: index, size: treeSize, proof: p.proof, root: p.root)
                         }
                     }
                 }
@@ -502,12 +518,14 @@ enum StoreConformance {
                     #expect(p.oldRoot == signedOld && p.newRoot == signedNew, "\(old) → \(new) joins the signed roots")
                 }
                 #expect(throws: Never.self, "\(old) → \(new)") {
-                    try Merkle.verifyConsistency(oldSize: old, newSize: new, oldRoot: p.oldRoot, newRoot: p.newRoot, proof: p.proof)
+                    try Merkle.verifyConsistency(
+                        oldSize: old, newSize: new, oldRoot: p.oldRoot, newRoot: p.newRoot, proof: p.proof)
                 }
                 if old > 0, old < new {
                     let wrongOld = Merkle.root(of: leaves[0..<Int(old - 1)])
                     #expect(throws: ProofError.self, "\(old) → \(new) with a wrong old root") {
-                        try Merkle.verifyConsistency(oldSize: old, newSize: new, oldRoot: wrongOld, newRoot: p.newRoot, proof: p.proof)
+                        try Merkle.verifyConsistency(
+                            oldSize: old, newSize: new, oldRoot: wrongOld, newRoot: p.newRoot, proof: p.proof)
                     }
                 }
             }
@@ -524,7 +542,9 @@ enum StoreConformance {
                 }
             }
             for (old, new): (Int64, Int64) in [(0, 9), (5, 4), (-1, 3), (9, 9)] {
-                await #expect(throws: (any Error).self, "\(old) → \(new)") { _ = try await store.consistencyProof(old: old, new: new) }
+                await #expect(throws: (any Error).self, "\(old) → \(new)") {
+                    _ = try await store.consistencyProof(old: old, new: new)
+                }
             }
         }
     }
@@ -545,7 +565,8 @@ enum StoreConformance {
                 #expect(object["recordedAt"] as? String == recordedAt)
                 #expect(object["recordedBy"] as? String == recordedBy)
                 #expect(object["occurredAt"] as? String == E.t)
-                let canonical = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                let canonical = try JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 #expect(String(decoding: canonical, as: UTF8.self) == entry.json, "leaf \(entry.seq) is canonical JSON")
             }
             let register = try leafObject(all[8].leaf)

@@ -38,7 +38,9 @@ extension Store {
     }
 
     /// The one item with this serial (and manufacturer).
-    func item(_ serial: String, manufacturer: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ItemView {
+    func item(_ serial: String, manufacturer: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> ItemView
+    {
         let found = try await items(serial: serial, manufacturer: manufacturer, model: nil)
         try #require(found.count == 1, "expected one item \(serial), found \(found.count)", sourceLocation: sourceLocation)
         return found[0]
@@ -90,11 +92,13 @@ enum E {
     }
 
     static func item(
-        _ serial: String, manufacturer: String = "Kalashnikov", model: String = "AK-74M", category: CustodiaCore.Category = .assaultRifle,
+        _ serial: String, manufacturer: String = "Kalashnikov", model: String = "AK-74M",
+        category: CustodiaCore.Category = .assaultRifle,
         year: Int? = 1995
     ) -> ItemMarking {
         ItemMarking(
-            category: category, manufacturer: manufacturer, country: "RU", model: model, calibre: "5.45x39", serial: serial, year: year)
+            category: category, manufacturer: manufacturer, country: "RU", model: model, calibre: "5.45x39", serial: serial,
+            year: year)
     }
 
     static func register(_ markings: [ItemMarking], to: String, condition: Condition? = nil) -> Event {
@@ -113,7 +117,9 @@ enum E {
         var e = Event(kind: .register, occurredAt: t)
         e.to = to
         e.lotRegistrations = [
-            LotRegistration(marking: LotMarking(lot: lot, manufacturer: manufacturer, calibre: "9x19", type: "ball", year: 2020), quantity: quantity)
+            LotRegistration(
+                marking: LotMarking(lot: lot, manufacturer: manufacturer, calibre: "9x19", type: "ball", year: 2020),
+                quantity: quantity)
         ]
         return e
     }
@@ -178,7 +184,8 @@ func sqlite3(_ database: String, _ sql: String, sourceLocation: SourceLocation =
 }
 
 let sqlite3Executable: URL = {
-    let candidates = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/opt/homebrew/bin/sqlite3"]
+    let candidates =
+        ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/opt/homebrew/bin/sqlite3"]
         + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/sqlite3" }
     let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/sqlite3"
     return URL(fileURLWithPath: found)

@@ -62,9 +62,13 @@ import Testing
             jsonl.reserveCapacity(30_000_000)
             for _ in 0..<10 {
                 for i in 0..<items {
-                    jsonl += Array(#"{"kind":"issue","occurredAt":"2026-03-01T08:00:00Z","from":"S1","to":"P1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#.utf8)
+                    jsonl += Array(
+                        #"{"kind":"issue","occurredAt":"2026-03-01T08:00:00Z","from":"S1","to":"P1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#
+                            .utf8)
                     jsonl.append(0x0A)
-                    jsonl += Array(#"{"kind":"return","occurredAt":"2026-03-01T18:00:00Z","from":"P1","to":"S1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#.utf8)
+                    jsonl += Array(
+                        #"{"kind":"return","occurredAt":"2026-03-01T18:00:00Z","from":"P1","to":"S1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#
+                            .utf8)
                     jsonl.append(0x0A)
                 }
             }

@@ -19,7 +19,9 @@ struct ExpectedError: CustomStringConvertible {
 
 /// Checks that `result` failed, printed exactly one line for each expected error (in line
 /// order, each with its field and reason) and said that nothing was written.
-func expectRefused(_ result: CLIResult, file: String, _ expected: [ExpectedError], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectRefused(
+    _ result: CLIResult, file: String, _ expected: [ExpectedError], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(!result.succeeded, "\(result)", sourceLocation: sourceLocation)
     let reported = result.stderrLines.filter { $0.hasPrefix("\(file):") }
     #expect(reported.count == expected.count, "\(result.stderr)", sourceLocation: sourceLocation)
@@ -172,8 +174,13 @@ func expectRefused(_ result: CLIResult, file: String, _ expected: [ExpectedError
 
     @Test(
         arguments: [
-            BadFile(name: "a wrong header", bytes: Array("category,maker,country,model,calibre,serial,year,import_country,import_year,marks,holder\n".utf8) + row, reason: "the header does not match"),
-            BadFile(name: "a missing column in the header", bytes: Array("category,manufacturer\n".utf8) + row, reason: "expected 11 columns, found 2"),
+            BadFile(
+                name: "a wrong header",
+                bytes: Array("category,maker,country,model,calibre,serial,year,import_country,import_year,marks,holder\n".utf8)
+                    + row, reason: "the header does not match"),
+            BadFile(
+                name: "a missing column in the header", bytes: Array("category,manufacturer\n".utf8) + row,
+                reason: "expected 11 columns, found 2"),
             BadFile(name: "no header", bytes: row, reason: "the header does not match"),
             BadFile(name: "an empty file", bytes: [], reason: "the file is empty"),
             BadFile(name: "a UTF-16 file", bytes: [0xFF, 0xFE] + Array(itemsHeader.utf8).flatMap { [$0, 0] }, reason: "UTF-16"),
@@ -269,7 +276,10 @@ func expectRefused(_ result: CLIResult, file: String, _ expected: [ExpectedError
                 var out: [String] = []
                 for i in 0..<count {
                     let issue = i % 2 == 0
-                    out.append(event(issue ? "issue" : "return", ["AK-1"], from: issue ? "S1" : "P1", to: issue ? "P1" : "S1", extra: ["note": "\(i) \(note)"]))
+                    out.append(
+                        event(
+                            issue ? "issue" : "return", ["AK-1"], from: issue ? "S1" : "P1", to: issue ? "P1" : "S1",
+                            extra: ["note": "\(i) \(note)"]))
                     if i % 1000 == 0 { out.append("") }
                 }
                 return out
@@ -285,7 +295,8 @@ func expectRefused(_ result: CLIResult, file: String, _ expected: [ExpectedError
 
             let before = try cli.state()
             try cli.write("bad.jsonl", text + "{\"kind\":\"issue\"\r\n")
-            expectRefused(try cli.run(["record", "bad.jsonl"]), file: "bad.jsonl", [ExpectedError(big.count + 1, nil, "invalid JSON")])
+            expectRefused(
+                try cli.run(["record", "bad.jsonl"]), file: "bad.jsonl", [ExpectedError(big.count + 1, nil, "invalid JSON")])
             #expect(try cli.state() == before)
 
             let piped = lines(120).joined(separator: "\n")

@@ -28,7 +28,8 @@ enum CustodiaBinary {
                 dir = dir.deletingLastPathComponent()
             }
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         for build in [".build/debug", ".build-storetests/debug", ".build/release"] {
             let candidate = root.appendingPathComponent(build).appendingPathComponent("custodia")
             if isExecutableFile(candidate) { return candidate }
@@ -37,7 +38,8 @@ enum CustodiaBinary {
     }()
 
     static func require(sourceLocation: SourceLocation = #_sourceLocation) throws -> URL {
-        try #require(url, "the custodia executable was not found beside the tests (set CUSTODIA_BINARY)", sourceLocation: sourceLocation)
+        try #require(
+            url, "the custodia executable was not found beside the tests (set CUSTODIA_BINARY)", sourceLocation: sourceLocation)
     }
 }
 
@@ -51,7 +53,9 @@ struct CLIResult: CustomStringConvertible {
     var stderr: String { String(decoding: stderrData, as: UTF8.self) }
     var succeeded: Bool { status == 0 }
     var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
-    var description: String { "custodia \(arguments.joined(separator: " ")) → \(status)\nstdout: \(stdout.prefix(2000))\nstderr: \(stderr.prefix(2000))" }
+    var description: String {
+        "custodia \(arguments.joined(separator: " ")) → \(status)\nstdout: \(stdout.prefix(2000))\nstderr: \(stderr.prefix(2000))"
+    }
 
     /// stdout parsed as JSON.
     func json(sourceLocation: SourceLocation = #_sourceLocation) throws -> Any {
@@ -84,27 +88,30 @@ struct CLI {
 
     /// Runs `custodia args…` to completion.
     @discardableResult
-    func callAsFunction(_ arguments: String..., stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> CLIResult {
+    func callAsFunction(_ arguments: String..., stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> CLIResult
+    {
         try run(arguments, stdin: stdin, environment: extra)
     }
 
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil, stdinPipe: Bool = false, environment extra: [String: String] = [:]) throws -> CLIResult {
+    func run(_ arguments: [String], stdin: Data? = nil, stdinPipe: Bool = false, environment extra: [String: String] = [:]) throws
+        -> CLIResult
+    {
         let id = UUID().uuidString
         let out = io.appendingPathComponent("\(id).out"), err = io.appendingPathComponent("\(id).err")
         defer { for f in [out, err] { try? FileManager.default.removeItem(at: f) } }
         let process = try start(arguments, stdin: stdin, stdinPipe: stdinPipe, stdout: out, stderr: err, environment: extra)
         process.waitUntilExit()
         return CLIResult(
-            arguments: arguments, status: process.terminationStatus, stdoutData: try Data(contentsOf: out), stderrData: try Data(contentsOf: err))
+            arguments: arguments, status: process.terminationStatus, stdoutData: try Data(contentsOf: out),
+            stderrData: try Data(contentsOf: err))
     }
 
     /// Starts `custodia args…` and returns at once (for the crash tests).
     func start(
         _ arguments: [String], stdin: Data? = nil, stdinPipe: Bool = false, stdout: URL? = nil, stderr: URL? = nil,
         environment extra: [String: String] = [:]
-    ) throws -> Process
-    {
+    ) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -155,7 +162,8 @@ struct CLI {
 
     /// Runs a command that must fail with a non-zero status.
     @discardableResult
-    func fails(_ arguments: String..., stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIResult {
+    func fails(_ arguments: String..., stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIResult
+    {
         let r = try run(arguments, stdin: stdin)
         #expect(!r.succeeded, "\(r)", sourceLocation: sourceLocation)
         #expect(!r.stderr.isEmpty, "a failure says why on stderr", sourceLocation: sourceLocation)
@@ -169,7 +177,9 @@ struct CLI {
         let summary = try run(["summary"])
         try #require(summary.succeeded, "\(summary)", sourceLocation: sourceLocation)
         let checkpoint = try run(["ledger", "checkpoint"])
-        return StoreState(entries: entries.stdoutData, summary: summary.stdout, checkpoint: checkpoint.stdout, checkpointStatus: checkpoint.status)
+        return StoreState(
+            entries: entries.stdoutData, summary: summary.stdout, checkpoint: checkpoint.stdout,
+            checkpointStatus: checkpoint.status)
     }
 }
 

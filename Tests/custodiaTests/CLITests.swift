@@ -22,7 +22,8 @@ import Testing
             let keyLine = try #require(created.stdout.split(separator: "\n").first { $0.hasPrefix("verifier key: ") })
             let verifierKey = String(keyLine.dropFirst("verifier key: ".count))
             #expect(verifierKey.hasPrefix("test.example/custodia+"))
-            let mode = try FileManager.default.attributesOfItem(atPath: cli.path("custodia.db.key"))[.posixPermissions] as? NSNumber
+            let mode =
+                try FileManager.default.attributesOfItem(atPath: cli.path("custodia.db.key"))[.posixPermissions] as? NSNumber
             #expect(mode?.intValue == 0o600)
             #expect(FileManager.default.fileExists(atPath: cli.database))
             #expect(try cli.ok("ledger", "key").stdout == verifierKey + "\n")
@@ -70,17 +71,22 @@ import Testing
             try cli.write("holders.csv", holdersCSV)
             #expect(try cli.ok("import", "holders", "holders.csv").stdout.contains("recorded 8 holders as events 0–7"))
             let tree = try cli.ok("holder", "list").stdout
-            #expect(tree.contains("R1  region  North\n  Z1  zone  North zone\n    S1  site  Depot One\n      U1  unit  First Unit\n        P1  person  Jane Doe"))
+            #expect(
+                tree.contains(
+                    "R1  region  North\n  Z1  zone  North zone\n    S1  site  Depot One\n      U1  unit  First Unit\n        P1  person  Jane Doe"
+                ))
             #expect(tree.contains("EXT  external  Buyer Ltd"))
 
             // CRLF line endings, a byte order mark, quoted fields with commas and quotes.
-            let items = "\u{FEFF}" + itemsHeader.replacingOccurrences(of: "\n", with: "\r\n")
+            let items =
+                "\u{FEFF}" + itemsHeader.replacingOccurrences(of: "\n", with: "\r\n")
                 + "assault-rifle,\"Kalashnikov, JSC\",RU,AK-74M,5.45x39,AK-1,1990,,,,\r\n"
                 + "assault-rifle,Kalashnikov,RU,AK-74M,5.45x39,AK-2,1991,DE,1999,\"\"\"K\"\" crest\",U1\r\n"
                 + "\r\n"
                 + "revolver-pistol,Glock,AT,G17,9x19,G-1,,,,,\r\n"
             try cli.write("items.csv", items)
-            #expect(try cli.ok("import", "items", "--holder", "S1", "items.csv").stdout.contains("recorded 3 items as events 8–10"))
+            #expect(
+                try cli.ok("import", "items", "--holder", "S1", "items.csv").stdout.contains("recorded 3 items as events 8–10"))
             try cli.write("lots.csv", lotsHeader + "L1,PPU,9x19,ball,2020,1000,S1\nL2,PPU,7.62x39,tracer,,250,U1\n")
             #expect(try cli.ok("import", "lots", "lots.csv").stdout.contains("recorded 2 lots as events 11–12"))
 
@@ -108,9 +114,15 @@ import Testing
             let before = try cli.state()
             try cli.write("more.csv", itemsHeader + "assault-rifle,Kalashnikov,RU,AK-74M,5.45x39,AK-3,1990,,,,S1\n")
             #expect(try cli.ok("import", "items", "--dry-run", "more.csv").stdout.contains("dry run: 1 item"))
-            try cli.write("events.jsonl", [event("issue", ["AK-1"], from: "S1", to: "P1"), event("return", ["AK-1"], from: "P1", to: "S1")].joined(separator: "\n"))
-            #expect(try cli.ok("record", "--dry-run", "events.jsonl").stdout.contains("dry run: 2 events valid; nothing was written"))
-            #expect(try cli.ok("holder", "add", "U2", "--kind", "unit", "--name", "Second", "--parent", "S1", "--dry-run").stdout.contains("dry run"))
+            try cli.write(
+                "events.jsonl",
+                [event("issue", ["AK-1"], from: "S1", to: "P1"), event("return", ["AK-1"], from: "P1", to: "S1")].joined(
+                    separator: "\n"))
+            #expect(
+                try cli.ok("record", "--dry-run", "events.jsonl").stdout.contains("dry run: 2 events valid; nothing was written"))
+            #expect(
+                try cli.ok("holder", "add", "U2", "--kind", "unit", "--name", "Second", "--parent", "S1", "--dry-run").stdout
+                    .contains("dry run"))
             #expect(try cli.state() == before)
             #expect(try cli.ok("record", "events.jsonl").stdout.contains("recorded 2 events as events 12–13"))
         }
@@ -121,8 +133,10 @@ import Testing
             try cli.write("x.jsonl", event("issue", ["AK-1"], from: "S1", to: "P1") + "\n")
             try cli.write("x.csv", itemsHeader)
             for arguments in [
-                ["summary"], ["where", "AK-1"], ["history", "AK-1"], ["holdings", "S1"], ["record", "x.jsonl"], ["import", "items", "x.csv"],
-                ["holder", "list"], ["holder", "add", "R1", "--kind", "region", "--name", "North"], ["ledger", "checkpoint"], ["ledger", "entries"],
+                ["summary"], ["where", "AK-1"], ["history", "AK-1"], ["holdings", "S1"], ["record", "x.jsonl"],
+                ["import", "items", "x.csv"],
+                ["holder", "list"], ["holder", "add", "R1", "--kind", "region", "--name", "North"], ["ledger", "checkpoint"],
+                ["ledger", "entries"],
                 ["verify"],
             ] {
                 let r = try cli.run(arguments + ["--db", "missing.db"])
@@ -152,7 +166,9 @@ import Testing
             #expect(issued["condition"] as? String == "serviceable")
             #expect(issued["dueBack"] as? String == "2026-03-31")
             let item = try #require(issued["item"] as? [String: Any])
-            #expect(Set(item.keys).isSuperset(of: ["id", "category", "manufacturer", "country", "model", "calibre", "serial", "year"]))
+            #expect(
+                Set(item.keys).isSuperset(of: ["id", "category", "manufacturer", "country", "model", "calibre", "serial", "year"])
+            )
             #expect(item["serial"] as? String == "AK-1")
             #expect(item["manufacturer"] as? String == "Kalashnikov")
             #expect(item["model"] as? String == "AK-74M")
@@ -225,7 +241,8 @@ import Testing
         try await withCLI { cli in
             try cli.seededStore()
             try cli.record([
-                event("issue", ["AK-1"], from: "S1", to: "P1", extra: ["lots": [["lot": "L1", "quantity": 30] as [String: Any]]]),
+                event(
+                    "issue", ["AK-1"], from: "S1", to: "P1", extra: ["lots": [["lot": "L1", "quantity": 30] as [String: Any]]]),
                 event("issue", from: "S1", to: "U1", extra: ["lots": [["lot": "L1", "quantity": 200] as [String: Any]]]),
             ])
             let s1 = try #require(try cli.ok("holdings", "S1", "--json").json() as? [String: Any])
@@ -233,7 +250,9 @@ import Testing
             let items = try #require(s1["items"] as? [[String: Any]])
             #expect(Set(items.compactMap { $0["serial"] as? String }) == ["AK-2", "G-1"])
             for item in items {
-                #expect(Set(item.keys).isSuperset(of: ["serial", "manufacturer", "model", "category", "status", "condition"]), "\(item)")
+                #expect(
+                    Set(item.keys).isSuperset(of: ["serial", "manufacturer", "model", "category", "status", "condition"]),
+                    "\(item)")
             }
             let g1 = try #require(items.first { $0["serial"] as? String == "G-1" })
             #expect(g1["manufacturer"] as? String == "Glock")
@@ -248,10 +267,16 @@ import Testing
 
             let all = try #require(try cli.ok("holdings", "S1", "--recursive", "--json").json() as? [String: Any])
             let allItems = try #require(all["items"] as? [[String: Any]])
-            #expect(Set(allItems.compactMap { item in (item["holder"] as? String).map { "\($0) \(item["serial"] as? String ?? "")" } })
-                == ["S1 AK-2", "S1 G-1", "P1 AK-1"])
+            #expect(
+                Set(
+                    allItems.compactMap { item in (item["holder"] as? String).map { "\($0) \(item["serial"] as? String ?? "")" } }
+                )
+                    == ["S1 AK-2", "S1 G-1", "P1 AK-1"])
             let allLots = try #require(all["lots"] as? [[String: Any]])
-            #expect(Set(allLots.map { "\($0["holder"] as? String ?? "?") \($0["quantity"] as? Int ?? -1)" }) == ["S1 770", "U1 200", "P1 30"])
+            #expect(
+                Set(allLots.map { "\($0["holder"] as? String ?? "?") \($0["quantity"] as? Int ?? -1)" }) == [
+                    "S1 770", "U1 200", "P1 30",
+                ])
 
             let empty = try #require(try cli.ok("holdings", "R2", "--json").json() as? [String: Any])
             #expect((empty["items"] as? [Any])?.isEmpty == true)
@@ -267,7 +292,8 @@ import Testing
             let summary = try cli.ok("summary").stdout
             #expect(summary.hasPrefix("Custodia: 3 items, 1 lots, 8 holders, 13 events"))
             func count(_ row: String) -> String? {
-                summary.split(separator: "\n").first { $0.hasPrefix(row + " ") }?.split(separator: " ").dropFirst().first.map(String.init)
+                summary.split(separator: "\n").first { $0.hasPrefix(row + " ") }?.split(separator: " ").dropFirst().first.map(
+                    String.init)
             }
             #expect(count("assault-rifle") == "2")
             #expect(count("revolver-pistol") == "1")
@@ -281,7 +307,9 @@ import Testing
     @Test func recordReadsStandardInput() async throws {
         try await withCLI { cli in
             try cli.seededStore()
-            let input = Data((event("issue", ["AK-1"], from: "S1", to: "P1") + "\n" + event("issue", ["G-1"], manufacturer: "Glock", from: "S1", to: "U1") + "\n").utf8)
+            let input = Data(
+                (event("issue", ["AK-1"], from: "S1", to: "P1") + "\n"
+                    + event("issue", ["G-1"], manufacturer: "Glock", from: "S1", to: "U1") + "\n").utf8)
             let r = try cli.ok("record", "-", stdin: input)
             #expect(r.stdout.contains("recorded 2 events as events 12–13"))
             let p1 = try #require(try cli.ok("where", "AK-1", "--json").json() as? [String: Any])
@@ -295,7 +323,9 @@ import Testing
     @Test func holderCommandsChangeTheTree() async throws {
         try await withCLI { cli in
             try cli.seededStore()
-            #expect(try cli.ok("holder", "add", "U2", "--kind", "unit", "--name", "Second Unit", "--parent", "S1").stdout.contains("holder-add U2 recorded as event 12"))
+            #expect(
+                try cli.ok("holder", "add", "U2", "--kind", "unit", "--name", "Second Unit", "--parent", "S1").stdout.contains(
+                    "holder-add U2 recorded as event 12"))
             try cli.ok("holder", "rename", "U2", "--name", "2nd Unit")
             try cli.ok("holder", "move", "U2", "--parent", "S2")
             try cli.ok("holder", "close", "U2")
@@ -303,7 +333,9 @@ import Testing
             #expect(tree.contains("S2  site  Depot Two\n    U2  unit  2nd Unit  (closed)"))
             let unknownParent = try cli.fails("holder", "add", "U3", "--kind", "unit", "--name", "Third", "--parent", "NOPE")
             #expect(unknownParent.stderr.contains("parent: unknown holder NOPE"))
-            #expect(try cli.fails("holder", "add", "bad code", "--kind", "unit", "--name", "x", "--parent", "S1").stderr.contains("not a holder code"))
+            #expect(
+                try cli.fails("holder", "add", "bad code", "--kind", "unit", "--name", "x", "--parent", "S1").stderr.contains(
+                    "not a holder code"))
             try cli.write("to-closed.jsonl", event("issue", ["AK-1"], from: "S1", to: "U2") + "\n")
             #expect(try cli.fails("record", "to-closed.jsonl").stderr.contains("to-closed.jsonl:1: to: holder U2 is closed"))
             #expect(try cli.ok("verify").succeeded)
@@ -316,9 +348,11 @@ import Testing
         try await withCLI { cli in
             try cli.seededStore()
             try cli.record([event("issue", ["AK-1"], from: "S1", to: "P1")])  // size 13
-            let entries = try cli.ok("ledger", "entries").stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            let entries = try cli.ok("ledger", "entries").stdout.split(separator: "\n", omittingEmptySubsequences: false)
+                .dropLast()
             #expect(entries.count == 13)
-            let checkpointLines = try cli.ok("ledger", "checkpoint").stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let checkpointLines = try cli.ok("ledger", "checkpoint").stdout.split(
+                separator: "\n", omittingEmptySubsequences: false)
             #expect(checkpointLines[0] == "test.example/custodia")
             #expect(checkpointLines[1] == "13")
             let signedRoot = try #require(TreeHash(base64: checkpointLines[2]))
@@ -335,7 +369,8 @@ import Testing
                 let proof = try #require((p["proof"] as? [String])?.compactMap { TreeHash(hex: $0) })
                 try Merkle.verifyInclusion(leafHash: leafHash, index: Int64(index), size: 13, proof: proof, root: root)
             }
-            let sized = try #require(try cli.ok("ledger", "prove", "inclusion", "3", "--size", "8", "--json").json() as? [String: Any])
+            let sized = try #require(
+                try cli.ok("ledger", "prove", "inclusion", "3", "--size", "8", "--json").json() as? [String: Any])
             #expect(sized["size"] as? Int == 8)
             #expect(sized["root"] as? String == Merkle.root(of: entries.prefix(8).map { Merkle.leafHash(Array($0.utf8)) }).hex)
 
@@ -369,20 +404,25 @@ import Testing
 
             try cli.write("altered.txt", entries.replacingOccurrences(of: "\"serial\":\"AK-2\"", with: "\"serial\":\"AK-9\""))
             #expect(try String(contentsOfFile: cli.path("altered.txt"), encoding: .utf8) != entries)
-            let altered = try cli.fails("ledger", "check", "--key", key, "--checkpoint", "checkpoint.txt", "--entries", "altered.txt")
+            let altered = try cli.fails(
+                "ledger", "check", "--key", key, "--checkpoint", "checkpoint.txt", "--entries", "altered.txt")
             #expect(altered.stderr.contains("FAILED"))
 
             var lines = entries.split(separator: "\n").map(String.init)
             lines.removeLast()
             try cli.write("short.txt", lines.joined(separator: "\n") + "\n")
-            #expect(try cli.fails("ledger", "check", "--key", key, "--checkpoint", "checkpoint.txt", "--entries", "short.txt").stderr.contains("11 entries"))
+            #expect(
+                try cli.fails("ledger", "check", "--key", key, "--checkpoint", "checkpoint.txt", "--entries", "short.txt").stderr
+                    .contains("11 entries"))
 
             let note = try String(contentsOfFile: cli.path("checkpoint.txt"), encoding: .utf8)
             try cli.write("forged.txt", note.replacingOccurrences(of: "\n12\n", with: "\n13\n"))
             #expect(try cli.fails("ledger", "check", "--key", key, "--checkpoint", "forged.txt").stderr.contains("FAILED"))
 
             let strangerKey = try LogKey.generate(name: "test.example/custodia").verifierKey
-            #expect(try cli.fails("ledger", "check", "--key", strangerKey, "--checkpoint", "checkpoint.txt").stderr.contains("FAILED"))
+            #expect(
+                try cli.fails("ledger", "check", "--key", strangerKey, "--checkpoint", "checkpoint.txt").stderr.contains("FAILED")
+            )
         }
     }
 
@@ -482,7 +522,8 @@ final class SQLiteLocker: @unchecked Sendable {
 }
 
 let sqlite3Executable: URL = {
-    let candidates = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/opt/homebrew/bin/sqlite3"]
+    let candidates =
+        ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/opt/homebrew/bin/sqlite3"]
         + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/sqlite3" }
     return URL(fileURLWithPath: candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/sqlite3")
 }()
@@ -499,6 +540,7 @@ func sqlite3(_ database: String, _ sql: String, sourceLocation: SourceLocation =
     try process.run()
     let out = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    try #require(process.terminationStatus == 0, "sqlite3 failed: \(String(decoding: out, as: UTF8.self))", sourceLocation: sourceLocation)
+    try #require(
+        process.terminationStatus == 0, "sqlite3 failed: \(String(decoding: out, as: UTF8.self))", sourceLocation: sourceLocation)
     return String(decoding: out, as: UTF8.self)
 }

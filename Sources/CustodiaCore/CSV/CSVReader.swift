@@ -210,9 +210,11 @@ public struct CSVReader: Sendable {
                         position = openingQuote
                         line = fieldLine
                         skipPastLineBreak(buf, &position, &line)
-                        return .failure(pending ?? CSVError(
-                            line: fieldLine,
-                            message: "field \(fieldNumber) opens a quote that is never closed"))
+                        return .failure(
+                            pending
+                                ?? CSVError(
+                                    line: fieldLine,
+                                    message: "field \(fieldNumber) opens a quote that is never closed"))
                     }
                     let b = buf[position]
                     if b == quote {
@@ -247,10 +249,12 @@ public struct CSVReader: Sendable {
                         line = fieldLine
                         skipPastLineBreak(buf, &position, &line)
                         let ending = closingLine == fieldLine ? "" : " (the quoted field ends on line \(closingLine))"
-                        return .failure(pending ?? CSVError(
-                            line: fieldLine,
-                            message: "field \(fieldNumber) has characters after its closing quote\(ending); "
-                                + "a quote inside a quoted field must be doubled (\"\")"))
+                        return .failure(
+                            pending
+                                ?? CSVError(
+                                    line: fieldLine,
+                                    message: "field \(fieldNumber) has characters after its closing quote\(ending); "
+                                        + "a quote inside a quoted field must be doubled (\"\")"))
                     }
                 }
             } else {
@@ -264,10 +268,12 @@ public struct CSVReader: Sendable {
                     if b == quote {
                         let errorLine = line
                         skipPastLineBreak(buf, &position, &line)
-                        return .failure(pending ?? CSVError(
-                            line: errorLine,
-                            message: "field \(fieldNumber) contains a quote but is not enclosed in quotes; "
-                                + "enclose the field in quotes and double the quote (\"\")"))
+                        return .failure(
+                            pending
+                                ?? CSVError(
+                                    line: errorLine,
+                                    message: "field \(fieldNumber) contains a quote but is not enclosed in quotes; "
+                                        + "enclose the field in quotes and double the quote (\"\")"))
                     }
                     position += 1
                 }
@@ -315,10 +321,12 @@ public struct CSVReader: Sendable {
             }
             let errorLine = line
             skipPastLineBreak(buf, &position, &line)
-            return .failure(pending ?? CSVError(
-                line: errorLine,
-                message: "field \(fieldNumber) is followed by a carriage return (CR) without a line feed (LF); "
-                    + "save the file with CRLF or LF line endings, or enclose the field in quotes"))
+            return .failure(
+                pending
+                    ?? CSVError(
+                        line: errorLine,
+                        message: "field \(fieldNumber) is followed by a carriage return (CR) without a line feed (LF); "
+                            + "save the file with CRLF or LF line endings, or enclose the field in quotes"))
         }
 
         if let pending { return .failure(pending) }

@@ -193,12 +193,15 @@ enum DemoCatalogue {
     ]
 
     static let ammunition: [DemoAmmunition] = [
-        DemoAmmunition(calibre: "7.62x39mm", type: "ball 57-N-231", makers: [0, 1, 2], quantity: 20_000...150_000, pack: 20, weight: 20),
+        DemoAmmunition(
+            calibre: "7.62x39mm", type: "ball 57-N-231", makers: [0, 1, 2], quantity: 20_000...150_000, pack: 20, weight: 20),
         DemoAmmunition(calibre: "5.45x39mm", type: "ball 7N6", makers: [0, 3], quantity: 20_000...150_000, pack: 30, weight: 16),
-        DemoAmmunition(calibre: "5.56x45mm", type: "ball SS109", makers: [4, 5], quantity: 10_000...100_000, pack: 20, weight: 12),
+        DemoAmmunition(
+            calibre: "5.56x45mm", type: "ball SS109", makers: [4, 5], quantity: 10_000...100_000, pack: 20, weight: 12),
         DemoAmmunition(calibre: "7.62x51mm", type: "ball M80", makers: [6, 4], quantity: 10_000...100_000, pack: 20, weight: 12),
         DemoAmmunition(calibre: "7.62x54mmR", type: "ball LPS", makers: [7, 3], quantity: 10_000...80_000, pack: 20, weight: 8),
-        DemoAmmunition(calibre: "9x19mm", type: "FMJ 124 gr", makers: [8, 4, 9], quantity: 10_000...100_000, pack: 50, weight: 14),
+        DemoAmmunition(
+            calibre: "9x19mm", type: "FMJ 124 gr", makers: [8, 4, 9], quantity: 10_000...100_000, pack: 50, weight: 14),
         DemoAmmunition(calibre: "9x18mm", type: "ball 57-N-181S", makers: [0, 3], quantity: 5_000...50_000, pack: 16, weight: 5),
         DemoAmmunition(calibre: ".38 Special", type: "LRN 158 gr", makers: [4], quantity: 2_000...20_000, pack: 50, weight: 2),
         DemoAmmunition(calibre: "12.7x108mm", type: "API B-32", makers: [7, 2], quantity: 2_000...20_000, pack: 10, weight: 4),

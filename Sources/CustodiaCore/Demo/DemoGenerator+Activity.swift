@@ -470,7 +470,8 @@ extension DemoGenerator {
         e.items = references(items)
         e.dueBack = DemoText.date(today + rng.range(14...60))
         e.document = order
-        e.reason = workshop == manufacturerExternal ? "Reparación en fábrica (garantía de servicio)" : "Reparación de segundo escalón"
+        e.reason =
+            workshop == manufacturerExternal ? "Reparación en fábrica (garantía de servicio)" : "Reparación de segundo escalón"
         for i in items { move(i, to: workshop) }
         var next = DemoBatch(holder: workshop, other: b.holder, items: items, readyAt: days(3...20))
         next.document = order

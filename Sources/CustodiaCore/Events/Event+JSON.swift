@@ -60,7 +60,8 @@ extension Event {
                 let s = try Self.text(value, key)
                 guard let c = Condition(rawValue: s) else {
                     throw FieldError(
-                        key, "unknown condition \"\(s)\"; use one of \(Condition.allCases.map(\.rawValue).joined(separator: ", "))")
+                        key,
+                        "unknown condition \"\(s)\"; use one of \(Condition.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 condition = c
             case "reason": reason = try Self.text(value, key)
@@ -78,12 +79,17 @@ extension Event {
             case "destinationCountry": destinationCountry = try Self.text(value, key)
             case "holder": holder = try Self.holderChange(value, kind: kind, source: source)
             default:
-                throw FieldError(key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
+                throw FieldError(
+                    key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
             }
         }
         if source == .ledger {
-            guard recordedAt != nil else { throw FieldError("recordedAt", "missing; every recorded event carries when it was recorded") }
-            guard recordedBy != nil else { throw FieldError("recordedBy", "missing; every recorded event carries who recorded it") }
+            guard recordedAt != nil else {
+                throw FieldError("recordedAt", "missing; every recorded event carries when it was recorded")
+            }
+            guard recordedBy != nil else {
+                throw FieldError("recordedBy", "missing; every recorded event carries who recorded it")
+            }
         }
         try checkShape()
     }
@@ -99,15 +105,24 @@ extension Event {
     /// Checks which fields each kind needs or forbids, independent of state.
     func checkShape() throws(FieldError) {
         if kind.isHolderChange {
-            guard holder != nil else { throw FieldError("holder", "missing; \(article(kind.rawValue)) \(kind.rawValue) names the holder it changes") }
+            guard holder != nil else {
+                throw FieldError("holder", "missing; \(article(kind.rawValue)) \(kind.rawValue) names the holder it changes")
+            }
             if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
-                throw FieldError("", "\(article(kind.rawValue)) \(kind.rawValue) event changes the holder tree only; remove from, to, items and lots")
+                throw FieldError(
+                    "",
+                    "\(article(kind.rawValue)) \(kind.rawValue) event changes the holder tree only; remove from, to, items and lots"
+                )
             }
             return
         }
-        if holder != nil { throw FieldError("holder", "only holder-add, holder-rename, holder-move and holder-close take a holder") }
+        if holder != nil {
+            throw FieldError("holder", "only holder-add, holder-rename, holder-move and holder-close take a holder")
+        }
         if kind == .correction {
-            guard corrects != nil else { throw FieldError("corrects", "missing; name the sequence number of the event corrected") }
+            guard corrects != nil else {
+                throw FieldError("corrects", "missing; name the sequence number of the event corrected")
+            }
             guard let r = reason, !r.isEmpty else { throw FieldError("reason", "missing; say why the event is corrected") }
             if from != nil || to != nil || !items.isEmpty || !lots.isEmpty {
                 throw FieldError("", "a correction changes no state; record the fix as ordinary events after it")
@@ -115,21 +130,29 @@ extension Event {
             return
         }
         if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
-        if Self.needsFrom.contains(kind), from == nil { throw FieldError("from", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it comes from") }
-        if Self.needsTo.contains(kind), to == nil { throw FieldError("to", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it goes to") }
-        if Self.forbidsTo.contains(kind), to != nil { throw FieldError("to", "\(article(kind.rawValue)) \(kind.rawValue) has no receiving holder; remove it") }
+        if Self.needsFrom.contains(kind), from == nil {
+            throw FieldError("from", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it comes from")
+        }
+        if Self.needsTo.contains(kind), to == nil {
+            throw FieldError("to", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it goes to")
+        }
+        if Self.forbidsTo.contains(kind), to != nil {
+            throw FieldError("to", "\(article(kind.rawValue)) \(kind.rawValue) has no receiving holder; remove it")
+        }
         if kind == .register, from != nil { throw FieldError("from", "a register event has no from; the items enter at to") }
         if let f = from, let t = to, f == t { throw FieldError("to", "from and to are the same holder (\(f))") }
         if kind == .register {
             if !items.isEmpty { throw FieldError("items", "internal") }
             if registrations.isEmpty, lotRegistrations.isEmpty {
-                throw FieldError("items", "missing; a register event lists the items (full marking) or lots it brings onto the books")
+                throw FieldError(
+                    "items", "missing; a register event lists the items (full marking) or lots it brings onto the books")
             }
         } else if items.isEmpty, lots.isEmpty {
             throw FieldError("items", "missing; name at least one item or lot")
         }
         if kind == .condition, condition == nil {
-            throw FieldError("condition", "missing; give the new condition (\(Condition.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw FieldError(
+                "condition", "missing; give the new condition (\(Condition.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         if kind != .condition, kind != .register, condition != nil {
             throw FieldError("condition", "only a condition or register event sets the condition")
@@ -161,7 +184,8 @@ extension Event {
                     guard let i = v.intValue, i > 0 else { throw FieldError("\(path).id", "expected a positive whole number") }
                     id = i
                 default:
-                    throw FieldError("\(path).\(key)", "unknown field; name an item by serial and manufacturer (and model), or by id")
+                    throw FieldError(
+                        "\(path).\(key)", "unknown field; name an item by serial and manufacturer (and model), or by id")
                 }
             }
             if let id {
@@ -241,10 +265,13 @@ extension Event {
         guard let c = fields["category"] else { throw FieldError("\(path).category", "missing") }
         guard let category = Category(rawValue: c) else {
             throw FieldError(
-                "\(path).category", "unknown category \"\(c)\"; use one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+                "\(path).category",
+                "unknown category \"\(c)\"; use one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for required in ["manufacturer", "country", "model", "calibre", "serial"] {
-            guard let v = fields[required], !v.isEmpty else { throw FieldError("\(path).\(required)", "missing; the marking needs it") }
+            guard let v = fields[required], !v.isEmpty else {
+                throw FieldError("\(path).\(required)", "missing; the marking needs it")
+            }
         }
         return ItemMarking(
             category: category, manufacturer: fields["manufacturer"]!, country: fields["country"]!, model: fields["model"]!,
@@ -262,7 +289,8 @@ extension Event {
                 let s = try text(v, "holder.kind")
                 guard let k = HolderKind(rawValue: s) else {
                     throw FieldError(
-                        "holder.kind", "unknown kind \"\(s)\"; use one of \(HolderKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "holder.kind",
+                        "unknown kind \"\(s)\"; use one of \(HolderKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 change.kind = k
             case "name" where kind == .holderAdd || kind == .holderRename: change.name = try text(v, "holder.name")

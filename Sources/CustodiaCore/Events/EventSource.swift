@@ -32,4 +32,3 @@ public struct ArrayEventSource: EventSource {
         return .event(line: index + 1, events[index])
     }
 }
-

@@ -44,9 +44,11 @@ public struct ItemsCSVSource: EventSource {
                 "category",
                 categoryText.isEmpty
                     ? "empty; give one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))"
-                    : "unknown category \"\(categoryText)\"; use one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))")
+                    : "unknown category \"\(categoryText)\"; use one of \(Category.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
-        for (index, name) in [(1, "manufacturer"), (2, "country"), (3, "model"), (4, "calibre"), (5, "serial")] where f[index].isEmpty {
+        for (index, name) in [(1, "manufacturer"), (2, "country"), (3, "model"), (4, "calibre"), (5, "serial")]
+        where f[index].isEmpty {
             throw FieldError(name, "empty; every item's marking needs its \(name)")
         }
         let year = try CSVFields.year(f[6], "year")
@@ -120,7 +122,8 @@ public struct LotsCSVSource: EventSource {
         event.to = f[6]
         event.lotRegistrations = [
             LotRegistration(
-                marking: LotMarking(lot: f[0], manufacturer: f[1], calibre: f[2], type: f[3], year: try CSVFields.year(f[4], "year")),
+                marking: LotMarking(
+                    lot: f[0], manufacturer: f[1], calibre: f[2], type: f[3], year: try CSVFields.year(f[4], "year")),
                 quantity: quantity)
         ]
         return event
@@ -149,14 +152,20 @@ public struct HoldersCSVSource: EventSource {
         for record in records {
             let f = record.fields.map { $0.trimmedSpaces.nfc }
             guard HolderTree.isValidCode(f[0]) else {
-                out.append(.invalid(line: record.line, FieldError("code", "\"\(f[0])\" is not a holder code (1–40 letters, digits, - _ . /)")))
+                out.append(
+                    .invalid(
+                        line: record.line, FieldError("code", "\"\(f[0])\" is not a holder code (1–40 letters, digits, - _ . /)"))
+                )
                 continue
             }
             guard let kind = HolderKind(rawValue: f[1]) else {
                 out.append(
                     .invalid(
                         line: record.line,
-                        FieldError("kind", "unknown kind \"\(f[1])\"; use one of \(HolderKind.allCases.map(\.rawValue).joined(separator: ", "))")))
+                        FieldError(
+                            "kind",
+                            "unknown kind \"\(f[1])\"; use one of \(HolderKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    ))
                 continue
             }
             guard !f[2].isEmpty else {
@@ -168,7 +177,8 @@ public struct HoldersCSVSource: EventSource {
                 continue
             }
             if let first = lineOfCode[f[0]] {
-                out.append(.invalid(line: record.line, FieldError("code", "\(f[0]) is already listed on line \(first) of this file")))
+                out.append(
+                    .invalid(line: record.line, FieldError("code", "\(f[0]) is already listed on line \(first) of this file")))
                 continue
             }
             lineOfCode[f[0]] = record.line
@@ -200,7 +210,10 @@ public struct HoldersCSVSource: EventSource {
                 cursor = byCode[c]?.change.parent
             }
             if let c = cursor { chain.append(c) }
-            out.append(.invalid(line: row.line, FieldError("parent", "parent cycle: \(chain.joined(separator: " → ")); a holder cannot sit under itself")))
+            out.append(
+                .invalid(
+                    line: row.line,
+                    FieldError("parent", "parent cycle: \(chain.joined(separator: " → ")); a holder cannot sit under itself")))
         }
         for row in ordered {
             var event = Event(kind: .holderAdd, occurredAt: occurredAt)

@@ -62,7 +62,10 @@ public struct CustodyEngine {
         let from = try event.from.map { try holder($0, field: "from", receiving: false) }
         let to = try event.to.map { try holder($0, field: "to", receiving: true) }
         if event.kind == .export, to?.kind != .external {
-            throw CustodyViolation("to", "\(event.to ?? "") is \(article((to?.kind.rawValue ?? "holder"))) \(to?.kind.rawValue ?? "holder"); an export goes to an external holder")
+            throw CustodyViolation(
+                "to",
+                "\(event.to ?? "") is \(article((to?.kind.rawValue ?? "holder"))) \(to?.kind.rawValue ?? "holder"); an export goes to an external holder"
+            )
         }
         for (n, code) in event.confirmedBy.enumerated() where holders[code] == nil {
             throw CustodyViolation("confirmedBy[\(n)]", "unknown code \(code)")
@@ -75,9 +78,11 @@ public struct CustodyEngine {
         if event.kind == .dispatch, let doc = event.document {
             if let existing = try lookupDispatch(doc) {
                 throw CustodyViolation(
-                    "document", "dispatch \(doc) already exists (event \(existing.seq)); each dispatch needs its own document number")
+                    "document",
+                    "dispatch \(doc) already exists (event \(existing.seq)); each dispatch needs its own document number")
             }
-            dispatch = DispatchRecord(document: doc, seq: seq, from: event.from!, to: event.to!, itemsInTransit: 0, lotsInTransit: [:])
+            dispatch = DispatchRecord(
+                document: doc, seq: seq, from: event.from!, to: event.to!, itemsInTransit: 0, lotsInTransit: [:])
         } else if event.kind == .receive, let doc = event.document {
             guard let open = try lookupDispatch(doc) else {
                 throw CustodyViolation("document", "no dispatch has document \(doc); a receive names the dispatch it completes")
@@ -108,7 +113,8 @@ public struct CustodyEngine {
                 }
                 let state = ItemState(
                     status: .held, holder: event.to, account: event.to, condition: event.condition ?? .serviceable, lastSeq: seq)
-                created.append(ItemRecord(id: nextItemID + Int64(created.count), marking: marking, state: state, registeredSeq: seq))
+                created.append(
+                    ItemRecord(id: nextItemID + Int64(created.count), marking: marking, state: state, registeredSeq: seq))
             }
         } else {
             for (n, ref) in event.items.enumerated() {
@@ -188,7 +194,8 @@ public struct CustodyEngine {
                     guard inTransit >= ref.quantity else {
                         throw CustodyViolation(
                             "\(field).quantity",
-                            "dispatch \(event.document!) has \(inTransit) of \(name) in transit, fewer than \(ref.quantity) received")
+                            "dispatch \(event.document!) has \(inTransit) of \(name) in transit, fewer than \(ref.quantity) received"
+                        )
                     }
                     transitDeltas[lot.id, default: 0] -= ref.quantity
                     give(to: event.to!)
@@ -220,7 +227,8 @@ public struct CustodyEngine {
                 case .count:
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate:
-                    throw CustodyViolation(field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
+                    throw CustodyViolation(
+                        field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
                 case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
                     break
                 }
@@ -274,7 +282,8 @@ public struct CustodyEngine {
             }
             event.lots = zip(event.lots, lotIDs).map { ref, id in
                 let lot = lotRecord(id)
-                return LotReference(lot: ref.lot, manufacturer: lot?.marking.manufacturer ?? ref.manufacturer, quantity: ref.quantity)
+                return LotReference(
+                    lot: ref.lot, manufacturer: lot?.marking.manufacturer ?? ref.manufacturer, quantity: ref.quantity)
             }
         }
         nextSeq += 1
@@ -296,14 +305,18 @@ public struct CustodyEngine {
             }
         }
         if s.status.isTerminal {
-            throw CustodyViolation(field, "\(label) is \(describe()); \(article(s.status.rawValue)) \(s.status.rawValue) item accepts no further events")
+            throw CustodyViolation(
+                field,
+                "\(label) is \(describe()); \(article(s.status.rawValue)) \(s.status.rawValue) item accepts no further events")
         }
         func requireHeld(by holder: String?) throws {
             guard s.status == .held else {
-                throw CustodyViolation(field, "\(label) is \(describe()); \(article(kind)) \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
+                throw CustodyViolation(
+                    field, "\(label) is \(describe()); \(article(kind)) \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
             }
             if let holder, s.holder != holder {
-                throw CustodyViolation(field, "\(label) is \(describe()), not by \(holder); \(article(kind)) \(kind) moves only what from holds")
+                throw CustodyViolation(
+                    field, "\(label) is \(describe()), not by \(holder); \(article(kind)) \(kind) moves only what from holds")
             }
         }
         switch event.kind {
@@ -428,7 +441,9 @@ public struct CustodyEngine {
             try checkParent(change.parent, for: h.kind, code: code)
             var cursor = change.parent
             while let c = cursor {
-                if c == code { throw CustodyViolation("holder.parent", "moving \(code) under \(change.parent!) would make a cycle") }
+                if c == code {
+                    throw CustodyViolation("holder.parent", "moving \(code) under \(change.parent!) would make a cycle")
+                }
                 cursor = holders[c]?.parent
             }
             h.parent = change.parent
@@ -454,7 +469,8 @@ public struct CustodyEngine {
     private func checkParent(_ parent: String?, for kind: HolderKind, code: String) throws {
         guard let parent else {
             guard HolderTree.mayBeRoot(kind) else {
-                throw CustodyViolation("holder.parent", "missing; \(article(kind.rawValue)) \(kind.rawValue) sits under a parent holder")
+                throw CustodyViolation(
+                    "holder.parent", "missing; \(article(kind.rawValue)) \(kind.rawValue) sits under a parent holder")
             }
             return
         }

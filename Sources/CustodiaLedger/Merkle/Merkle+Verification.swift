@@ -83,7 +83,10 @@ extension Merkle {
         leafHash: TreeHash, index: UInt64, size: UInt64, proof: [TreeHash], root: TreeHash
     ) throws(ProofError) {
         guard index < size else {
-            throw ProofError(.indexOutOfRange, "leaf index \(index) is not in a tree of \(size) entries: ask for a proof against a checkpoint that includes the entry")
+            throw ProofError(
+                .indexOutOfRange,
+                "leaf index \(index) is not in a tree of \(size) entries: ask for a proof against a checkpoint that includes the entry"
+            )
         }
         var fn = index
         var sn = size - 1
@@ -104,24 +107,36 @@ extension Merkle {
         }
         guard sn == 0 else { throw wrongInclusionLength(proof.count, index: index, size: size) }
         guard hash == root else {
-            throw ProofError(.rootMismatch, "the inclusion proof for entry \(index) does not lead to the checkpoint's root: the entry differs from the logged one, or the proof is for another tree; fetch a fresh proof for this checkpoint")
+            throw ProofError(
+                .rootMismatch,
+                "the inclusion proof for entry \(index) does not lead to the checkpoint's root: the entry differs from the logged one, or the proof is for another tree; fetch a fresh proof for this checkpoint"
+            )
         }
     }
 
     private static func wrongInclusionLength(_ count: Int, index: UInt64, size: UInt64) -> ProofError {
-        ProofError(.wrongProofLength, "an inclusion proof for entry \(index) of a tree of \(size) entries cannot have \(count) hashes: fetch the proof for exactly this index and tree size")
+        ProofError(
+            .wrongProofLength,
+            "an inclusion proof for entry \(index) of a tree of \(size) entries cannot have \(count) hashes: fetch the proof for exactly this index and tree size"
+        )
     }
 
     private static func checkConsistency(
         oldSize: UInt64, newSize: UInt64, oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]
     ) throws(ProofError) {
         guard oldSize <= newSize else {
-            throw ProofError(.sizesOutOfOrder, "old tree size \(oldSize) is larger than new size \(newSize): a log only grows, so compare against the newer checkpoint")
+            throw ProofError(
+                .sizesOutOfOrder,
+                "old tree size \(oldSize) is larger than new size \(newSize): a log only grows, so compare against the newer checkpoint"
+            )
         }
         if oldSize == 0 {
             guard proof.isEmpty else { throw wrongConsistencyLength(proof.count, oldSize, newSize) }
             guard oldRoot == emptyRoot, newSize > 0 || newRoot == emptyRoot else {
-                throw ProofError(.emptyTreeRootMismatch, "a tree of size 0 has the empty-tree root \(emptyRoot.hex), not the root given: check which checkpoint the root came from")
+                throw ProofError(
+                    .emptyTreeRootMismatch,
+                    "a tree of size 0 has the empty-tree root \(emptyRoot.hex), not the root given: check which checkpoint the root came from"
+                )
             }
             return
         }
@@ -163,10 +178,16 @@ extension Merkle {
     }
 
     private static func wrongConsistencyLength(_ count: Int, _ oldSize: UInt64, _ newSize: UInt64) -> ProofError {
-        ProofError(.wrongProofLength, "a consistency proof from size \(oldSize) to \(newSize) cannot have \(count) hashes: fetch the proof for exactly these two sizes")
+        ProofError(
+            .wrongProofLength,
+            "a consistency proof from size \(oldSize) to \(newSize) cannot have \(count) hashes: fetch the proof for exactly these two sizes"
+        )
     }
 
     private static func consistencyMismatch(_ oldSize: UInt64, _ newSize: UInt64) -> ProofError {
-        ProofError(.rootMismatch, "the consistency proof from size \(oldSize) to \(newSize) does not reproduce both roots: either a root is wrong or the log was rewritten; keep both checkpoints as evidence and report the log as inconsistent")
+        ProofError(
+            .rootMismatch,
+            "the consistency proof from size \(oldSize) to \(newSize) does not reproduce both roots: either a root is wrong or the log was rewritten; keep both checkpoints as evidence and report the log as inconsistent"
+        )
     }
 }

@@ -23,7 +23,9 @@ public struct Checkpoint: Hashable, Sendable {
     public init(origin: String, size: Int64, root: TreeHash, extensions: [String] = []) throws(CheckpointError) {
         try Self.checkLine(origin, "the origin line")
         for line in extensions { try Self.checkLine(line, "an extension line") }
-        guard size >= 0 else { throw CheckpointError("the tree size \(size) is negative: a checkpoint's size counts entries from 0") }
+        guard size >= 0 else {
+            throw CheckpointError("the tree size \(size) is negative: a checkpoint's size counts entries from 0")
+        }
         self.origin = origin
         self.size = size
         self.root = root
@@ -37,18 +39,24 @@ public struct Checkpoint: Hashable, Sendable {
     /// - Throws: `CheckpointError` saying which line is wrong.
     public init(text: String) throws(CheckpointError) {
         guard text.utf8.last == 0x0A else {
-            throw CheckpointError("the checkpoint text does not end with a newline: pass the whole note text, up to the blank line before the signatures")
+            throw CheckpointError(
+                "the checkpoint text does not end with a newline: pass the whole note text, up to the blank line before the signatures"
+            )
         }
         let lines = text.utf8.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         guard lines.count >= 3 else {
-            throw CheckpointError("a checkpoint has at least 3 lines (origin, size, root), this one has \(lines.count): pass the whole note text")
+            throw CheckpointError(
+                "a checkpoint has at least 3 lines (origin, size, root), this one has \(lines.count): pass the whole note text")
         }
         guard let size = Self.parseSize(lines[1]) else {
-            throw CheckpointError("the checkpoint's size line \"\(lines[1].prefix(40))\" is not a decimal number without sign or leading zeros: the checkpoint is corrupt; fetch it again")
+            throw CheckpointError(
+                "the checkpoint's size line \"\(lines[1].prefix(40))\" is not a decimal number without sign or leading zeros: the checkpoint is corrupt; fetch it again"
+            )
         }
         guard let root = TreeHash(base64: lines[2]) else {
-            throw CheckpointError("the checkpoint's root line is not base64 of a 32-byte hash: the checkpoint is corrupt; fetch it again")
+            throw CheckpointError(
+                "the checkpoint's root line is not base64 of a 32-byte hash: the checkpoint is corrupt; fetch it again")
         }
         try self.init(origin: lines[0], size: size, root: root, extensions: Array(lines[3...]))
     }

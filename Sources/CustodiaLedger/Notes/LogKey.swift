@@ -29,7 +29,10 @@ public struct LogKey: Sendable, Equatable, CustomStringConvertible {
         guard rawPrivateKey.count == 32,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
         else {
-            throw NoteError(.invalidPrivateKey, "the private key is \(rawPrivateKey.count) bytes, not a 32-byte Ed25519 key: restore the key file from backup or generate a new key")
+            throw NoteError(
+                .invalidPrivateKey,
+                "the private key is \(rawPrivateKey.count) bytes, not a 32-byte Ed25519 key: restore the key file from backup or generate a new key"
+            )
         }
         try self.init(name: name, key: key)
     }
@@ -59,7 +62,8 @@ public struct LogKey: Sendable, Equatable, CustomStringConvertible {
             let key = try Curve25519.Signing.PrivateKey(rawRepresentation: rawPrivateKey)
             return Array(try key.signature(for: message))
         } catch {
-            throw NoteError(.invalidPrivateKey, "signing with key \(name) failed: restore the key file from backup or generate a new key")
+            throw NoteError(
+                .invalidPrivateKey, "signing with key \(name) failed: restore the key file from backup or generate a new key")
         }
     }
 }

@@ -10,7 +10,9 @@ enum NoteKeys {
         guard !name.isEmpty,
             !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "+" })
         else {
-            throw NoteError(.invalidKeyName, "key name \"\(name)\" is not allowed: use a non-empty name without spaces or '+', such as the log's origin")
+            throw NoteError(
+                .invalidKeyName,
+                "key name \"\(name)\" is not allowed: use a non-empty name without spaces or '+', such as the log's origin")
         }
     }
 

@@ -16,7 +16,10 @@ public struct NoteVerifier: Hashable, Sendable {
     ///   invalid, the key is not Ed25519, or the key ID does not match name and key.
     public init(verifierKey: String) throws(NoteError) {
         let parts = verifierKey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        let malformed = NoteError(.malformedVerifierKey, "the verifier key is not `name+keyid+key` with an 8-digit hex key ID and a base64 Ed25519 key: copy the key again exactly as the log publishes it")
+        let malformed = NoteError(
+            .malformedVerifierKey,
+            "the verifier key is not `name+keyid+key` with an 8-digit hex key ID and a base64 Ed25519 key: copy the key again exactly as the log publishes it"
+        )
         guard parts.count == 3, parts[1].utf8.count == 8, let id = Bytes.fromHex(parts[1]),
             let key = Bytes.fromBase64(parts[2])
         else { throw malformed }
@@ -25,11 +28,17 @@ public struct NoteVerifier: Hashable, Sendable {
         guard key.count == 33, key[0] == NoteKeys.ed25519,
             (try? Curve25519.Signing.PublicKey(rawRepresentation: key[1...])) != nil
         else {
-            throw NoteError(.malformedVerifierKey, "the verifier key for \(name) is not an Ed25519 key (type 0x01 followed by 32 bytes): only Ed25519 logs are supported")
+            throw NoteError(
+                .malformedVerifierKey,
+                "the verifier key for \(name) is not an Ed25519 key (type 0x01 followed by 32 bytes): only Ed25519 logs are supported"
+            )
         }
         self.init(name: name, publicKey: Array(key[1...]))
         guard id == keyID else {
-            throw NoteError(.verifierKeyIDMismatch, "the verifier key for \(name) has key ID \(Bytes.hex(id)) but its name and key give \(Bytes.hex(keyID)): the key was altered or mistyped; copy it again from the log")
+            throw NoteError(
+                .verifierKeyIDMismatch,
+                "the verifier key for \(name) has key ID \(Bytes.hex(id)) but its name and key give \(Bytes.hex(keyID)): the key was altered or mistyped; copy it again from the log"
+            )
         }
     }
 

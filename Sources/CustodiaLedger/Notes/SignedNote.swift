@@ -58,7 +58,8 @@ public enum SignedNote {
         // The text ends at the last blank line; signature lines follow it.
         guard let split = lastBlankLine(in: bytes) else {
             if bytes.last == 0x0A, !bytes.isEmpty {
-                throw NoteError(.missingSignature, "the note has no signature lines: ask the log for the signed note, not the bare text")
+                throw NoteError(
+                    .missingSignature, "the note has no signature lines: ask the log for the signed note, not the bare text")
             }
             throw malformed("it has no blank line before its signatures")
         }
@@ -68,7 +69,8 @@ public enum SignedNote {
             if bytes.starts(with: signaturePrefix) || containsSignatureLine(bytes) {
                 throw malformed("it ends with a blank line after its signatures")
             }
-            throw NoteError(.missingSignature, "the note has no signature lines: ask the log for the signed note, not the bare text")
+            throw NoteError(
+                .missingSignature, "the note has no signature lines: ask the log for the signed note, not the bare text")
         }
         guard signatureBlock.last == 0x0A else { throw malformed("its last signature line does not end with a newline") }
 
@@ -86,13 +88,18 @@ public enum SignedNote {
             }
             if verified.contains(where: { $0.name == signature.name && $0.keyID == signature.keyID }) { continue }
             guard verifier.isValidSignature(signature.signature[...], for: textBytes) else {
-                throw NoteError(.invalidSignature, "the signature by \(signature.name) does not match the note: the text or the signature was changed; do not trust this note and fetch it again from the log")
+                throw NoteError(
+                    .invalidSignature,
+                    "the signature by \(signature.name) does not match the note: the text or the signature was changed; do not trust this note and fetch it again from the log"
+                )
             }
             verified.append(signature)
         }
         guard !verified.isEmpty else {
             let names = Set(unverified.map(\.name)).sorted().joined(separator: ", ")
-            throw NoteError(.unknownSigners, "no known key signed the note (signed by: \(names)): check that the verifier key for this log is configured")
+            throw NoteError(
+                .unknownSigners,
+                "no known key signed the note (signed by: \(names)): check that the verifier key for this log is configured")
         }
         return Opened(text: String(decoding: textBytes, as: UTF8.self), signatures: verified, unverifiedSignatures: unverified)
     }

@@ -43,7 +43,10 @@ public struct TileHashReader<Reader: TileReader> {
         let length = end - start
         let alignment: Int64 = length == 1 ? 1 : 1 << Int64(64 - (length - 1).leadingZeroBitCount)
         guard start % alignment == 0 else {
-            throw TreeError(.invalidSubtree, "entries \(start)..<\(end) do not form a subtree: start must be a multiple of \(alignment), the smallest power of two not below their count")
+            throw TreeError(
+                .invalidSubtree,
+                "entries \(start)..<\(end) do not form a subtree: start must be a multiple of \(alignment), the smallest power of two not below their count"
+            )
         }
         var session = Session(reader: reader)
         return try session.hash(start, end)
@@ -84,7 +87,9 @@ public struct TileHashReader<Reader: TileReader> {
     public func consistencyProof(old: Int64, new: Int64) throws -> [TreeHash] {
         guard old >= 0 else { throw TreeError.invalidSize(old) }
         guard old <= new else {
-            throw TreeError(.sizesOutOfOrder, "old tree size \(old) is larger than new size \(new): ask for a proof from the smaller size to the larger")
+            throw TreeError(
+                .sizesOutOfOrder,
+                "old tree size \(old) is larger than new size \(new): ask for a proof from the smaller size to the larger")
         }
         guard old > 0, old < new else { return [] }
         var session = Session(reader: reader)
@@ -118,7 +123,9 @@ extension TileHashReader {
     {
         guard old >= 0 else { throw TreeError.invalidSize(old) }
         guard old <= new else {
-            throw TreeError(.sizesOutOfOrder, "old tree size \(old) is larger than new size \(new): ask for a proof from the smaller size to the larger")
+            throw TreeError(
+                .sizesOutOfOrder,
+                "old tree size \(old) is larger than new size \(new): ask for a proof from the smaller size to the larger")
         }
         var session = Session(reader: reader)
         var proof = [TreeHash]()

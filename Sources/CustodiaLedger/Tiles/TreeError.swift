@@ -40,7 +40,10 @@ public struct TreeError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     static func indexOutOfRange(_ index: Int64, size: Int64) -> TreeError {
-        TreeError(.indexOutOfRange, "entry index \(index) is outside the tree of \(size) entries: ask for an index from 0 to \(size - 1) or a larger tree size")
+        TreeError(
+            .indexOutOfRange,
+            "entry index \(index) is outside the tree of \(size) entries: ask for an index from 0 to \(size - 1) or a larger tree size"
+        )
     }
 
     static func invalidSize(_ size: Int64) -> TreeError {

@@ -14,9 +14,12 @@ public enum LogKeyFile {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.keyInvalid, "the key file \(path) already exists; Custodia never overwrites a log key")
         }
-        let line = "PRIVATE+KEY+\(key.name)+\(key.verifierKey.split(separator: "+")[1])+\(Data([0x01] + key.rawPrivateKey).base64EncodedString())\n"
+        let line =
+            "PRIVATE+KEY+\(key.name)+\(key.verifierKey.split(separator: "+")[1])+\(Data([0x01] + key.rawPrivateKey).base64EncodedString())\n"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw StoreError(.keyInvalid, "cannot create the key file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw StoreError(.keyInvalid, "cannot create the key file \(path): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let bytes = Array(line.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
@@ -41,7 +44,8 @@ public enum LogKeyFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw StoreError(.keyInvalid, "cannot read the key file \(path)")
         }
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let raw = Data(base64Encoded: String(parts[4])),
             raw.count == 33, raw.first == 0x01
         else {
@@ -49,7 +53,8 @@ public enum LogKeyFile {
         }
         let key = try LogKey(name: String(parts[2]), rawPrivateKey: [UInt8](raw.dropFirst()))
         guard key.verifierKey.split(separator: "+")[1] == parts[3] else {
-            throw StoreError(.keyInvalid, "the key file \(path) is damaged (its key id does not match); restore it from your backup")
+            throw StoreError(
+                .keyInvalid, "the key file \(path) is damaged (its key id does not match); restore it from your backup")
         }
         return key
     }

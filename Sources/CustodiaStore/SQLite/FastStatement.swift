@@ -47,7 +47,8 @@ struct FastStatement {
 
     @inline(__always) func bind(_ index: Int32, blob: [UInt8]) {
         blob.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient)
+            _ = sqlite3_bind_blob(
+                handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32(raw.count), Self.transient)
         }
     }
 
@@ -80,7 +81,9 @@ struct FastStatement {
     /// Calls `body` with the bytes of a blob column of the current row (valid only inside).
     func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let n = Int(sqlite3_column_bytes(handle, column))
-        guard let p = sqlite3_column_blob(handle, column), n > 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let p = sqlite3_column_blob(handle, column), n > 0 else {
+            return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
         return body(UnsafeRawBufferPointer(start: p, count: n))
     }
 

@@ -94,7 +94,8 @@ struct SQLiteStateLoader: StateLoader {
     static func holders(_ db: Database) throws -> [String: Holder] {
         var out: [String: Holder] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT code, kind, name, parent, closed FROM holders") {
-            let h = Holder(code: row[0], kind: HolderKind(rawValue: row[1]) ?? .external, name: row[2], parent: row[3], closed: row[4])
+            let h = Holder(
+                code: row[0], kind: HolderKind(rawValue: row[1]) ?? .external, name: row[2], parent: row[3], closed: row[4])
             out[h.code] = h
         }
         return out

@@ -1,4 +1,5 @@
 import CustodiaCore
+import Foundation
 import GRDB
 
 /// What the writer needs of an accepted event: where it goes, what it links to, its leaf.
@@ -187,5 +188,3 @@ struct SQLiteStateWriter {
         return out
     }
 }
-
-import Foundation

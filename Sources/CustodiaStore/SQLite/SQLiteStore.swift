@@ -33,7 +33,9 @@ public final class SQLiteStore: Store, Sendable {
             meta = try queue.read { (db: Database) -> [String: String] in
                 guard try db.tableExists("meta") else { return [:] }
                 return try Dictionary(
-                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0] as String, $0[1] as String) })
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                        ($0[0] as String, $0[1] as String)
+                    })
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database (not SQLite); check --db")
@@ -48,7 +50,8 @@ public final class SQLiteStore: Store, Sendable {
         self.origin = origin
         if let key, let stored = meta["verifierKey"], stored != key.verifierKey {
             throw StoreError(
-                .keyMismatch, "the log key does not belong to \(path): its verifier key differs; use the key file created with it")
+                .keyMismatch, "the log key does not belong to \(path): its verifier key differs; use the key file created with it"
+            )
         }
         // Readers must not wait for a writer: migrate only when something is pending.
         let current = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
@@ -110,7 +113,9 @@ public final class SQLiteStore: Store, Sendable {
 
     public func appendSync(_ source: inout some EventSource, options: AppendOptions) throws -> AppendReport {
         if !options.dryRun, key == nil, ledgerMode == .on {
-            throw StoreError(.keyMissing, "appending needs the log key to sign the new checkpoint; pass --key or keep \(path).key beside the database")
+            throw StoreError(
+                .keyMissing,
+                "appending needs the log key to sign the new checkpoint; pass --key or keep \(path).key beside the database")
         }
         do {
             return try queue.writeWithoutTransaction { db in
@@ -178,7 +183,8 @@ public final class SQLiteStore: Store, Sendable {
             if errors.isEmpty, pending.count >= chunkSize { try flush() }
         }
         guard errors.isEmpty else {
-            return AppendReport(accepted: accepted, errors: errors, size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
+            return AppendReport(
+                accepted: accepted, errors: errors, size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
         }
         try flush()
         let newSize = size + Int64(accepted)
@@ -252,7 +258,9 @@ public final class SQLiteStore: Store, Sendable {
             var items: [Holdings.Item] = []
             var lots: [Holdings.Lot] = []
             let itemStatement = try db.cachedStatement(
-                sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE holder = ? ORDER BY category, manufacturer, model, serial")
+                sql:
+                    "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE holder = ? ORDER BY category, manufacturer, model, serial"
+            )
             let lotStatement = try db.cachedStatement(
                 sql: """
                     SELECT l.lot, l.manufacturer, l.calibre, l.type, l.year, b.quantity FROM lot_balances b
@@ -333,8 +341,10 @@ public final class SQLiteStore: Store, Sendable {
 
     public func entries(from: Int64, to: Int64) async throws -> [RecordedEvent] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq", arguments: [from, to])
-                .map { RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data)) }
+            try Row.fetchAll(
+                db, sql: "SELECT seq, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq", arguments: [from, to]
+            )
+            .map { RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data)) }
         }
     }
 
@@ -365,7 +375,8 @@ public final class SQLiteStore: Store, Sendable {
         try read { db in
             let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
             guard size >= 1, size <= total else {
-                throw StoreError(.invalidRequest, "size \(size) is outside the ledger (1–\(total)); ask for a size the ledger has reached")
+                throw StoreError(
+                    .invalidRequest, "size \(size) is outside the ledger (1–\(total)); ask for a size the ledger has reached")
             }
             guard index >= 0, index < size else {
                 throw StoreError(.invalidRequest, "index \(index) is not in a tree of size \(size) (0–\(size - 1))")
@@ -381,7 +392,8 @@ public final class SQLiteStore: Store, Sendable {
             let total = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
             guard old >= 0, old <= new, new <= total else {
                 throw StoreError(
-                    .invalidRequest, "sizes \(old) and \(new) do not fit a ledger of \(total) events; give 0 ≤ OLD ≤ NEW ≤ \(total)")
+                    .invalidRequest,
+                    "sizes \(old) and \(new) do not fit a ledger of \(total) events; give 0 ≤ OLD ≤ NEW ≤ \(total)")
             }
             let p = try TileHashReader(SQLiteTileReader(db: db)).consistency(
                 old: old, new: new, knownOldRoot: try Self.checkpointRoot(db, size: old),
@@ -452,7 +464,9 @@ struct SQLiteTileReader: TileReader {
 
     func write(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) throws {
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO tiles(level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes")
+            sql:
+                "INSERT INTO tiles(level, idx, hashes) VALUES (?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes"
+        )
         for tile in tiles {
             var data = Data(capacity: tile.hashes.count * 32)
             for h in tile.hashes { h.withUnsafeBytes { data.append(contentsOf: $0) } }
@@ -466,7 +480,9 @@ extension SQLiteStore {
     public func sampleSerials(count: Int) throws -> [(String, String)] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT serial, manufacturer FROM items WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM items) + 1 FROM items LIMIT ?)",
+                db,
+                sql:
+                    "SELECT serial, manufacturer FROM items WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM items) + 1 FROM items LIMIT ?)",
                 arguments: [count]
             ).map { ($0[0], $0[1]) }
         }

@@ -76,7 +76,8 @@ struct SQLiteVerifier {
                 return "checkpoints: the checkpoint for size \(c.size) names origin \(parsed.origin), not \(store.origin)"
             }
             guard parsed.root == root else {
-                return "checkpoints: the checkpoint for size \(c.size) signs root \(parsed.root.hex), but the events give \(root.hex)"
+                return
+                    "checkpoints: the checkpoint for size \(c.size) signs root \(parsed.root.hex), but the events give \(root.hex)"
             }
             checkpointRoots.append((c.size, root))
             report.checkpoints += 1
@@ -92,7 +93,8 @@ struct SQLiteVerifier {
         let nextSeq = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
         // (A gap in the middle is named precisely by the streaming pass below.)
         if nextSeq == eventCount, let last = checkpoints.last, last.size > eventCount {
-            return "events: the ledger has \(eventCount) events but a checkpoint was signed for size \(last.size); events at the end were removed"
+            return
+                "events: the ledger has \(eventCount) events but a checkpoint was signed for size \(last.size); events at the end were removed"
         }
         var leafTileIndex: Int64 = -1
         var leafTile: [TreeHash] = []
@@ -136,7 +138,8 @@ struct SQLiteVerifier {
             if have != tile.hashes { return Self.tileDivergence(tile, have: have) }
         }
         report.tiles = result.fullTileCount
-        let rightEdge = Dictionary(uniqueKeysWithValues: result.rightEdge.map { (TileID(level: $0.level, index: $0.index), $0.hashes) })
+        let rightEdge = Dictionary(
+            uniqueKeysWithValues: result.rightEdge.map { (TileID(level: $0.level, index: $0.index), $0.hashes) })
         // The right edge: the partial tiles the events end with.
         for (id, hashes) in rightEdge.sorted(by: { ($0.key.level, $0.key.index) < ($1.key.level, $1.key.index) }) {
             let have = try stored.tile(level: id.level, index: id.index)
@@ -149,7 +152,8 @@ struct SQLiteVerifier {
         report.events = expected
         if nextCheckpoint < checkpoints.count {
             let c = checkpoints[nextCheckpoint]
-            return "events: a checkpoint was signed for size \(c.size), but the ledger has only \(expected) events; events at the end were removed"
+            return
+                "events: a checkpoint was signed for size \(c.size), but the ledger has only \(expected) events; events at the end were removed"
         }
         // No stored tile beyond what the events produce.
         let tileCount = try Int64.fetchOne(db, sql: "SELECT count(*) FROM tiles") ?? 0
@@ -162,7 +166,8 @@ struct SQLiteVerifier {
             level += 1
         }
         if tileCount != expectedTiles {
-            return "tiles: \(tileCount) tiles are stored but \(expected) events make \(expectedTiles); the tiles table was changed"
+            return
+                "tiles: \(tileCount) tiles are stored but \(expected) events make \(expectedTiles); the tiles table was changed"
         }
         // Consistency between successive checkpoints, from the stored (now checked) tiles.
         let reader = TileHashReader(stored)
@@ -189,11 +194,13 @@ struct SQLiteVerifier {
 
     static func tileDivergence(_ tile: (level: Int, index: Int64, hashes: [TreeHash]), have: [TreeHash]?) -> String {
         guard let have else { return "tiles: tile \(tile.level)/\(tile.index) is missing" }
-        let first = zip(tile.hashes, have).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let first =
+            zip(tile.hashes, have).enumerated().first { $0.element.0 != $0.element.1 }?.offset
             ?? min(tile.hashes.count, have.count)
         if tile.level == 0 {
             let seq = tile.index * 256 + Int64(first)
-            return "events/tiles: event \(seq) does not hash to the stored leaf hash; the event or the tile 0/\(tile.index) was changed"
+            return
+                "events/tiles: event \(seq) does not hash to the stored leaf hash; the event or the tile 0/\(tile.index) was changed"
         }
         return "tiles: tile \(tile.level)/\(tile.index) differs from the hashes recomputed from the events (entry \(first))"
     }
@@ -262,7 +269,8 @@ struct SQLiteVerifier {
                 let table: String = row[0]
                 let rowid: Int64? = row[1]
                 let parent: String = row[2]
-                return "\(table): row \(rowid.map(String.init) ?? "?") refers to a missing row of \(parent); the database was changed outside Custodia"
+                return
+                    "\(table): row \(rowid.map(String.init) ?? "?") refers to a missing row of \(parent); the database was changed outside Custodia"
             }
             return nil
         }
@@ -298,14 +306,18 @@ struct SQLiteVerifier {
                     a = try stored.next()
                     b = try replayed.next()
                 } else if order < 0 {
-                    return "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
+                    return
+                        "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
                 } else {
-                    return "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
+                    return
+                        "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
                 }
             } else if let x = a {
-                return "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
+                return
+                    "\(table.name): row \(Self.key(x, keyCount)) is stored but no event produces it; the state table was changed outside Custodia"
             } else if let y = b {
-                return "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
+                return
+                    "\(table.name): row \(Self.key(y, keyCount)) follows from the events but is not stored; the state table was changed outside Custodia"
             }
         }
         return nil
@@ -333,7 +345,9 @@ struct SQLiteVerifier {
         return (0..<count).map { i in "\(names[i])=\((row[i] as DatabaseValue).description)" }.joined(separator: ", ")
     }
 
-    static func describe(_ table: (name: String, key: String, columns: String), stored: Row, replayed: Row, keyCount: Int) -> String {
+    static func describe(_ table: (name: String, key: String, columns: String), stored: Row, replayed: Row, keyCount: Int)
+        -> String
+    {
         let names = Array(stored.columnNames)
         var diffs: [String] = []
         for i in 0..<stored.count {
@@ -344,7 +358,8 @@ struct SQLiteVerifier {
         if table.name == "items", let i = names.firstIndex(of: "last_seq") {
             changedBy = " (last changed by event \((replayed[i] as DatabaseValue).description))"
         }
-        return "\(table.name): row \(key(stored, keyCount))\(changedBy): \(diffs.joined(separator: "; ")); the state table was changed outside Custodia"
+        return
+            "\(table.name): row \(key(stored, keyCount))\(changedBy): \(diffs.joined(separator: "; ")); the state table was changed outside Custodia"
     }
 }
 
@@ -475,7 +490,9 @@ final class HashWorker: @unchecked Sendable {
                     return
                 }
                 guard hash == storedHash else {
-                    fail("events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)")
+                    fail(
+                        "events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)"
+                    )
                     return
                 }
                 tree.append(leafHash: hash)

@@ -1,3 +1,4 @@
+import CustodiaCore
 import GRDB
 
 /// The SQLite schema, as migrations. The database guards integrity too: CHECKs on every
@@ -105,8 +106,6 @@ enum Schema {
         return migrator
     }
 }
-
-import CustodiaCore
 
 enum CustodiaCoreLists {
     /// `column = 'a' OR column = 'b' …`: SQLite evaluates `IN (list)` in a CHECK by building

@@ -10,7 +10,8 @@ struct Demo: AsyncParsableCommand {
         discussion: "Every event goes through the same custody rules as real input.")
 
     @OptionGroup var store: StoreOptions
-    @Option(help: "small (about 3,000 items) or national (250,000 items, 2,000,000 events).") var scale: DemoScaleArgument = .init(.small)
+    @Option(help: "small (about 3,000 items) or national (250,000 items, 2,000,000 events).") var scale: DemoScaleArgument =
+        .init(.small)
     @Option(help: "The log's origin.") var origin: String = "demo.custodia.example/ledger"
 
     func run() async throws {
@@ -32,7 +33,8 @@ struct Demo: AsyncParsableCommand {
             let report = try await opened.append(&source, options: AppendOptions(recordedBy: "demo", recordedAt: Clock.now()))
             generator = source.generator
             if let e = report.errors.first {
-                throw UserError("the demo generator produced an event the rules refuse (line \(e.line)): \(e.field): \(e.message)")
+                throw UserError(
+                    "the demo generator produced an event the rules refuse (line \(e.line)): \(e.field): \(e.message)")
             }
             total = report.size
             if source.exhausted { break }

@@ -41,7 +41,8 @@ struct HolderCommand: AsyncParsableCommand {
         @Argument var code: String
         @Option var parent: String
         func run() async throws {
-            try await recordHolderChange(.holderMove, HolderChange(code: code, parent: parent), store: store, recording: recording)
+            try await recordHolderChange(
+                .holderMove, HolderChange(code: code, parent: parent), store: store, recording: recording)
         }
     }
 
@@ -63,7 +64,9 @@ struct HolderCommand: AsyncParsableCommand {
             var children: [String?: [Holder]] = [:]
             for h in holders { children[h.parent, default: []].append(h) }
             func show(_ h: Holder, depth: Int) {
-                print(String(repeating: "  ", count: depth) + "\(h.code)  \(h.kind.rawValue)  \(h.name)\(h.closed ? "  (closed)" : "")")
+                print(
+                    String(repeating: "  ", count: depth)
+                        + "\(h.code)  \(h.kind.rawValue)  \(h.name)\(h.closed ? "  (closed)" : "")")
                 for c in children[h.code] ?? [] { show(c, depth: depth + 1) }
             }
             for root in children[nil] ?? [] { show(root, depth: 0) }
@@ -80,7 +83,8 @@ struct HolderKindArgument: ExpressibleByArgument {
     static var allValueStrings: [String] { HolderKind.allCases.map(\.rawValue) }
 }
 
-func recordHolderChange(_ kind: EventKind, _ change: HolderChange, store: StoreOptions, recording: RecordingOptions) async throws {
+func recordHolderChange(_ kind: EventKind, _ change: HolderChange, store: StoreOptions, recording: RecordingOptions) async throws
+{
     guard HolderTree.isValidCode(change.code) else {
         throw UserError("\"\(change.code)\" is not a holder code: use 1–40 letters, digits, - _ . /")
     }
@@ -93,5 +97,7 @@ func recordHolderChange(_ kind: EventKind, _ change: HolderChange, store: StoreO
     if let e = report.errors.first {
         throw UserError("\(e.field.replacingOccurrences(of: "holder.", with: "")): \(e.message)")
     }
-    print(recording.dryRun ? "dry run: valid; nothing was written" : "\(kind.rawValue) \(change.code) recorded as event \(report.firstSeq)")
+    print(
+        recording.dryRun
+            ? "dry run: valid; nothing was written" : "\(kind.rawValue) \(change.code) recorded as event \(report.firstSeq)")
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import CustodiaCore
 import CustodiaStore
+import Foundation
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -17,7 +17,8 @@ struct Ledger: AsyncParsableCommand {
 
     struct CheckpointCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "checkpoint", abstract: "The latest signed checkpoint (or the one stored for --size), exactly as signed.")
+            commandName: "checkpoint", abstract: "The latest signed checkpoint (or the one stored for --size), exactly as signed."
+        )
         @OptionGroup var store: StoreOptions
         @Option(help: "The tree size of a stored checkpoint.") var size: Int64?
         func run() async throws {
@@ -31,7 +32,8 @@ struct Ledger: AsyncParsableCommand {
     }
 
     struct Entries: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The leaf bytes (canonical JSON) of events A..B-1, one per line.")
+        static let configuration = CommandConfiguration(
+            abstract: "The leaf bytes (canonical JSON) of events A..B-1, one per line.")
         @OptionGroup var store: StoreOptions
         @Option(help: "The first event (default 0).") var from: Int64 = 0
         @Option(help: "One past the last event (default: the ledger's size).") var to: Int64?
@@ -40,7 +42,8 @@ struct Ledger: AsyncParsableCommand {
             let size = try await opened.ledgerSize()
             let end = to ?? size
             guard from >= 0, from <= end, end <= size else {
-                throw UserError("the range \(from)..<\(end) is outside the ledger of \(size) events; give 0 ≤ --from ≤ --to ≤ \(size)")
+                throw UserError(
+                    "the range \(from)..<\(end) is outside the ledger of \(size) events; give 0 ≤ --from ≤ --to ≤ \(size)")
             }
             var out = [UInt8]()
             out.reserveCapacity(1 << 20)
@@ -85,7 +88,8 @@ struct Ledger: AsyncParsableCommand {
         }
 
         struct Consistency: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Prove that the tree of size NEW extends the tree of size OLD.")
+            static let configuration = CommandConfiguration(
+                abstract: "Prove that the tree of size NEW extends the tree of size OLD.")
             @OptionGroup var store: StoreOptions
             @Argument var old: Int64
             @Argument var new: Int64

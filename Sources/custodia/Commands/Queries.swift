@@ -12,11 +12,14 @@ struct ItemSelector: ParsableArguments {
     func resolve(_ store: SQLiteStore) async throws -> ItemView {
         let found = try await store.items(serial: serial, manufacturer: manufacturer, model: model)
         guard let first = found.first else {
-            throw UserError("no item with serial \(serial)\(manufacturer.map { " of \($0)" } ?? "") is registered; check the serial, or search with fewer options")
+            throw UserError(
+                "no item with serial \(serial)\(manufacturer.map { " of \($0)" } ?? "") is registered; check the serial, or search with fewer options"
+            )
         }
         guard found.count == 1 else {
             let list = found.map { "  \($0.record.marking.manufacturer) \($0.record.marking.model)" }.joined(separator: "\n")
-            throw UserError("\(found.count) items have serial \(serial):\n\(list)\nadd --manufacturer (and --model) to choose one")
+            throw UserError(
+                "\(found.count) items have serial \(serial):\n\(list)\nadd --manufacturer (and --model) to choose one")
         }
         return first
     }
@@ -91,7 +94,9 @@ struct History: AsyncParsableCommand {
         if json {
             var out: [JSONValue] = []
             for e in events {
-                guard case .object(var members) = try e.leaf.withUnsafeBufferPointer({ try JSONParser.parse($0) }) else { continue }
+                guard case .object(var members) = try e.leaf.withUnsafeBufferPointer({ try JSONParser.parse($0) }) else {
+                    continue
+                }
                 members.append(("seq", .int(e.seq)))
                 out.append(.object(members))
             }
@@ -143,7 +148,8 @@ struct Holdings: AsyncParsableCommand {
             }
             let lots: [JSONValue] = h.lots.map { l in
                 var fields: [(String, JSONValue)] = [
-                    ("lot", .string(l.marking.lot)), ("manufacturer", .string(l.marking.manufacturer)), ("quantity", .int(l.quantity)),
+                    ("lot", .string(l.marking.lot)), ("manufacturer", .string(l.marking.manufacturer)),
+                    ("quantity", .int(l.quantity)),
                 ]
                 if recursive { fields.append(("holder", .string(l.holder))) }
                 return .object(fields)
@@ -161,18 +167,23 @@ struct Holdings: AsyncParsableCommand {
             print(line)
         }
         for l in h.lots {
-            print("  lot \(l.marking.lot)  \(l.marking.manufacturer) \(l.marking.calibre) \(l.marking.type)  \(l.quantity)\(recursive ? "  at \(l.holder)" : "")")
+            print(
+                "  lot \(l.marking.lot)  \(l.marking.manufacturer) \(l.marking.calibre) \(l.marking.type)  \(l.quantity)\(recursive ? "  at \(l.holder)" : "")"
+            )
         }
     }
 }
 
 struct SummaryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Counts by category, status, condition and region.")
+    static let configuration = CommandConfiguration(
+        commandName: "summary", abstract: "Counts by category, status, condition and region.")
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let s = try await store.openForReading().summary()
-        print("Custodia: \(s.items.formatted) items, \(s.lots.formatted) lots, \(s.holders.formatted) holders, \(s.events.formatted) events")
+        print(
+            "Custodia: \(s.items.formatted) items, \(s.lots.formatted) lots, \(s.holders.formatted) holders, \(s.events.formatted) events"
+        )
         table("category", s.byCategory, order: Category.allCases.map(\.rawValue))
         table("status", s.byStatus, order: ItemStatus.allCases.map(\.rawValue))
         table("condition", s.byCondition, order: Condition.allCases.map(\.rawValue))
