@@ -11,7 +11,6 @@ public struct ItemsCSVSource: EventSource {
     private let defaultHolder: String?
     private let occurredAt: String
     private var seen: [ItemIdentity: Int] = [:]
-    private var done = false
 
     public init(bytes: [UInt8], defaultHolder: String?, occurredAt: String) {
         reader = CSVReader(bytes: bytes, expectedHeader: Self.header)
@@ -20,20 +19,11 @@ public struct ItemsCSVSource: EventSource {
     }
 
     public mutating func next() -> SourcedEvent? {
-        guard !done else { return nil }
-        let record: CSVRecord
-        do {
-            guard let r = try reader.next() else { return nil }
-            record = r
-        } catch {
-            if error.line <= 1 { done = true }
-            return .invalid(line: error.line, FieldError("", error.message))
-        }
-        do {
-            return .event(line: record.line, try event(record))
-        } catch {
-            return .invalid(line: record.line, error)
-        }
+        // Swapped out (not copied) so the reader's buffers stay uniquely referenced.
+        var rows = CSVReader(bytes: [], expectedHeader: [])
+        swap(&rows, &reader)
+        defer { swap(&rows, &reader) }
+        return rows.nextEvent { record throws(FieldError) in try event(record) }
     }
 
     private mutating func event(_ record: CSVRecord) throws(FieldError) -> Event {
@@ -84,7 +74,6 @@ public struct LotsCSVSource: EventSource {
     public static let header = ["lot", "manufacturer", "calibre", "type", "year", "quantity", "holder"]
     private var reader: CSVReader
     private let occurredAt: String
-    private var done = false
 
     public init(bytes: [UInt8], occurredAt: String) {
         reader = CSVReader(bytes: bytes, expectedHeader: Self.header)
@@ -92,20 +81,11 @@ public struct LotsCSVSource: EventSource {
     }
 
     public mutating func next() -> SourcedEvent? {
-        guard !done else { return nil }
-        let record: CSVRecord
-        do {
-            guard let r = try reader.next() else { return nil }
-            record = r
-        } catch {
-            if error.line <= 1 { done = true }
-            return .invalid(line: error.line, FieldError("", error.message))
-        }
-        do {
-            return .event(line: record.line, try event(record))
-        } catch {
-            return .invalid(line: record.line, error)
-        }
+        // Swapped out (not copied) so the reader's buffers stay uniquely referenced.
+        var rows = CSVReader(bytes: [], expectedHeader: [])
+        swap(&rows, &reader)
+        defer { swap(&rows, &reader) }
+        return rows.nextEvent { record throws(FieldError) in try event(record) }
     }
 
     private func event(_ record: CSVRecord) throws(FieldError) -> Event {
@@ -241,6 +221,25 @@ extension SourcedEvent {
     public var line: Int {
         switch self {
         case .event(let line, _), .invalid(let line, _): line
+        }
+    }
+}
+
+extension CSVReader {
+    /// The next row made into an event by `make`, or why the row is invalid; nil at the end
+    /// (the reader stops by itself after a header error).
+    mutating func nextEvent(_ make: (CSVRecord) throws(FieldError) -> Event) -> SourcedEvent? {
+        let record: CSVRecord
+        do {
+            guard let r = try next() else { return nil }
+            record = r
+        } catch {
+            return .invalid(line: error.line, FieldError("", error.message))
+        }
+        do {
+            return .event(line: record.line, try make(record))
+        } catch {
+            return .invalid(line: record.line, error)
         }
     }
 }
