@@ -118,7 +118,7 @@ struct Append: AsyncParsableCommand {
 
         let eventBytes = try read(dir + "/events.jsonl")
         start = ContinuousClock.now
-        let r2 = try await eventBytes.withUnsafeBufferPointer { buffer in
+        let r2 = try eventBytes.withUnsafeBufferPointer { buffer in
             let background = BackgroundEventSource(JSONLinesSource(bytes: buffer))
             defer { background.finish() }
             var source = background

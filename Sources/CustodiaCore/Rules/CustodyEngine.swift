@@ -59,7 +59,7 @@ public struct CustodyEngine {
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
-        let from = try event.from.map { try holder($0, field: "from", receiving: false) }
+        _ = try event.from.map { try holder($0, field: "from", receiving: false) }
         let to = try event.to.map { try holder($0, field: "to", receiving: true) }
         if event.kind == .export, to?.kind != .external {
             throw CustodyViolation(

@@ -40,8 +40,10 @@ struct Demo: AsyncParsableCommand {
             if source.exhausted { break }
             FileHandle.standardError.write(Data("  \(total) of \(generator.eventCount) events recorded\n".utf8))
         }
-        let seconds = Double((ContinuousClock.now - started).components.seconds)
-        print("demo store \(path) (\(scale.scale.rawValue)): \(total) events in \(Int(seconds)) s; try `custodia summary`")
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(
+            "demo store \(path) (\(scale.scale.rawValue)): \(total) events in \(String(format: "%.1f", seconds)) s; try `custodia summary`")
     }
 }
 
