@@ -29,7 +29,7 @@ import Testing
         let before = try cli.state()
         let process = try cli.start(arguments)
         try await waitUntilAppending(cli, process)
-        try await Task.sleep(for: .milliseconds(700))
+        try await Task.sleep(for: .milliseconds(150))
         try #require(process.isRunning, "custodia finished before it could be killed; make the input larger")
         process.killHard()
         #expect(process.terminationReason == .uncaughtSignal)
@@ -57,10 +57,10 @@ import Testing
             try cli.write("items.csv", csv)
             try cli.ok("import", "items", "items.csv")
 
-            // 200,000 valid events: ten rounds of issuing every rifle to P1 and returning it.
+            // 400,000 valid events: twenty rounds of issuing every rifle to P1 and returning it.
             var jsonl: [UInt8] = []
-            jsonl.reserveCapacity(30_000_000)
-            for _ in 0..<10 {
+            jsonl.reserveCapacity(60_000_000)
+            for _ in 0..<20 {
                 for i in 0..<items {
                     jsonl += Array(
                         #"{"kind":"issue","occurredAt":"2026-03-01T08:00:00Z","from":"S1","to":"P1","items":[{"serial":"K-\#(i)","manufacturer":"Kalashnikov"}]}"#
