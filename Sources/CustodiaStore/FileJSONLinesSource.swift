@@ -14,12 +14,7 @@ public struct FileJSONLinesSource: EventSource {
 
     /// Opens `path`, or standard input for `-`.
     public init(path: String) throws {
-        if path == "-" {
-            fd = 0
-        } else {
-            fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw StoreError(.invalidRequest, "cannot read \(path): \(String(cString: strerror(errno)))") }
-        }
+        fd = try openInput(path)
         buffer = [UInt8](repeating: 0, count: 1 << 22)
     }
 
@@ -69,33 +64,26 @@ public struct FileJSONLinesSource: EventSource {
     }
 }
 
-/// Reads a whole file into one byte array (one copy), or standard input for `-`.
-public func readFileBytes(_ path: String) throws -> [UInt8] {
-    var source = try FileJSONLinesSourceBytes(path: path)
-    return source.readAll()
+/// Opens `path` for reading, or standard input for `-`.
+private func openInput(_ path: String) throws -> Int32 {
+    guard path != "-" else { return 0 }
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw StoreError(.invalidRequest, "cannot read \(path): \(String(cString: strerror(errno)))") }
+    return fd
 }
 
-private struct FileJSONLinesSourceBytes {
-    let fd: Int32
-    init(path: String) throws {
-        if path == "-" {
-            fd = 0
-        } else {
-            fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw StoreError(.invalidRequest, "cannot read \(path): \(String(cString: strerror(errno)))") }
-        }
+/// Reads a whole file into one byte array (one copy), or standard input for `-`.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+    let fd = try openInput(path)
+    defer { if fd > 0 { close(fd) } }
+    var info = stat()
+    var out: [UInt8] = []
+    if fstat(fd, &info) == 0, info.st_size > 0 { out.reserveCapacity(Int(info.st_size)) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress!, $0.count) }
+        if n <= 0 { break }
+        out.append(contentsOf: chunk[0..<n])
     }
-    mutating func readAll() -> [UInt8] {
-        defer { if fd > 0 { close(fd) } }
-        var info = stat()
-        var out: [UInt8] = []
-        if fstat(fd, &info) == 0, info.st_size > 0 { out.reserveCapacity(Int(info.st_size)) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
-    }
+    return out
 }

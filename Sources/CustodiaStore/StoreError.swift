@@ -24,7 +24,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { message }
 
-    static func missingDatabase(_ path: String) -> StoreError {
+    /// The store file does not exist: says to run `custodia init`.
+    public static func missingDatabase(_ path: String) -> StoreError {
         StoreError(.missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
     }
 

@@ -26,8 +26,7 @@ struct StoreOptions: ParsableArguments {
     func openForWriting(ledger: SQLiteStore.LedgerMode = .on) throws -> SQLiteStore {
         let path = databasePath
         guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(
-                .missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
+            throw StoreError.missingDatabase(path)
         }
         return try SQLiteStore(path: path, key: try LogKeyFile.load(from: keyPath), ledger: ledger)
     }

@@ -27,40 +27,34 @@ public enum LeafEncoding {
         w.string("from", e.from)
         if let h = e.holder {
             w.key("holder")
-            var inner = Writer(out: w.out)
-            w.out = []
-            inner.open()
-            inner.string("code", h.code)
-            inner.string("kind", h.kind?.rawValue)
-            inner.string("name", h.name)
-            if e.kind == .holderAdd || e.kind == .holderMove {
-                inner.key("parent")
-                if let p = h.parent { inner.value(p) } else { inner.raw("null") }
+            w.object { inner in
+                inner.string("code", h.code)
+                inner.string("kind", h.kind?.rawValue)
+                inner.string("name", h.name)
+                if e.kind == .holderAdd || e.kind == .holderMove {
+                    inner.key("parent")
+                    if let p = h.parent { inner.value(p) } else { inner.raw("null") }
+                }
             }
-            inner.close()
-            w.out = inner.out
         }
         if !e.registrations.isEmpty {
             w.key("items")
             w.raw("[")
             for (n, m) in e.registrations.enumerated() {
                 if n > 0 { w.raw(",") }
-                var o = Writer(out: w.out)
-                w.out = []
-                o.open()
-                if m.assignedMark { o.key("assignedMark"); o.raw("true") }
-                o.string("calibre", m.calibre)
-                o.string("category", m.category.rawValue)
-                o.string("country", m.country)
-                o.string("importCountry", m.importCountry)
-                if let y = m.importYear { o.int("importYear", Int64(y)) }
-                o.string("manufacturer", m.manufacturer)
-                o.string("marks", m.marks)
-                o.string("model", m.model)
-                o.string("serial", m.serial)
-                if let y = m.year { o.int("year", Int64(y)) }
-                o.close()
-                w.out = o.out
+                w.object { o in
+                    if m.assignedMark { o.key("assignedMark"); o.raw("true") }
+                    o.string("calibre", m.calibre)
+                    o.string("category", m.category.rawValue)
+                    o.string("country", m.country)
+                    o.string("importCountry", m.importCountry)
+                    if let y = m.importYear { o.int("importYear", Int64(y)) }
+                    o.string("manufacturer", m.manufacturer)
+                    o.string("marks", m.marks)
+                    o.string("model", m.model)
+                    o.string("serial", m.serial)
+                    if let y = m.year { o.int("year", Int64(y)) }
+                }
             }
             w.raw("]")
         } else if !e.items.isEmpty {
@@ -68,19 +62,16 @@ public enum LeafEncoding {
             w.raw("[")
             for (n, ref) in e.items.enumerated() {
                 if n > 0 { w.raw(",") }
-                var o = Writer(out: w.out)
-                w.out = []
-                o.open()
-                switch ref {
-                case .marking(let manufacturer, let serial, let model):
-                    o.string("manufacturer", manufacturer)
-                    o.string("model", model)
-                    o.string("serial", serial)
-                case .id(let id):
-                    o.int("id", id)
+                w.object { o in
+                    switch ref {
+                    case .marking(let manufacturer, let serial, let model):
+                        o.string("manufacturer", manufacturer)
+                        o.string("model", model)
+                        o.string("serial", serial)
+                    case .id(let id):
+                        o.int("id", id)
+                    }
                 }
-                o.close()
-                w.out = o.out
             }
             w.raw("]")
         }
@@ -91,17 +82,14 @@ public enum LeafEncoding {
             w.raw("[")
             for (n, r) in e.lotRegistrations.enumerated() {
                 if n > 0 { w.raw(",") }
-                var o = Writer(out: w.out)
-                w.out = []
-                o.open()
-                o.string("calibre", r.marking.calibre)
-                o.string("lot", r.marking.lot)
-                o.string("manufacturer", r.marking.manufacturer)
-                o.int("quantity", r.quantity)
-                o.string("type", r.marking.type)
-                if let y = r.marking.year { o.int("year", Int64(y)) }
-                o.close()
-                w.out = o.out
+                w.object { o in
+                    o.string("calibre", r.marking.calibre)
+                    o.string("lot", r.marking.lot)
+                    o.string("manufacturer", r.marking.manufacturer)
+                    o.int("quantity", r.quantity)
+                    o.string("type", r.marking.type)
+                    if let y = r.marking.year { o.int("year", Int64(y)) }
+                }
             }
             w.raw("]")
         } else if !e.lots.isEmpty {
@@ -109,14 +97,11 @@ public enum LeafEncoding {
             w.raw("[")
             for (n, r) in e.lots.enumerated() {
                 if n > 0 { w.raw(",") }
-                var o = Writer(out: w.out)
-                w.out = []
-                o.open()
-                o.string("lot", r.lot)
-                o.string("manufacturer", r.manufacturer)
-                o.int("quantity", r.quantity)
-                o.close()
-                w.out = o.out
+                w.object { o in
+                    o.string("lot", r.lot)
+                    o.string("manufacturer", r.manufacturer)
+                    o.int("quantity", r.quantity)
+                }
             }
             w.raw("]")
         }
@@ -143,6 +128,16 @@ public enum LeafEncoding {
         }
 
         mutating func close() { out.append(UInt8(ascii: "}")) }
+
+        /// Writes a nested object whose members `body` adds, in canonical order.
+        mutating func object(_ body: (inout Writer) -> Void) {
+            var inner = Writer(out: out)
+            out = []
+            inner.open()
+            body(&inner)
+            inner.close()
+            out = inner.out
+        }
 
         mutating func raw(_ s: StaticString) {
             s.withUTF8Buffer { out.append(contentsOf: $0) }

@@ -449,19 +449,6 @@ struct SQLiteTileReader: TileReader {
         return hashes
     }
 
-    static func hashes(_ data: Data) -> [TreeHash] {
-        var out: [TreeHash] = []
-        out.reserveCapacity(data.count / 32)
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset + 32 <= raw.count {
-                out.append(TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + 32]))!)
-                offset += 32
-            }
-        }
-        return out
-    }
-
     func write(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) throws {
         let statement = try db.cachedStatement(
             sql:
