@@ -8,12 +8,22 @@ let package = Package(
         .library(name: "CustodiaCore", targets: ["CustodiaCore"]),
         .library(name: "CustodiaLedger", targets: ["CustodiaLedger"]),
         .library(name: "CustodiaStore", targets: ["CustodiaStore"]),
+        .library(name: "CustodiaWeb", targets: ["CustodiaWeb"]),
+        .library(name: "CustodiaServer", targets: ["CustodiaServer"]),
         .executable(name: "custodia", targets: ["custodia"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: events, custody rules, CSV and JSON input. No I/O, no dependencies.
@@ -36,12 +46,42 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // The web UI's pages: templates, translations, charts and form validation. Pure:
+        // it renders view values to HTML and never touches a socket or a store.
+        .target(
+            name: "CustodiaWeb",
+            dependencies: [
+                "CustodiaCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
+        ),
+        // The Hummingbird application: JSON API, authentication, web UI routes, tiles.
+        .target(
+            name: "CustodiaServer",
+            dependencies: [
+                "CustodiaCore",
+                "CustodiaLedger",
+                "CustodiaStore",
+                "CustodiaWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("OpenAPI")]
+        ),
         .executableTarget(
             name: "custodia",
             dependencies: [
                 "CustodiaCore",
                 "CustodiaLedger",
                 "CustodiaStore",
+                "CustodiaServer",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +102,15 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "CustodiaStoreTests", dependencies: ["CustodiaStore"]),
+        .testTarget(name: "CustodiaWebTests", dependencies: ["CustodiaWeb"]),
+        .testTarget(
+            name: "CustodiaServerTests",
+            dependencies: [
+                "CustodiaServer",
+                "CustodiaStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "custodiaTests", dependencies: ["custodia", "CustodiaStore"]),
     ],
     swiftLanguageModes: [.v6]
