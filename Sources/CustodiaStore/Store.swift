@@ -46,6 +46,15 @@ public struct AppendReport: Sendable {
     public var checkpoint: String?
     public var dryRun: Bool
 
+    public init(accepted: Int, errors: [LineError], size: Int64, firstSeq: Int64, checkpoint: String?, dryRun: Bool) {
+        self.accepted = accepted
+        self.errors = errors
+        self.size = size
+        self.firstSeq = firstSeq
+        self.checkpoint = checkpoint
+        self.dryRun = dryRun
+    }
+
     public var written: Bool { errors.isEmpty && !dryRun && accepted > 0 }
 }
 
@@ -53,6 +62,11 @@ public struct AppendReport: Sendable {
 public struct ItemView: Sendable, Equatable {
     public var record: ItemRecord
     public var registeredSeq: Int64
+
+    public init(record: ItemRecord, registeredSeq: Int64) {
+        self.record = record
+        self.registeredSeq = registeredSeq
+    }
 }
 
 /// One recorded event as stored: its sequence number and its leaf (canonical JSON).
@@ -148,6 +162,42 @@ public protocol Store: Sendable {
     func verifierKey() async throws -> String
     /// Recomputes everything from the events and names the first divergence.
     func verify() async throws -> VerifyReport
+
+    // MARK: For the server
+
+    /// Appends several independent requests in one transaction under one new checkpoint
+    /// (group commit). Each request is all-or-nothing and is checked against the state left
+    /// by the accepted requests before it; a refused request changes nothing and does not
+    /// affect the others.
+    func appendGroup(_ requests: [AppendRequest]) async throws -> GroupAppendReport
+
+    /// Items matching every filter of `query`, in ascending id order, one page at a time.
+    ///
+    /// - Throws: `StoreError` (`.invalidCursor`) for a cursor this listing did not give out.
+    func searchItems(_ query: ItemQuery) async throws -> Page<ItemRecord>
+    func item(id: Int64) async throws -> ItemRecord?
+    func holder(code: String) async throws -> Holder?
+    /// Lots with their balances, in ascending id order.
+    func searchLots(_ query: LotQuery) async throws -> Page<LotView>
+    /// One lot with every positive balance (unscoped).
+    func lot(id: Int64) async throws -> LotView?
+    /// Recorded events matching every filter of `query`, by seq in the order asked.
+    func searchEvents(_ query: EventQuery) async throws -> Page<RecordedEvent>
+    /// One recorded event.
+    func event(seq: Int64) async throws -> RecordedEvent?
+    /// The holder codes an event names (from, to, the holder of a holder-tree change and its
+    /// parent; for a correction, those of the event it corrects).
+    func holdersNamed(bySeq seq: Int64) async throws -> [String]
+    /// Counts restricted to a scope: items whose holder (or account, when not held) is in
+    /// it, lots with a balance in it, events naming a holder in it, the holders in it.
+    func summary(scope: HolderScope) async throws -> Summary
+
+    /// The hashes of tile `index` at `level`, `width` of them (256 for a full tile), as
+    /// tlog-tiles serves them (32 bytes each); nil when the tree has not reached them.
+    func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]?
+    /// The entry bundle of tile `index`: the leaves of events `256·index ..< 256·index+width`,
+    /// each prefixed by its length as a big-endian UInt16; nil when the ledger is shorter.
+    func entryBundle(index: Int64, width: Int) async throws -> [UInt8]?
 }
 
 /// An inclusion proof with what a verifier needs beside it.

@@ -12,6 +12,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case keyMismatch
         case notFound
         case invalidRequest
+        /// A listing was given a cursor it did not produce.
+        case invalidCursor
     }
 
     public let code: Code

@@ -254,6 +254,59 @@ import Testing
             #expect(try await store.ledgerSize() == 9)
         }
     }
+
+    // MARK: Server
+
+    /// A store written before events were indexed by holder gets the index on opening, and
+    /// `verify` then checks it like every derived table.
+    @Test func aStoreFromBeforeTheHolderIndexIsMigrated() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, key) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid([
+                E.register(E.item("AK-1"), to: "S1"), E.move(.issue, ["AK-1"], from: "S1", to: "P1"),
+            ])
+            var correction = Event(kind: .correction, occurredAt: E.t)
+            correction.corrects = 9
+            correction.reason = "wrong voucher"
+            try await store.recordValid([correction])
+            let expected = try await store.searchEvents(EventQuery(holder: "P1")).elements.map(\.seq)
+            #expect(expected == [4, 9, 10])
+            try store.close()
+            try sqlite3(
+                store.path,
+                """
+                DROP TABLE event_holders; DROP INDEX items_account;
+                DELETE FROM grdb_migrations WHERE identifier = 'v2-event-holders';
+                """)
+            let reopened = try SQLiteStore(path: store.path, key: key)
+            #expect(try await reopened.searchEvents(EventQuery(holder: "P1")).elements.map(\.seq) == expected)
+            #expect(try await reopened.verify().divergence == nil)
+            try sqlite3(store.path, "DELETE FROM event_holders WHERE seq = 10;")
+            let divergence = try #require(try await reopened.verify().divergence)
+            #expect(divergence.contains("event_holders"))
+        }
+    }
+
+    /// The server's pool: reads run beside appends and see committed state.
+    @Test func aPooledStoreReadsWhatItsWriterCommitted() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, key) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            try store.close()
+            let pooled = try SQLiteStore(path: store.path, key: key, connections: .pool(readers: 3))
+            let report = try await pooled.appendGroup([
+                AppendRequest(events: [E.register(E.item("AK-1"), to: "S1")], recordedBy: "a", recordedAt: E.t)
+            ])
+            #expect(report.reports[0].written)
+            async let a = pooled.searchItems(ItemQuery(serial: "AK-1"))
+            async let b = pooled.summary()
+            #expect(try await a.elements.count == 1)
+            #expect(try await b.items == 1)
+            #expect(try await pooled.verify().divergence == nil)
+            try pooled.close()
+        }
+    }
 }
 
 /// A `sqlite3` shell holding `BEGIN EXCLUSIVE` on a database until released.
@@ -289,4 +342,5 @@ final class DatabaseLocker: @unchecked Sendable {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }
+
 }

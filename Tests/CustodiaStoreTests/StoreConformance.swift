@@ -18,29 +18,31 @@ struct ConformanceCheck: Sendable, CustomTestStringConvertible {
 /// The conformance suite: what any `Store` implementation must do. A backend runs every
 /// check with its factory (see `SQLiteConformanceTests`).
 enum StoreConformance {
-    static let all: [ConformanceCheck] = [
-        ConformanceCheck("a new store is empty", aNewStoreIsEmpty),
-        ConformanceCheck("holders are added and listed", holdersAreAddedAndListed),
-        ConformanceCheck("holder renames, moves and closes are applied", holderChangesAreApplied),
-        ConformanceCheck("a person's name is kept but stays out of the ledger", personNamesStayOutOfTheLedger),
-        ConformanceCheck("registered items are found by serial, manufacturer and model", registeredItemsAreFound),
-        ConformanceCheck("an item is registered only once", anItemIsRegisteredOnce),
-        ConformanceCheck("one invalid event among valid ones writes nothing and is reported", oneInvalidEventWritesNothing),
-        ConformanceCheck("every invalid event of a batch is reported with its line and field", everyInvalidEventIsReported),
-        ConformanceCheck("a dry run writes nothing but counts what it accepted", dryRunWritesNothing),
-        ConformanceCheck("an empty append writes nothing", emptyAppendWritesNothing),
-        ConformanceCheck("history lists every event touching the item, in order", historyListsEveryEventInOrder),
-        ConformanceCheck("holdings list items and lot balances, directly and recursively", holdingsDirectAndRecursive),
-        ConformanceCheck("summary counts items by category, status, condition and region", summaryCounts),
-        ConformanceCheck("each append signs a checkpoint of the new tree", eachAppendSignsACheckpoint),
-        ConformanceCheck("inclusion proofs verify for many indices and sizes", inclusionProofsVerify),
-        ConformanceCheck("consistency proofs verify between sizes", consistencyProofsVerify),
-        ConformanceCheck("proofs outside the ledger are refused", proofsOutsideTheLedgerAreRefused),
-        ConformanceCheck("entries are the leaves of the tree, as recorded", entriesAreTheLeaves),
-        ConformanceCheck("verify finds no divergence in an honest store", verifyPassesOnAnHonestStore),
-        ConformanceCheck("a batch of thousands of events is applied whole", aLargeBatchIsAppliedWhole),
-        ConformanceCheck("serials equal only under Unicode normalisation do not break verify", unicodeEquivalentSerialsVerify),
-    ]
+    static let all: [ConformanceCheck] =
+        [
+            ConformanceCheck("a new store is empty", aNewStoreIsEmpty),
+            ConformanceCheck("holders are added and listed", holdersAreAddedAndListed),
+            ConformanceCheck("holder renames, moves and closes are applied", holderChangesAreApplied),
+            ConformanceCheck("a person's name is kept but stays out of the ledger", personNamesStayOutOfTheLedger),
+            ConformanceCheck("registered items are found by serial, manufacturer and model", registeredItemsAreFound),
+            ConformanceCheck("an item is registered only once", anItemIsRegisteredOnce),
+            ConformanceCheck("one invalid event among valid ones writes nothing and is reported", oneInvalidEventWritesNothing),
+            ConformanceCheck("every invalid event of a batch is reported with its line and field", everyInvalidEventIsReported),
+            ConformanceCheck("a dry run writes nothing but counts what it accepted", dryRunWritesNothing),
+            ConformanceCheck("an empty append writes nothing", emptyAppendWritesNothing),
+            ConformanceCheck("history lists every event touching the item, in order", historyListsEveryEventInOrder),
+            ConformanceCheck("holdings list items and lot balances, directly and recursively", holdingsDirectAndRecursive),
+            ConformanceCheck("summary counts items by category, status, condition and region", summaryCounts),
+            ConformanceCheck("each append signs a checkpoint of the new tree", eachAppendSignsACheckpoint),
+            ConformanceCheck("inclusion proofs verify for many indices and sizes", inclusionProofsVerify),
+            ConformanceCheck("consistency proofs verify between sizes", consistencyProofsVerify),
+            ConformanceCheck("proofs outside the ledger are refused", proofsOutsideTheLedgerAreRefused),
+            ConformanceCheck("entries are the leaves of the tree, as recorded", entriesAreTheLeaves),
+            ConformanceCheck("verify finds no divergence in an honest store", verifyPassesOnAnHonestStore),
+            ConformanceCheck("a batch of thousands of events is applied whole", aLargeBatchIsAppliedWhole),
+            ConformanceCheck(
+                "serials equal only under Unicode normalisation do not break verify", unicodeEquivalentSerialsVerify),
+        ] + serverChecks
 
     // MARK: Holders
 

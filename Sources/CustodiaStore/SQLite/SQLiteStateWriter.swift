@@ -10,14 +10,21 @@ struct PendingEvent {
     let itemIDs: [Int64]
     let lotIDs: [Int64]
     let leaf: [UInt8]
+    /// The holders the event names (from, to, the changed holder and its parent).
+    let holders: (String?, String?, String?, String?)
+    /// The event a correction corrects: it is listed with that event's holders.
+    let corrects: Int64?
 
     init(_ applied: AppliedEvent, leaf: [UInt8]) {
+        let event = applied.event
         seq = applied.seq
-        kind = applied.event.kind
-        occurredAt = applied.event.occurredAt
+        kind = event.kind
+        occurredAt = event.occurredAt
         itemIDs = applied.itemIDs
         lotIDs = applied.lotIDs
         self.leaf = leaf
+        holders = (event.from, event.to, event.holder?.code, event.holder?.parent)
+        corrects = event.kind == .correction ? event.corrects : nil
     }
 }
 
@@ -33,6 +40,7 @@ struct SQLiteStateWriter {
     private let updateItem: FastStatement
     private let insertEvent: FastStatement
     private let link: FastStatement
+    private let linkHolder: FastStatement
 
     init(db: Database) throws {
         self.db = db
@@ -50,6 +58,7 @@ struct SQLiteStateWriter {
             """)
         insertEvent = try FastStatement(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf) VALUES (?, ?, ?, ?)")
         link = try FastStatement(db, "INSERT OR FAIL INTO event_items(item_id, seq) VALUES (?, ?)")
+        linkHolder = try FastStatement(db, "INSERT OR IGNORE INTO event_holders(holder, seq) VALUES (?, ?)")
     }
 
     func write(events: [PendingEvent], changes: StateChanges) throws {
@@ -154,6 +163,15 @@ struct SQLiteStateWriter {
             insertEvent.bind(3, applied.occurredAt)
             insertEvent.bind(4, blob: applied.leaf)
             try insertEvent.execute()
+            for code in [applied.holders.0, applied.holders.1, applied.holders.2, applied.holders.3] {
+                guard let code else { continue }
+                linkHolder.bind(1, code)
+                linkHolder.bind(2, applied.seq)
+                try linkHolder.execute()
+            }
+            if let corrected = applied.corrects {
+                try db.cachedStatement(sql: Self.linkCorrectionHolders).execute(arguments: [applied.seq, corrected])
+            }
             if applied.kind != .register {
                 for id in applied.itemIDs {
                     link.bind(1, id)
@@ -168,6 +186,22 @@ struct SQLiteStateWriter {
             }
         }
     }
+
+    /// Lists correction `?1` under the holders of the event it corrects (`?2`), following a
+    /// chain of corrections to the event that names holders. Reads the leaves, not
+    /// `event_holders`, whose key does not start with the seq.
+    static let linkCorrectionHolders = """
+        WITH RECURSIVE chain(seq) AS (
+            SELECT ?2
+            UNION SELECT json_extract(CAST(e.leaf AS TEXT), '$.corrects') FROM events e JOIN chain c ON e.seq = c.seq
+            WHERE e.kind = 'correction'),
+        named(code) AS (
+            SELECT json_extract(CAST(e.leaf AS TEXT), '$.from') FROM events e JOIN chain c ON e.seq = c.seq
+            UNION ALL SELECT json_extract(CAST(e.leaf AS TEXT), '$.to') FROM events e JOIN chain c ON e.seq = c.seq
+            UNION ALL SELECT json_extract(CAST(e.leaf AS TEXT), '$.holder.code') FROM events e JOIN chain c ON e.seq = c.seq
+            UNION ALL SELECT json_extract(CAST(e.leaf AS TEXT), '$.holder.parent') FROM events e JOIN chain c ON e.seq = c.seq)
+        INSERT OR IGNORE INTO event_holders(holder, seq) SELECT code, ?1 FROM named WHERE code IS NOT NULL
+        """
 
     static func blob(_ bytes: [UInt8]) -> Data {
         bytes.withUnsafeBufferPointer { Data(buffer: $0) }

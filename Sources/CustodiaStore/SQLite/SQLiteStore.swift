@@ -2,6 +2,7 @@ import CustodiaCore
 import CustodiaLedger
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
@@ -12,24 +13,43 @@ public final class SQLiteStore: Store, Sendable {
     /// the ledger's overhead; a store written with it off does not verify.
     public enum LedgerMode: Sendable { case on, off }
 
+    /// How the store connects to its file.
+    public enum Connections: Sendable {
+        /// One connection for reads and writes (the command-line tool).
+        case single
+        /// One writer and up to `readers` reader connections, so that reads run while a
+        /// write commits (the server). Reads see the last committed state.
+        case pool(readers: Int)
+    }
+
     public let path: String
-    let queue: DatabaseQueue
+    /// The connection: a queue for the command-line tool, a pool for the server.
+    let queue: any DatabaseWriter
     let key: LogKey?
     let origin: String
     let ledgerMode: LedgerMode
     /// Events written per step inside one append transaction (bounds memory, not atomicity).
     let chunkSize = 4096
+    /// The holder tree as the last group append left it, with the writer connection's
+    /// `data_version` at that moment: when another process commits, the version changes and
+    /// the tree is read again.
+    let holderCache = Mutex<CachedHolders?>(nil)
+
+    struct CachedHolders: Sendable {
+        var holders: [String: Holder]
+        var dataVersion: Int64
+    }
 
     /// Opens an existing store. `key` is needed to append (every batch is signed).
-    public init(path: String, key: LogKey?, ledger: LedgerMode = .on) throws {
+    public init(path: String, key: LogKey?, ledger: LedgerMode = .on, connections: Connections = .single) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
         self.path = path
         self.key = key
         self.ledgerMode = ledger
-        let queue: DatabaseQueue
+        let queue: any DatabaseWriter
         let meta: [String: String]
         do {
-            queue = try Self.openQueue(path)
+            queue = try Self.open(path, connections: connections)
             meta = try queue.read { (db: Database) -> [String: String] in
                 guard try db.tableExists("meta") else { return [:] }
                 return try Dictionary(
@@ -56,6 +76,15 @@ public final class SQLiteStore: Store, Sendable {
         // Readers must not wait for a writer: migrate only when something is pending.
         let current = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
         if !current { try Schema.migrator.migrate(queue) }
+    }
+
+    /// Closes the connections; the store cannot be used afterwards.
+    public func close() throws {
+        if let pool = queue as? DatabasePool {
+            try pool.close()
+        } else if let single = queue as? DatabaseQueue {
+            try single.close()
+        }
     }
 
     /// A synchronous read: the reads here are short, indexed and bounded.
@@ -90,6 +119,20 @@ public final class SQLiteStore: Store, Sendable {
     }
 
     static func openQueue(_ path: String) throws -> DatabaseQueue {
+        try DatabaseQueue(path: path, configuration: configuration())
+    }
+
+    static func open(_ path: String, connections: Connections) throws -> any DatabaseWriter {
+        switch connections {
+        case .single: return try openQueue(path)
+        case .pool(let readers):
+            var config = configuration()
+            config.maximumReaderCount = max(1, readers)
+            return try DatabasePool(path: path, configuration: config)
+        }
+    }
+
+    static func configuration() -> Configuration {
         var config = Configuration()
         config.busyMode = .timeout(5)
         // Foreign keys are declared in the schema but not enforced statement by statement:
@@ -99,10 +142,12 @@ public final class SQLiteStore: Store, Sendable {
         config.foreignKeysEnabled = false
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Pool readers get a smaller page cache each; the writer (or the one connection)
+            // the larger one that bulk appends need.
+            try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        return try DatabaseQueue(path: path, configuration: config)
+        return config
     }
 
     // MARK: Append
@@ -125,6 +170,9 @@ public final class SQLiteStore: Store, Sendable {
                     report = r
                     return r.written ? .commit : .rollback
                 }
+                // The holder tree may have changed through this connection, which
+                // `data_version` does not show: the next group append reads it again.
+                if report!.written { holderCache.withLock { $0 = nil } }
                 return report!
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
@@ -288,45 +336,7 @@ public final class SQLiteStore: Store, Sendable {
 
     public func summary() async throws -> Summary {
         try read { db in
-            let holders = try SQLiteStateLoader.holders(db)
-            func region(_ code: String?) -> String {
-                var cursor = code
-                var steps = 0
-                while let c = cursor, let h = holders[c], steps < 64 {
-                    if h.kind == .region { return h.code }
-                    if h.kind == .external { return "(external)" }
-                    cursor = h.parent
-                    steps += 1
-                }
-                return "(none)"
-            }
-            var s = Summary(
-                items: 0, lots: 0, events: 0, holders: Int64(holders.count), byCategory: [:], byStatus: [:], byCondition: [:],
-                byRegion: [:])
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT category, status, condition, coalesce(holder, account), count(*) FROM items
-                    GROUP BY category, status, condition, coalesce(holder, account)
-                    """)
-            var regionCache: [String: String] = [:]
-            while let row = try rows.next() {
-                let n: Int64 = row[4]
-                let place: String? = row[3]
-                s.items += n
-                s.byCategory[row[0], default: 0] += n
-                s.byStatus[row[1], default: 0] += n
-                s.byCondition[row[2], default: 0] += n
-                let key = place ?? ""
-                let r: String
-                if let cached = regionCache[key] {
-                    r = cached
-                } else {
-                    r = region(place)
-                    regionCache[key] = r
-                }
-                s.byRegion[r, default: 0] += n
-            }
+            var s = try Self.itemCounts(db, holders: try SQLiteStateLoader.holders(db), scope: .everything)
             s.lots = try Int64.fetchOne(db, sql: "SELECT count(*) FROM lots") ?? 0
             s.events = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
             return s

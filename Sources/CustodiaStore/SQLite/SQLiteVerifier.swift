@@ -284,6 +284,7 @@ struct SQLiteVerifier {
         ("event_items", "item_id, seq", "item_id, seq"),
         ("lots", "id", "id, lot, manufacturer, calibre, type, year, registered_seq"),
         ("event_lots", "lot_id, seq", "lot_id, seq"),
+        ("event_holders", "holder, seq", "holder, seq"),
         ("lot_balances", "lot_id, holder", "lot_id, holder, quantity"),
         ("lot_missing", "lot_id", "lot_id, quantity"),
         ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),

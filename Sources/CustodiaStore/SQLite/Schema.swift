@@ -5,7 +5,7 @@ import GRDB
 /// vocabulary column, foreign keys to holders, unique identities, and triggers that refuse
 /// any change to a recorded event, an item's marking or a stored checkpoint.
 enum Schema {
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -102,6 +102,37 @@ enum Schema {
                     CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
                         BEGIN SELECT RAISE(ABORT, 'signed checkpoints are never deleted'); END;
                     """)
+        }
+        migrator.registerMigration("v2-event-holders") { db in
+            // Which events name which holder: for listing a holder's events and for keeping
+            // event listings inside a user's scope. Derived from the leaves like every state
+            // table (and compared by `verify`); filled here for stores written before it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_holders(
+                        holder TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(holder, seq)) WITHOUT ROWID;
+                    CREATE INDEX items_account ON items(account) WHERE account IS NOT NULL;
+                    INSERT OR IGNORE INTO event_holders(holder, seq)
+                        SELECT code, seq FROM (
+                            SELECT seq, json_extract(CAST(leaf AS TEXT), '$.from') AS code FROM events
+                            UNION ALL SELECT seq, json_extract(CAST(leaf AS TEXT), '$.to') FROM events
+                            UNION ALL SELECT seq, json_extract(CAST(leaf AS TEXT), '$.holder.code') FROM events
+                            UNION ALL SELECT seq, json_extract(CAST(leaf AS TEXT), '$.holder.parent') FROM events)
+                        WHERE code IS NOT NULL;
+                    """)
+            // Corrections count with the event they correct.
+            let corrections = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, json_extract(CAST(leaf AS TEXT), '$.corrects') FROM events
+                    WHERE kind = 'correction'
+                    """)
+            let copy = try db.makeStatement(sql: SQLiteStateWriter.linkCorrectionHolders)
+            for row in corrections {
+                let seq: Int64 = row[0]
+                guard let corrected: Int64 = row[1] else { continue }
+                try copy.execute(arguments: [seq, corrected])
+            }
         }
         return migrator
     }
