@@ -93,7 +93,7 @@ public struct ItemQuery: Sendable, Equatable {
 
 /// A search over recorded events.
 public struct EventQuery: Sendable, Equatable {
-    public enum Order: String, Sendable { case ascending = "asc", descending = "desc" }
+    public enum Order: String, Sendable, CaseIterable { case ascending = "asc", descending = "desc" }
 
     public var kind: EventKind?
     /// Events that name this holder (as from, to, or the holder a holder-tree change is about).

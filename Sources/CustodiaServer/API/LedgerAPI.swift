@@ -1,0 +1,135 @@
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import Hummingbird
+
+/// The ledger's tools through the API: checkpoints, the verifier key, entries and proofs.
+///
+/// The ledger itself is public (served under `/tlog/` without an account), so these are not
+/// limited by scope; they need an account whose role has the ledger tools.
+enum LedgerAPI {
+    static func requireLedger(_ context: CustodiaRequestContext) throws {
+        try context.requirePrincipal().require(.ledger, "use the ledger tools")
+    }
+
+    /// The latest signed checkpoint, or the one of `size`.
+    @Sendable static func checkpoint(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["size"])
+        try requireLedger(context)
+        let size = try q.int("size", in: 0...Int64.max)
+        guard let note = try await app.store.checkpoint(size: size) else {
+            throw Problem.notFound(
+                size.map {
+                    "no checkpoint was signed at size \($0); checkpoints exist only for sizes the ledger had after a write"
+                }
+                    ?? "the ledger has no checkpoint yet")
+        }
+        let signedSize = note.split(separator: "\n", maxSplits: 2).dropFirst().first.flatMap { Int64($0) } ?? 0
+        return JSONOut.object([("size", .int(signedSize)), ("checkpoint", .string(note))]).response()
+    }
+
+    @Sendable static func key(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        try requireLedger(context)
+        return JSONOut.object([("verifierKey", .string(try await app.store.verifierKey()))]).response()
+    }
+
+    /// Leaves `from..<to` (at most 1000), each with its seq.
+    @Sendable static func entries(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["from", "to"])
+        try requireLedger(context)
+        let size = try await app.store.ledgerSize()
+        let from = try q.int("from", in: 0...Int64.max) ?? 0
+        let to = try q.int("to", in: 0...Int64.max) ?? min(size, from + 100)
+        guard from <= to else { throw Problem.badRequest("from (\(from)) is after to (\(to)); give from ≤ to") }
+        guard to - from <= 1000 else { throw Problem.badRequest("at most 1000 entries at a time; narrow from and to") }
+        let entries = try await app.store.entries(from: from, to: to)
+        return JSONOut.object([
+            ("size", .int(size)), ("entries", .array(entries.map { Render.event(seq: $0.seq, leaf: $0.leaf) })),
+        ]).response()
+    }
+
+    @Sendable static func inclusion(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["index", "size"])
+        try requireLedger(context)
+        guard let index = try q.int("index", in: 0...Int64.max) else {
+            throw Problem.badRequest("index is missing; give the seq of the event to prove")
+        }
+        let size: Int64
+        if let given = try q.int("size", in: 1...Int64.max) { size = given } else { size = try await app.store.ledgerSize() }
+        let p = try await app.store.inclusionProof(index: index, size: size)
+        return JSONOut.object([
+            ("index", .int(p.index)), ("size", .int(p.size)), ("leafHash", .string(p.leafHash.hex)),
+            ("root", .string(p.root.hex)), ("proof", .array(p.proof.map { .string($0.hex) })),
+        ]).response()
+    }
+
+    @Sendable static func consistency(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["old", "new"])
+        try requireLedger(context)
+        guard let old = try q.int("old", in: 0...Int64.max) else {
+            throw Problem.badRequest("old is missing; give the size of the checkpoint you hold")
+        }
+        let new: Int64
+        if let given = try q.int("new", in: 0...Int64.max) { new = given } else { new = try await app.store.ledgerSize() }
+        let p = try await app.store.consistencyProof(old: old, new: new)
+        return JSONOut.object([
+            ("old", .int(p.old)), ("new", .int(p.new)), ("oldRoot", .string(p.oldRoot.hex)), ("newRoot", .string(p.newRoot.hex)),
+            ("proof", .array(p.proof.map { .string($0.hex) })),
+        ]).response()
+    }
+}
+
+/// The ledger in the C2SP tlog-tiles layout, for outside verifiers: no account needed.
+///
+/// Full tiles never change, so they are cacheable for a year; partial tiles and the
+/// checkpoint change with every write and are cacheable for a few seconds. Only the one
+/// canonical spelling of a tile path is served; anything else is a 404 problem.
+enum TlogAPI {
+    @Sendable static func checkpoint(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        guard let note = try await app.store.checkpoint(size: nil) else {
+            throw Problem.notFound("the ledger has no checkpoint yet")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "public, max-age=5"],
+            body: .init(byteBuffer: ByteBuffer(string: note)))
+    }
+
+    @Sendable static func tile(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        let path = request.uri.path
+        guard path.hasPrefix("/tlog/"), let tile = TilePath(path.dropFirst("/tlog/".count)) else {
+            throw Problem.notFound(
+                "not a tile path; tiles are tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>] with N written as x001/x234/067")
+        }
+        let bytes: [UInt8]?
+        switch tile.kind {
+        case .hashes(let level): bytes = try await app.store.tile(level: level, index: tile.index, width: tile.width)
+        case .entries: bytes = try await app.store.entryBundle(index: tile.index, width: tile.width)
+        }
+        guard let bytes else {
+            throw Problem.notFound("the ledger has not reached \(tile.path) yet; read /tlog/checkpoint for its size")
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/octet-stream",
+                .cacheControl: tile.isPartial ? "public, max-age=5" : "public, max-age=31536000, immutable",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

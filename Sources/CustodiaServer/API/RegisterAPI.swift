@@ -1,0 +1,192 @@
+import CustodiaCore
+import CustodiaStore
+import Hummingbird
+
+/// Items: search, one item, its history. Everything outside the reader's scope is absent:
+/// an item outside it is a 404, exactly like an item that does not exist.
+enum ItemsAPI {
+    @Sendable static func search(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(
+            request,
+            allowed: [
+                "serial", "serialContains", "manufacturer", "model", "category", "status", "holder", "limit", "cursor",
+            ])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let query = ItemQuery(
+            serial: try q.string("serial"), serialContains: try q.string("serialContains"),
+            manufacturer: try q.string("manufacturer"), model: try q.string("model"),
+            category: try q.choice("category", CustodiaCore.Category.self), status: try q.choice("status", ItemStatus.self),
+            holder: try q.code("holder"), scope: principal.scope, limit: try q.limit(), cursor: try q.string("cursor"))
+        let page = try await app.store.searchItems(query)
+        return Render.page("items", page.elements.map(Render.item), nextCursor: page.nextCursor).response()
+    }
+
+    /// The item if it exists and is inside the scope (its holder or its account is).
+    static func visibleItem(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws -> (
+        ItemRecord, Principal
+    ) {
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let id = try request.number("id", context: context, minimum: 1)
+        guard let item = try await app.store.item(id: id), inScope(item, principal.scope) else {
+            throw Problem.notFound("no item \(id) in your scope")
+        }
+        return (item, principal)
+    }
+
+    static func inScope(_ item: ItemRecord, _ scope: HolderScope) -> Bool {
+        scope.isEverything || item.state.holder.map(scope.contains) == true
+            || item.state.account.map(scope.contains) == true
+    }
+
+    @Sendable static func one(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        let (item, _) = try await visibleItem(request, context, app)
+        return Render.item(item).response()
+    }
+
+    /// The events that touched the item and name a holder in the scope, oldest first.
+    @Sendable static func history(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let (item, principal) = try await visibleItem(request, context, app)
+        let page = try await app.store.searchEvents(
+            EventQuery(itemID: item.id, scope: principal.scope, limit: try q.limit(), cursor: try q.string("cursor")))
+        return Render.page("events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) }, nextCursor: page.nextCursor)
+            .response()
+    }
+}
+
+/// The holder tree, one holder, what a holder has.
+enum HoldersAPI {
+    @Sendable static func list(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["kind", "parent"])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let kind = try q.choice("kind", HolderKind.self)
+        let parent = try q.code("parent")
+        let snapshot = try await app.directory.snapshot()
+        let holders = snapshot.sorted.filter {
+            principal.scope.contains($0.code) && (kind == nil || $0.kind == kind) && (parent == nil || $0.parent == parent)
+        }
+        return JSONOut.object([("holders", .array(holders.map(Render.holder)))]).response()
+    }
+
+    static func visibleHolder(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws -> Holder {
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let code = context.parameters.get("code") ?? ""
+        guard principal.scope.contains(code), let holder = try await app.store.holder(code: code) else {
+            throw Problem.notFound("no holder \(code.prefix(64)) in your scope")
+        }
+        return holder
+    }
+
+    /// One holder and the codes of its children.
+    @Sendable static func one(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        let holder = try await visibleHolder(request, context, app)
+        let children = try await app.directory.snapshot().sorted.filter { $0.parent == holder.code }.map(\.code)
+        guard case .object(var fields) = Render.holder(holder) else { throw Problem.internalError() }
+        fields.append(("children", .array(children.map { .string($0) })))
+        return JSONOut.object(fields).response()
+    }
+
+    /// Items physically held and lot balances, of the holder alone or its whole subtree.
+    @Sendable static func holdings(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["recursive"])
+        let holder = try await visibleHolder(request, context, app)
+        guard let holdings = try await app.store.holdings(of: holder.code, recursive: try q.bool("recursive") ?? false) else {
+            throw Problem.notFound("no holder \(holder.code)")
+        }
+        let items: [JSONOut] = holdings.items.map { i in
+            var fields: [(String, JSONOut)] = [
+                ("holder", .string(i.holder)), ("marking", Render.marking(i.marking)), ("status", .string(i.status.rawValue)),
+                ("condition", .string(i.condition.rawValue)),
+            ]
+            if let due = i.dueBack { fields.append(("dueBack", .string(due))) }
+            return .object(fields)
+        }
+        let lots: [JSONOut] = holdings.lots.map { l in
+            .object([("holder", .string(l.holder))] + Render.lot(l.marking) + [("quantity", .int(l.quantity))])
+        }
+        return JSONOut.object([("holder", Render.holder(holdings.holder)), ("items", .array(items)), ("lots", .array(lots))])
+            .response()
+    }
+}
+
+/// Ammunition lots with their balances.
+enum LotsAPI {
+    static func render(_ view: LotView) -> JSONOut {
+        .object(
+            [("id", .int(view.record.id))] + Render.lot(view.record.marking) + [
+                ("registeredSeq", .int(view.record.registeredSeq)),
+                (
+                    "balances",
+                    .array(view.balances.map { .object([("holder", .string($0.holder)), ("quantity", .int($0.quantity))]) })
+                ),
+                ("inTransit", .int(view.inTransit)), ("missing", .int(view.missing)),
+            ])
+    }
+
+    @Sendable static func search(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(request, allowed: ["lot", "holder", "limit", "cursor"])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let page = try await app.store.searchLots(
+            LotQuery(
+                lot: try q.string("lot"), holder: try q.code("holder"), scope: principal.scope, limit: try q.limit(),
+                cursor: try q.string("cursor")))
+        return Render.page("lots", page.elements.map(render), nextCursor: page.nextCursor).response()
+    }
+
+    /// One lot: for a scoped reader, only its balances inside the scope (404 when it has none
+    /// there), without the unscoped in-transit and missing totals.
+    @Sendable static func one(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let id = try request.number("id", context: context, minimum: 1)
+        guard var view = try await app.store.lot(id: id) else { throw Problem.notFound("no lot \(id) in your scope") }
+        if !principal.scope.isEverything {
+            view.balances = view.balances.filter { principal.scope.contains($0.holder) }
+            view.inTransit = 0
+            view.missing = 0
+            guard !view.balances.isEmpty else { throw Problem.notFound("no lot \(id) in your scope") }
+        }
+        return render(view).response()
+    }
+}
+
+/// Counts for a dashboard, inside the reader's scope.
+enum SummaryAPI {
+    @Sendable static func summary(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        _ = try QueryParameters(request, allowed: [])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let s = try await app.store.summary(scope: principal.scope)
+        return JSONOut.object([
+            ("items", .int(s.items)), ("lots", .int(s.lots)), ("events", .int(s.events)), ("holders", .int(s.holders)),
+            ("byCategory", Render.counts(s.byCategory)), ("byStatus", Render.counts(s.byStatus)),
+            ("byCondition", Render.counts(s.byCondition)), ("byRegion", Render.counts(s.byRegion)),
+        ]).response()
+    }
+}

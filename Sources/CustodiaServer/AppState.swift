@@ -1,0 +1,164 @@
+import CustodiaCore
+import CustodiaStore
+import Dispatch
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import Synchronization
+
+/// What every route shares: the store, users, sessions, the holder tree cache, the writer,
+/// metrics and the clock. Web routes get it through `RouteProvider`.
+public final class AppState: Sendable {
+    let configuration: ServerConfiguration
+    let store: any Store
+    let users: any UserStore
+    let sessions: SessionStore
+    let throttle: LoginThrottle
+    let directory: HolderDirectory
+    let confirmations: ConfirmationTokens
+    let writer: EventWriter
+    let metrics: ServerMetrics
+    let logger: Logger
+    /// The clock: every expiry and `recordedAt` reads it, so tests can move time.
+    let now: @Sendable () -> Date
+    private let comparisonHash = Mutex<String?>(nil)
+
+    /// The name of the session cookie.
+    public static let sessionCookie = "custodia_session"
+
+    init(
+        configuration: ServerConfiguration, store: any Store, users: any UserStore, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.users = users
+        self.logger = logger
+        self.now = now
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        sessions = SessionStore(idle: configuration.sessionIdle, lifetime: configuration.sessionLifetime, now: now)
+        throttle = LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow, now: now)
+        let directory = HolderDirectory(store: store, refresh: configuration.holderRefresh, now: now)
+        self.directory = directory
+        confirmations = ConfirmationTokens(
+            secret: configuration.confirmationSecret, lifetime: configuration.confirmationLifetime)
+        writer = EventWriter(store: store, metrics: metrics, logger: logger) { directory.invalidate() }
+    }
+
+    /// The current time as recorded in events: RFC 3339 UTC, whole seconds.
+    public func timestamp(_ date: Date? = nil) -> String {
+        (date ?? now()).formatted(.iso8601)
+    }
+
+    // MARK: Signing in
+
+    /// Checks a user's password and opens a session.
+    ///
+    /// Failed attempts count per account and per client address; past the limit the answer
+    /// is a 429 problem with `Retry-After`. An unknown user, a disabled user and a wrong
+    /// password get the same answer after the same work.
+    public func signIn(user: String, password: String, clientAddress: String?) async throws -> (Session, Principal) {
+        var keys = ["user:\(user)"]
+        if let clientAddress { keys.append("address:\(clientAddress)") }
+        if let wait = await throttle.retryAfter(keys) {
+            metrics.signIn("throttled")
+            throw Problem.tooManyRequests(
+                "too many failed sign-ins for this account or from this address; wait \(wait) seconds and try again",
+                retryAfter: wait)
+        }
+        let account = try await users.user(code: user)
+        let stored = account?.active == true ? try await users.passwordHash(user: user) : nil
+        let matches = await Self.bcryptVerify(password, hash: stored ?? comparisonHashValue())
+        guard let account, account.active, stored != nil, matches else {
+            await throttle.recordFailure(keys)
+            metrics.signIn("refused")
+            throw Problem.unauthenticated("the user or the password is wrong, or the user is disabled; check both and try again")
+        }
+        await throttle.clear("user:\(user)")
+        metrics.signIn("accepted")
+        let session = await sessions.create(user: user)
+        let scope = try await directory.scope(root: account.scope)
+        return (
+            session,
+            Principal(
+                code: account.code, role: account.role, scope: scope,
+                credential: .session(id: session.id, csrf: session.csrfToken))
+        )
+    }
+
+    /// Ends a session.
+    public func signOut(sessionID: String) async {
+        await sessions.remove(sessionID)
+    }
+
+    /// The `Set-Cookie` value that hands a session to the browser.
+    public func sessionCookie(for session: Session) -> String {
+        var cookie =
+            "\(Self.sessionCookie)=\(session.id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(configuration.sessionLifetime))"
+        if configuration.secureCookies { cookie += "; Secure" }
+        return cookie
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    public func clearedSessionCookie() -> String {
+        var cookie = "\(Self.sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        if configuration.secureCookies { cookie += "; Secure" }
+        return cookie
+    }
+
+    /// The bcrypt hash compared against when the user is unknown, so that the answer takes
+    /// as long as for a known user.
+    private func comparisonHashValue() -> String {
+        if let hash = comparisonHash.withLock({ $0 }) { return hash }
+        let hash = Bcrypt.hash(Secrets.token(), cost: configuration.bcryptCost)
+        comparisonHash.withLock { $0 = hash }
+        return hash
+    }
+
+    /// bcrypt on a dispatch queue: it takes a quarter of a second at cost 12 and must not
+    /// hold a thread that serves requests.
+    static func bcryptVerify(_ password: String, hash: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Bcrypt.verify(password, hash: hash))
+            }
+        }
+    }
+
+    // MARK: Who is asking
+
+    /// The principal for an API token; a 401 problem when the token is unknown, revoked,
+    /// or its user disabled.
+    func principal(token: String) async throws -> Principal {
+        guard !token.isEmpty, token.utf8.count <= 512 else {
+            throw Problem.unauthenticated("the bearer token is not valid; create one with `custodia token create USER`")
+        }
+        guard let record = try await users.token(secretHash: TokenHash.of(token)), record.active else {
+            throw Problem.unauthenticated(
+                "the bearer token is not known or was revoked; create a new one with `custodia token create USER`")
+        }
+        guard let account = try await users.user(code: record.user), account.active else {
+            throw Problem.unauthenticated("the token's user is disabled; ask an administrator")
+        }
+        return Principal(
+            code: account.code, role: account.role, scope: try await directory.scope(root: account.scope),
+            credential: .token(id: record.id))
+    }
+
+    /// The principal for a session cookie, or why it is not accepted.
+    func principal(sessionID: String) async throws -> Result<Principal, SessionStore.SessionEnd> {
+        switch await sessions.find(sessionID) {
+        case .failure(let end): return .failure(end)
+        case .success(let session):
+            guard let account = try await users.user(code: session.user), account.active else {
+                await sessions.removeAll(user: session.user)
+                return .failure(.unknown)
+            }
+            return .success(
+                Principal(
+                    code: account.code, role: account.role, scope: try await directory.scope(root: account.scope),
+                    credential: .session(id: session.id, csrf: session.csrfToken)))
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Crypto
+import CustodiaCore
+import CustodiaLedger
+import Foundation
+
+/// Two-person confirmations: a token a second user issues for one event's content.
+///
+/// A token is `c1.<base64url(user)>.<expiry, unix seconds>.<base64url(mac)>` where the MAC
+/// is HMAC-SHA256, under the server's secret, of `custodia-confirmation/v1`, the user's code,
+/// the expiry and the canonical JSON (RFC 8785) of the event without `confirmedBy`, each on
+/// its own line. Any change to the event after it was confirmed invalidates the token.
+struct ConfirmationTokens: Sendable {
+    private let secret: [UInt8]
+    let lifetime: TimeInterval
+
+    init(secret: [UInt8]?, lifetime: TimeInterval) {
+        self.secret = secret ?? SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        self.lifetime = lifetime
+    }
+
+    /// The token `user` gives for `event`, valid for `lifetime` from `now`.
+    func issue(for event: Event, user: String, now: Date) -> (token: String, expires: Date) {
+        let expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(lifetime)
+        let mac = self.mac(event: event, user: user, expires: expires)
+        let token = "c1.\(Secrets.base64URL(Array(user.utf8))).\(expires).\(Secrets.base64URL(mac))"
+        return (token, Date(timeIntervalSince1970: TimeInterval(expires)))
+    }
+
+    /// A token taken apart, before its MAC is checked.
+    struct Parsed: Sendable {
+        let user: String
+        let expires: Int64
+        let mac: [UInt8]
+    }
+
+    /// Splits a token; nil when it is not shaped like one.
+    static func parse(_ token: String) -> Parsed? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "c1", token.utf8.count <= 512,
+            let userBytes = Secrets.fromBase64URL(parts[1]), let user = String(bytes: userBytes, encoding: .utf8),
+            HolderTree.isValidCode(user), let expires = Int64(parts[2]), let mac = Secrets.fromBase64URL(parts[3]),
+            mac.count == 32
+        else { return nil }
+        return Parsed(user: user, expires: expires, mac: mac)
+    }
+
+    /// Whether `token` was issued by this server for exactly `event`.
+    func matches(_ token: Parsed, event: Event) -> Bool {
+        let expected = mac(event: event, user: token.user, expires: token.expires)
+        return Secrets.equal(Secrets.base64URL(expected), Secrets.base64URL(token.mac))
+    }
+
+    private func mac(event: Event, user: String, expires: Int64) -> [UInt8] {
+        var content = event
+        content.confirmedBy = []
+        content.recordedAt = nil
+        content.recordedBy = nil
+        var message = Array("custodia-confirmation/v1\n\(user)\n\(expires)\n".utf8)
+        CanonicalJSON.encode(content.jsonValue, into: &message)
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)))
+    }
+}

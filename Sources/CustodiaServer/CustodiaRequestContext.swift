@@ -1,0 +1,61 @@
+import CustodiaCore
+import Hummingbird
+
+/// The request context of every route, API and web alike: the request id, the client's
+/// address and who is signed in.
+public struct CustodiaRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The request id: the client's `X-Request-ID` when it is a sensible token, else a new one.
+    public var requestID: String = ""
+    /// The signed-in user, set by `AuthenticationMiddleware` when the request carries valid
+    /// credentials.
+    public var principal: Principal?
+    /// Why a session cookie the request carried was not accepted, for the 401 message.
+    var sessionNote: String?
+    /// The peer's IP address, for rate limits (nil in router tests).
+    public let clientAddress: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The signed-in user, or a 401 problem saying how to sign in.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else {
+            throw Problem.unauthenticated(
+                sessionNote
+                    ?? "this needs an account: send `Authorization: Bearer <token>` or sign in with POST /api/v1/session")
+        }
+        return principal
+    }
+}
+
+/// A signed-in user as a request sees them: code, role and scope, re-read on every request.
+public struct Principal: Sendable {
+    public enum Credential: Sendable, Equatable {
+        /// A browser session; state-changing requests need its CSRF token.
+        case session(id: String, csrf: String)
+        /// An API token (its public id).
+        case token(id: String)
+    }
+
+    public let code: String
+    public let role: Role
+    public let scope: HolderScope
+    public let credential: Credential
+
+    public init(code: String, role: Role, scope: HolderScope, credential: Credential) {
+        self.code = code
+        self.role = role
+        self.scope = scope
+        self.credential = credential
+    }
+
+    /// Refuses with 403 unless the role allows `action`.
+    func require(_ action: Action, _ what: String) throws {
+        guard role.may(action) else {
+            throw Problem.forbidden("the role \(role.rawValue) may not \(what); ask an administrator for a role that may")
+        }
+    }
+}

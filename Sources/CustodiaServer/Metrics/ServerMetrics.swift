@@ -1,0 +1,92 @@
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics, in its own registry (served at `/metrics`).
+///
+/// - `custodia_http_requests_total{route,method,status}` and
+///   `custodia_http_request_duration_seconds{route,method,status}`: every request, by the
+///   route pattern (not the concrete path, so ids never become labels);
+/// - `custodia_events_appended_total`, `custodia_write_groups_total`,
+///   `custodia_write_group_requests` (requests per group commit);
+/// - `custodia_ledger_size`: events in the ledger;
+/// - `custodia_sign_ins_total{outcome}`: accepted, refused, throttled.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let eventsAppended: Counter
+    let writeGroups: Counter
+    let groupRequests: ValueHistogram
+    let ledgerSize: Gauge
+
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let requests = Mutex<[Key: (Counter, DurationHistogram)]>([:])
+    private let signIns = Mutex<[String: Counter]>([:])
+    private static let buckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5), .seconds(5),
+    ]
+
+    init() {
+        eventsAppended = registry.makeCounter(
+            descriptor: .init(
+                namespace: "custodia", metricName: "events_appended", unitName: "total", helpText: "Events written to the ledger")
+        )
+        writeGroups = registry.makeCounter(
+            descriptor: .init(
+                namespace: "custodia", metricName: "write_groups", unitName: "total", helpText: "Group commits"))
+        groupRequests = registry.makeValueHistogram(
+            descriptor: .init(
+                namespace: "custodia", metricName: "write_group", unitName: "requests",
+                helpText: "Requests committed together in one group"),
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
+        ledgerSize = registry.makeGauge(
+            descriptor: .init(namespace: "custodia", metricName: "ledger", unitName: "size", helpText: "Events in the ledger"))
+    }
+
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        let key = Key(route: route, method: method, status: status)
+        let (counter, histogram) = requests.withLock { map in
+            if let found = map[key] { return found }
+            let labels = [("route", route), ("method", method), ("status", String(status))]
+            let made = (
+                registry.makeCounter(
+                    descriptor: .init(
+                        namespace: "custodia", subsystem: "http", metricName: "requests", unitName: "total",
+                        helpText: "HTTP requests by route, method and status"), labels: labels),
+                registry.makeDurationHistogram(
+                    descriptor: .init(
+                        namespace: "custodia", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                        helpText: "HTTP request latency by route, method and status"), labels: labels, buckets: Self.buckets)
+            )
+            map[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
+    }
+
+    func signIn(_ outcome: String) {
+        let counter = signIns.withLock { map in
+            if let c = map[outcome] { return c }
+            let c = registry.makeCounter(
+                descriptor: .init(
+                    namespace: "custodia", metricName: "sign_ins", unitName: "total", helpText: "Sign-in attempts by outcome"),
+                labels: [("outcome", outcome)])
+            map[outcome] = c
+            return c
+        }
+        counter.increment()
+    }
+
+    /// The metrics in the Prometheus text format.
+    func emit() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

@@ -1,0 +1,89 @@
+import CustodiaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import CustodiaServer
+
+@Suite struct SystemTests {
+    @Test func healthAnswersWithTheLedgerSize() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            let r = try await client.get("/healthz")
+            #expect(r.status == 200)
+            #expect(r.json["status"] as? String == "ok")
+            #expect(r.json["ledgerSize"] as? Int == 15)
+        }
+    }
+
+    @Test func theOpenAPIDocumentIsServedAsInTheRepository() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            let r = try await client.get("/api/openapi.yaml")
+            #expect(r.status == 200)
+            #expect(r.headers[.contentType]?.hasPrefix("application/yaml") == true)
+            #expect(r.text.hasPrefix("openapi: 3.1.0"))
+            let onDisk = try String(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .deletingLastPathComponent().appendingPathComponent("Sources/CustodiaServer/OpenAPI/openapi.yaml"),
+                encoding: .utf8)
+            #expect(r.text == onDisk)
+        }
+    }
+
+    @Test func everyResponseCarriesARequestIDAndASensibleOneIsKept() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            let given = try await client.request(.get, "/healthz", headers: [.requestID: "abc-123.x"])
+            #expect(given.headers[.requestID] == "abc-123.x")
+            let fresh = try await client.get("/healthz")
+            let id = try #require(fresh.headers[.requestID])
+            #expect(id.count >= 16)
+            let other = try await client.get("/healthz")
+            #expect(other.headers[.requestID] != id)
+            let hostile = try await client.request(.get, "/healthz", headers: [.requestID: "a b\"<script>"])
+            #expect(hostile.headers[.requestID] != "a b\"<script>")
+            let problem = try await client.get("/api/v1/items", as: nil)
+            #expect(problem.json["requestId"] as? String == problem.headers[.requestID])
+        }
+    }
+
+    @Test func anUnknownPathIsAProblemNotAnEmptyPage() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            for path in ["/nothing", "/api/v2/items", "/api/v1/items/1/nothing"] {
+                let r = try await client.request(.get, path)
+                #expect(r.status == 404)
+                #expect(r.problem == "no-such-route")
+                #expect(r.detail.contains("openapi.yaml"))
+            }
+            let wrongMethod = try await client.request(.put, "/api/v1/items", as: "root", body: "{}")
+            #expect(wrongMethod.status == 404)
+            #expect(wrongMethod.isProblem)
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteAndStatusAndTheLedger() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            _ = try await client.get("/api/v1/items", as: "root")
+            _ = try await client.get("/api/v1/items/999999", as: "root")
+            let posted = try await client.post(
+                "/api/v1/events", as: "root", json: J.move("issue", ["AK-1"], from: "S1", to: "U1"))
+            #expect(posted.status == 201)
+            let r = try await client.get("/metrics")
+            #expect(r.status == 200)
+            let text = r.text
+            #expect(text.contains("custodia_http_requests_total{route=\"/api/v1/items\",method=\"GET\",status=\"200\"} 1"))
+            #expect(text.contains("custodia_http_requests_total{route=\"/api/v1/items/{id}\",method=\"GET\",status=\"404\"} 1"))
+            #expect(
+                text.contains(
+                    "custodia_http_request_duration_seconds_bucket{route=\"/api/v1/items\",method=\"GET\",status=\"200\""))
+            #expect(text.contains("custodia_events_appended_total 1"))
+            #expect(text.contains("custodia_ledger_size 16"))
+            #expect(!text.contains("AK-1"), "no register data in metrics")
+        }
+    }
+}
