@@ -10,8 +10,8 @@ public struct CustodiaRequestContext: RequestContext {
     /// The signed-in user, set by `AuthenticationMiddleware` when the request carries valid
     /// credentials.
     public var principal: Principal?
-    /// Why a session cookie the request carried was not accepted, for the 401 message.
-    var sessionNote: String?
+    /// Why the credentials the request carried were not accepted, for the 401 message.
+    var credentialProblem: String?
     /// The peer's IP address, for rate limits (nil in router tests).
     public let clientAddress: String?
 
@@ -24,7 +24,7 @@ public struct CustodiaRequestContext: RequestContext {
     public func requirePrincipal() throws -> Principal {
         guard let principal else {
             throw Problem.unauthenticated(
-                sessionNote
+                credentialProblem
                     ?? "this needs an account: send `Authorization: Bearer <token>` or sign in with POST /api/v1/session")
         }
         return principal

@@ -169,10 +169,23 @@ enum EventsAPI {
         }
     }
 
+    /// The holder codes an event names; for a correction, those of the event it corrects.
+    static func holderCodes(_ event: Event, _ app: AppState) async throws -> [String] {
+        if event.kind == .correction, let corrected = event.corrects { return try await app.store.holdersNamed(bySeq: corrected) }
+        return namedHolders(event).map(\.1)
+    }
+
+    /// Whether a confirming user is party to the event: a holder it names is inside their
+    /// scope (a custodian confirms a hand-over to themselves, a depot's officer what leaves
+    /// the depot).
+    static func isParty(_ scope: HolderScope, to codes: [String]) -> Bool {
+        scope.isEverything || codes.contains(where: scope.contains)
+    }
+
     /// The two-person rule: every code in an event's `confirmedBy` needs a valid, unexpired
     /// confirmation token from that user, in the `Custodia-Confirmation` header; the user must
-    /// be active, allowed to confirm, have the event's holders in scope, and not be the
-    /// recorder.
+    /// be active, allowed to confirm, party to the event (a holder it names inside their
+    /// scope), and not the recorder.
     static func checkConfirmations(_ events: [Event], request: Request, recorder: Principal, app: AppState) async throws {
         guard events.contains(where: { !$0.confirmedBy.isEmpty }) else { return }
         var tokens: [ConfirmationTokens.Parsed] = []
@@ -219,8 +232,8 @@ enum EventsAPI {
                     continue
                 }
                 let scope = try await app.directory.scope(root: account.scope)
-                guard scope.admits(event) else {
-                    fail("the event names a holder outside \(code)'s scope")
+                guard isParty(scope, to: try await holderCodes(event, app)) else {
+                    fail("the event names no holder inside \(code)'s scope, so \(code) cannot confirm it")
                     continue
                 }
             }
@@ -252,13 +265,10 @@ enum ConfirmationsAPI {
                 "the event does not name you (\(principal.code)) in confirmedBy; a confirmation is for an event that names its confirmer",
                 errors: [.init(index: 0, field: "confirmedBy", message: "add \(principal.code)")])
         }
-        let outside = EventsAPI.namedHolders(event).filter { !principal.scope.contains($0.1) }
-        guard outside.isEmpty else {
+        guard EventsAPI.isParty(principal.scope, to: try await EventsAPI.holderCodes(event, app)) else {
             throw Problem.outOfScope(
-                "you can confirm only events inside your scope",
-                errors: outside.map { .init(index: 0, field: $0.0, message: "\($0.1) is outside your scope") })
+                "you can confirm only events that name a holder inside your scope (\(principal.scope.root ?? ""))")
         }
-        try await EventsAPI.checkCorrections([event], principal.scope, app)
         let (token, expires) = app.confirmations.issue(for: event, user: principal.code, now: app.now())
         context.logger.info("event confirmed")
         return JSONOut.object([

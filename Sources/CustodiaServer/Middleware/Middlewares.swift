@@ -107,10 +107,11 @@ struct ProblemMiddleware: RouterMiddleware {
 
 /// Finds who is asking: a bearer token (`Authorization: Bearer …`) or the session cookie.
 ///
-/// It does not require either — routes do, with `requirePrincipal()` — but a bearer token
-/// that is not valid is a 401 at once. A request made with the session cookie that changes
-/// something (any method but GET, HEAD, OPTIONS) must carry the session's CSRF token, in
-/// the `X-CSRF-Token` header or, for an HTML form, in a field named `csrf`.
+/// It does not require either — routes do, with `requirePrincipal()`, which then answers 401
+/// with why the credentials were not accepted; routes without an account ignore them. A
+/// request made with the session cookie that changes something (any method but GET, HEAD,
+/// OPTIONS) must carry the session's CSRF token, in the `X-CSRF-Token` header or, for an
+/// HTML form, in a field named `csrf`.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CustodiaRequestContext
     let app: AppState
@@ -122,10 +123,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var request = request
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw Problem.unauthenticated("send the API token as `Authorization: Bearer <token>`")
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                do {
+                    context.principal = try await app.principal(token: String(parts[1]))
+                } catch let problem as Problem {
+                    context.credentialProblem = problem.detail
+                }
+            } else {
+                context.credentialProblem = "send the API token as `Authorization: Bearer <token>`"
             }
-            context.principal = try await app.principal(token: String(parts[1]))
         } else if let sessionID = request.cookies[AppState.sessionCookie]?.value, !sessionID.isEmpty {
             switch try await app.principal(sessionID: sessionID) {
             case .success(let principal):
@@ -134,7 +140,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 }
                 context.principal = principal
             case .failure(let end):
-                context.sessionNote = end.message
+                context.credentialProblem = end.message
             }
         }
         if let principal = context.principal {

@@ -44,6 +44,9 @@ final class EventWriter: Service, Sendable {
         self.holdersChanged = holdersChanged
     }
 
+    /// Requests waiting for the next group.
+    var queued: Int { state.withLock { $0.pending.count } }
+
     /// Queues `request` for the next group and waits for its report.
     func submit(_ request: AppendRequest) async throws -> AppendReport {
         try await withCheckedThrowingContinuation { continuation in
