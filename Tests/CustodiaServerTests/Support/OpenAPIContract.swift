@@ -160,7 +160,9 @@ struct OpenAPIContract: Sendable {
         case "null": return value is NSNull
         // JSONSerialization gives NSNumber for both numbers and booleans; booleans are its
         // boolean subclass.
-        case "boolean": return value is NSNumber && String(describing: Swift.type(of: value)).contains("Boolean")
+        case "boolean":
+            let name = String(describing: Swift.type(of: value))
+            return name == "Bool" || name.contains("Boolean")
         case "integer":
             guard let n = value as? NSNumber, !isType(value, "boolean") else { return false }
             return n.doubleValue == n.doubleValue.rounded()
