@@ -70,11 +70,16 @@ struct GoodUserLine: Sendable, CustomTestStringConvertible {
                     ("user", .object([("code", .string("ana")), ("role", .string("clerk")), ("scope", .string("DEP-01"))])),
                 ]))
         let unscoped = try parse(#"{"kind":"user-add",\#(at),"user":{"code":"aud","role":"auditor","scope":null}}"#)
-        #expect(unscoped.jsonValue.objectValue?.first { $0.0 == "user" }?.1 == .object([("code", .string("aud")), ("role", .string("auditor"))]))
+        #expect(
+            unscoped.jsonValue.objectValue?.first { $0.0 == "user" }?.1
+                == .object([("code", .string("aud")), ("role", .string("auditor"))]))
         let cleared = try parse(#"{"kind":"user-change",\#(at),"user":{"code":"ana","scope":null}}"#)
-        #expect(cleared.jsonValue.objectValue?.first { $0.0 == "user" }?.1 == .object([("code", .string("ana")), ("scope", .null)]))
+        #expect(
+            cleared.jsonValue.objectValue?.first { $0.0 == "user" }?.1 == .object([("code", .string("ana")), ("scope", .null)]))
         let kept = try parse(#"{"kind":"user-change",\#(at),"user":{"code":"ana","role":"viewer"}}"#)
-        #expect(kept.jsonValue.objectValue?.first { $0.0 == "user" }?.1 == .object([("code", .string("ana")), ("role", .string("viewer"))]))
+        #expect(
+            kept.jsonValue.objectValue?.first { $0.0 == "user" }?.1
+                == .object([("code", .string("ana")), ("role", .string("viewer"))]))
     }
 
     static let bad: [BadEventLine] = [
@@ -84,20 +89,27 @@ struct GoodUserLine: Sendable, CustomTestStringConvertible {
         BadEventLine(#"{"kind":"user-add",\#(at),"user":{"role":"clerk","scope":"D"}}"#, "user.code", "missing"),
         BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana perez","role":"clerk"}}"#, "user.code", "not a user code"),
         BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":7,"role":"clerk"}}"#, "user.code", "expected a string"),
-        BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","scope":"D"}}"#, "user.role", "missing; give the user's role"),
+        BadEventLine(
+            #"{"kind":"user-add",\#(at),"user":{"code":"ana","scope":"D"}}"#, "user.role", "missing; give the user's role"),
         BadEventLine(
             #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"boss"}}"#, "user.role",
             #"unknown role "boss"; use one of viewer, clerk, custodian, inspector, auditor, admin"#),
         BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"Admin"}}"#, "user.role", "unknown role"),
-        BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","scope":"D 1"}}"#, "user.scope", "not a holder code"),
-        BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","scope":3}}"#, "user.scope", "expected a string"),
+        BadEventLine(
+            #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","scope":"D 1"}}"#, "user.scope", "not a holder code"),
+        BadEventLine(
+            #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","scope":3}}"#, "user.scope", "expected a string"),
         BadEventLine(
             #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","password":"hunter2hunter2"}}"#, "user.password",
             "not a field of a user-add; its user has code, role, scope"),
-        BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","name":"Ana Pérez"}}"#, "user.name", "not a field"),
-        BadEventLine(#"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","token":"T1"}}"#, "user.token", "not a field"),
+        BadEventLine(
+            #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","name":"Ana Pérez"}}"#, "user.name", "not a field"),
+        BadEventLine(
+            #"{"kind":"user-add",\#(at),"user":{"code":"ana","role":"clerk","token":"T1"}}"#, "user.token", "not a field"),
         BadEventLine(#"{"kind":"user-change",\#(at),"user":{"code":"ana"}}"#, "user", "a user-change sets role, scope or both"),
-        BadEventLine(#"{"kind":"user-disable",\#(at),"user":{"code":"ana","role":"viewer"}}"#, "user.role", "not a field of a user-disable"),
+        BadEventLine(
+            #"{"kind":"user-disable",\#(at),"user":{"code":"ana","role":"viewer"}}"#, "user.role", "not a field of a user-disable"
+        ),
         BadEventLine(#"{"kind":"user-disable",\#(at),"user":{"code":"ana","scope":null}}"#, "user.scope", "not a field"),
         BadEventLine(#"{"kind":"token-create",\#(at),"user":{"code":"ana"}}"#, "user.token", "missing; give the token's id"),
         BadEventLine(#"{"kind":"token-create",\#(at),"user":{"code":"ana","token":"a b"}}"#, "user.token", "not a token id"),
@@ -105,7 +117,8 @@ struct GoodUserLine: Sendable, CustomTestStringConvertible {
             #"{"kind":"token-create",\#(at),"user":{"code":"ana","token":"T1","secret":"x"}}"#, "user.secret",
             "its user has code, token"),
         BadEventLine(#"{"kind":"token-revoke",\#(at),"user":{"token":"T1"}}"#, "user.code", "missing"),
-        BadEventLine(#"{"kind":"token-revoke",\#(at),"user":{"code":"ana","token":"T1","role":"admin"}}"#, "user.role", "not a field"),
+        BadEventLine(
+            #"{"kind":"token-revoke",\#(at),"user":{"code":"ana","token":"T1","role":"admin"}}"#, "user.role", "not a field"),
         BadEventLine(
             #"{"kind":"user-add",\#(at),"from":"DEP-01","user":{"code":"ana","role":"admin"}}"#, "from",
             "a user-add changes users only"),

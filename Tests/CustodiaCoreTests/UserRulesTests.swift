@@ -9,7 +9,9 @@ enum Ux {
         e.user = change
         return e
     }
-    static func add(_ code: String, _ role: Role, scope: String?) -> Event { event(.userAdd, .add(code: code, role: role, scope: scope)) }
+    static func add(_ code: String, _ role: Role, scope: String?) -> Event {
+        event(.userAdd, .add(code: code, role: role, scope: scope))
+    }
     static func change(_ code: String, role: Role? = nil, scope: String?? = nil) -> Event {
         event(.userChange, .change(code: code, role: role, scope: scope))
     }

@@ -124,7 +124,10 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
             let refusals: [(String, String)] = [
                 ("UPDATE password_hashes SET hash = 'x' WHERE user = 'ana';", "password hashes are never changed"),
                 ("DELETE FROM password_hashes WHERE user = 'ana';", "password hashes are never deleted"),
-                ("UPDATE token_secrets SET secret_hash = '\(String(repeating: "d", count: 64))';", "token secrets are never changed"),
+                (
+                    "UPDATE token_secrets SET secret_hash = '\(String(repeating: "d", count: 64))';",
+                    "token secrets are never changed"
+                ),
                 ("DELETE FROM token_secrets;", "token secrets are never deleted"),
                 ("UPDATE users SET code = 'anna' WHERE code = 'ana';", "a user's code is never changed"),
                 ("UPDATE tokens SET user = 'ada' WHERE id = '\(fixture.active)';", "a token's id and owner are never changed"),
@@ -150,7 +153,8 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
                 CREATE TRIGGER fail_secret BEFORE INSERT ON token_secrets BEGIN SELECT RAISE(ABORT, 'disk says no'); END;
                 """)
             await #expect(throws: (any Error).self) {
-                try await store.addUser(UserAccount(code: "bob", role: .viewer, scope: "S1"), passwordHash: "$2b$04$b", options: asAdmin)
+                try await store.addUser(
+                    UserAccount(code: "bob", role: .viewer, scope: "S1"), passwordHash: "$2b$04$b", options: asAdmin)
             }
             let (id, token) = APIToken.generate()
             await #expect(throws: (any Error).self) {
@@ -183,8 +187,10 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
             let store = try SQLiteStore(path: path, key: key)
             #expect(try sqlite3(path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("2"))
             try #require(
-                try await store.addUser(UserAccount(code: "ana", role: .clerk, scope: "S1"), passwordHash: "$2b$04$a", options: asAdmin)
-                    .written)
+                try await store.addUser(
+                    UserAccount(code: "ana", role: .clerk, scope: "S1"), passwordHash: "$2b$04$a", options: asAdmin
+                )
+                .written)
             #expect(try await store.users() == [UserAccount(code: "ana", role: .clerk, scope: "S1")])
             #expect(try await store.verify().divergence == nil)
         }
@@ -226,9 +232,11 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
     }
 
     @Test(arguments: [
-        "", "cust_", "cust_0123456789abcdef", "cust_0123456789abcdef_", "cust_0123456789ABCDEF_" + String(repeating: "a", count: 64),
+        "", "cust_", "cust_0123456789abcdef", "cust_0123456789abcdef_",
+        "cust_0123456789ABCDEF_" + String(repeating: "a", count: 64),
         "tok_0123456789abcdef_" + String(repeating: "a", count: 64), "cust_0123456789abcdef-" + String(repeating: "a", count: 64),
-        "cust_0123456789abcdef_" + String(repeating: "a", count: 63), "cust_0123456789abcdef_" + String(repeating: "g", count: 64),
+        "cust_0123456789abcdef_" + String(repeating: "a", count: 63),
+        "cust_0123456789abcdef_" + String(repeating: "g", count: 64),
         "cust_0123456789abcdef_" + String(repeating: "a", count: 65),
     ])
     func malformedTokensDoNotParse(_ token: String) {

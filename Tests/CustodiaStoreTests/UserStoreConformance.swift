@@ -63,7 +63,8 @@ enum UserStoreConformance {
             #expect(report.size == 9)
             let note = try #require(report.checkpoint, "a user-add is signed like every append")
             #expect(try await store.signedCheckpoint(note).size == 9)
-            _ = try await store.addUser(UserAccount(code: "ada", role: .admin, scope: nil), passwordHash: adaHash, options: asAdmin)
+            _ = try await store.addUser(
+                UserAccount(code: "ada", role: .admin, scope: nil), passwordHash: adaHash, options: asAdmin)
 
             #expect(
                 try await store.users() == [
@@ -279,8 +280,10 @@ enum UserStoreConformance {
             let store = try await seeded(make, dir)
             let (id, token) = APIToken.generate()
             try #require(
-                try await store.createToken(TokenRecord(id: id, user: "ana"), secretHash: APIToken.secretHash(token), options: asAdmin)
-                    .written)
+                try await store.createToken(
+                    TokenRecord(id: id, user: "ana"), secretHash: APIToken.secretHash(token), options: asAdmin
+                )
+                .written)
             try #require(try await store.changeUser(code: "ana", role: .inspector, scope: .some("Z1"), options: asAdmin).written)
             try #require(try await store.revokeToken(id: id, options: asAdmin).written)
             try #require(try await store.disableUser(code: "ada", options: asAdmin).written)

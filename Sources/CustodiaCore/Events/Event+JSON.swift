@@ -181,7 +181,10 @@ extension Event {
     private func checkUserShape() throws(FieldError) {
         let name = "\(article(kind.rawValue)) \(kind.rawValue)"
         guard let user else {
-            throw FieldError("user", "missing; \(name) names the user\(kind == .tokenRevoke || kind == .tokenCreate ? " and the token" : "") it changes")
+            throw FieldError(
+                "user",
+                "missing; \(name) names the user\(kind == .tokenRevoke || kind == .tokenCreate ? " and the token" : "") it changes"
+            )
         }
         let custody: [(String, Bool)] = [
             ("from", from != nil), ("to", to != nil), ("items", !items.isEmpty || !registrations.isEmpty),

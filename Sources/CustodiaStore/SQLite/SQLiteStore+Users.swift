@@ -108,7 +108,8 @@ extension SQLiteStore: UserStore {
                 accepted: 0,
                 errors: [
                     LineError(
-                        line: 1, field: "user.token", message: "unknown token \(id); a token-revoke names a token that was created")
+                        line: 1, field: "user.token",
+                        message: "unknown token \(id); a token-revoke names a token that was created")
                 ], size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
         }
         var event = Event(kind: .tokenRevoke, occurredAt: options.recordedAt)
