@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "CustodiaCore",
                 "CustodiaLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

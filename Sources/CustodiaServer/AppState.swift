@@ -131,10 +131,11 @@ public final class AppState: Sendable {
     /// The principal for an API token; a 401 problem when the token is unknown, revoked,
     /// or its user disabled.
     func principal(token: String) async throws -> Principal {
-        guard !token.isEmpty, token.utf8.count <= 512 else {
-            throw Problem.unauthenticated("the bearer token is not valid; create one with `custodia token create USER`")
+        guard APIToken.parse(token) != nil else {
+            throw Problem.unauthenticated(
+                "the bearer token is not a Custodia token (cust_…); create one with `custodia token create USER`")
         }
-        guard let record = try await users.token(secretHash: TokenHash.of(token)), record.active else {
+        guard let record = try await users.token(secretHash: APIToken.secretHash(token)), record.active else {
             throw Problem.unauthenticated(
                 "the bearer token is not known or was revoked; create a new one with `custodia token create USER`")
         }

@@ -25,7 +25,7 @@ public protocol RouteProvider: Sendable {
 ///     `connections: .pool(readers:)`).
 ///   - now: the clock for sessions, confirmations and `recordedAt`.
 public func buildApplication(
-    configuration: ServerConfiguration, store: some Store, users: some UserStore, routes: [any RouteProvider] = [],
+    configuration: ServerConfiguration, store: any Store, users: any UserStore, routes: [any RouteProvider] = [],
     logger: Logger? = nil, now: @escaping @Sendable () -> Date = { Date() }
 ) -> some ApplicationProtocol {
     let logger =

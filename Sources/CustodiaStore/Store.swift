@@ -129,6 +129,9 @@ public struct VerifyReport: Sendable {
     public var replaySeconds: Double
     /// The first divergence found, or nil when everything holds.
     public var divergence: String?
+    /// Users and API tokens replayed and compared.
+    public var users: Int64 = 0
+    public var tokens: Int64 = 0
 }
 
 /// Custodia's storage: the events (the ledger's leaves), the state derived from them, the

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CustodiaCore
 
 struct AccessTests {
@@ -43,8 +44,40 @@ struct AccessTests {
         (.inspector, .record(.count), true), (.inspector, .record(.loss), false),
         (.auditor, .read, true), (.auditor, .ledger, true), (.auditor, .record(.count), false), (.auditor, .confirm, false),
         (.admin, .manageUsers, true), (.admin, .record(.holderAdd), true),
+        (.clerk, .record(.userAdd), false), (.clerk, .record(.tokenCreate), false), (.admin, .record(.userAdd), true),
+        (.admin, .record(.tokenRevoke), true),
     ])
     func rolesAllowWhatTheirRuleSays(role: Role, action: Action, allowed: Bool) {
         #expect(role.may(action) == allowed)
+    }
+
+    @Test(arguments: Role.allCases)
+    func onlyAnAdminRecordsUserAndTokenKinds(role: Role) {
+        for kind in EventKind.allCases where kind.isUserChange {
+            #expect(role.may(.record(kind)) == (role == .admin), "\(role.rawValue) recording \(kind.rawValue)")
+        }
+    }
+
+    @Test func aUserEventNamesTheRootOfTheUsersScope() {
+        let scope = HolderScope(root: "Z1", holders: holders)
+        var add = Event(kind: .userAdd, occurredAt: "2026-01-01T00:00:00Z")
+        add.user = .add(code: "ana", role: .clerk, scope: "D1")
+        #expect(HolderScope.holdersNamed(by: add) == ["D1"])
+        #expect(scope.admits(add))
+        add.user = .add(code: "ana", role: .clerk, scope: "D2")
+        #expect(!scope.admits(add), "a scoped admin cannot give access outside its own scope")
+        add.user = .add(code: "aud", role: .auditor, scope: nil)
+        #expect(HolderScope.holdersNamed(by: add) == [])
+        #expect(!scope.admits(add), "nor grant the whole register")
+        #expect(HolderScope.everything.admits(add))
+
+        var widen = Event(kind: .userChange, occurredAt: "2026-01-01T00:00:00Z")
+        widen.user = .change(code: "ana", role: nil, scope: .some(nil))
+        #expect(!scope.admits(widen))
+        widen.user = .change(code: "ana", role: .viewer, scope: nil)
+        #expect(scope.admits(widen), "a role change alone names no holder")
+        widen.user = .change(code: "ana", role: nil, scope: .some("U1"))
+        #expect(HolderScope.holdersNamed(by: widen) == ["U1"])
+        #expect(scope.admits(widen))
     }
 }

@@ -15,6 +15,8 @@ final class MemoryCustodyStore: StateLoader {
     var missing: [Int64: Int64] = [:]
     var dispatches: [String: DispatchRecord] = [:]
     var holders: [String: Holder] = [:]
+    var users: [String: UserRecord] = [:]
+    var tokens: [String: APITokenRecord] = [:]
 
     func items(manufacturer: String, serial: String) throws -> [ItemRecord] {
         items.values.filter { $0.marking.manufacturer == manufacturer && $0.marking.serial == serial }.sorted { $0.id < $1.id }
@@ -26,6 +28,8 @@ final class MemoryCustodyStore: StateLoader {
     func balance(_ key: LotHolder) throws -> Int64 { balances[key] ?? 0 }
     func missingQuantity(lot: Int64) throws -> Int64 { missing[lot] ?? 0 }
     func dispatch(document: String) throws -> DispatchRecord? { dispatches[document] }
+    func user(code: String) throws -> UserRecord? { users[code] }
+    func token(id: String) throws -> APITokenRecord? { tokens[id] }
 
     func write(_ c: StateChanges) {
         for r in c.newItems + c.changedItems { items[r.id] = r }
@@ -34,6 +38,8 @@ final class MemoryCustodyStore: StateLoader {
         for (k, v) in c.missingLots { missing[k] = v }
         for d in c.newDispatches + c.changedDispatches { dispatches[d.document] = d }
         for h in c.newHolders + c.changedHolders { holders[h.code] = h }
+        for u in c.newUsers + c.changedUsers { users[u.code] = u }
+        for t in c.newTokens + c.changedTokens { tokens[t.id] = t }
     }
 }
 

@@ -116,7 +116,7 @@ import Testing
             #expect(forgedCookie.problem == "unauthenticated")
             #expect(forgedCookie.headers[.wwwAuthenticate] != nil)
             for header in [
-                "Bearer token-nobody", "Bearer ", "Basic cm9vdDpwdw==", "token-root",
+                "Bearer token-nobody", "Bearer " + APIToken.generate().token, "Bearer ", "Basic cm9vdDpwdw==", "token-root",
                 "Bearer " + String(repeating: "x", count: 600),
             ] {
                 let r = try await client.request(.get, "/api/v1/items", headers: [.authorization: header])
@@ -143,7 +143,8 @@ import Testing
             #expect(relogin.response.status == 401)
 
             _ = try await server.users.revokeToken(
-                id: "t-viewer-n", options: AppendOptions(recordedBy: "cli", recordedAt: "2026-03-01T09:00:00Z"))
+                id: try #require(APIToken.parse(server.tokens["viewer-n"] ?? "")),
+                options: AppendOptions(recordedBy: "cli", recordedAt: "2026-03-01T09:00:00Z"))
             let revoked = try await client.get("/api/v1/items", as: "viewer-n")
             #expect(revoked.status == 401)
             #expect(revoked.detail.contains("revoked"))
@@ -227,6 +228,34 @@ import Testing
         try await server.run { client in
             let r = try await Self.signIn(client, "viewer-n").response
             #expect(r.headers[.setCookie]?.contains("; Secure") == true)
+        }
+    }
+
+    /// With the store's own users, a disable through the API is a ledger entry attributed to
+    /// the administrator, and takes effect at once.
+    @Test func theStoresOwnUsersSignInAndADisableIsALedgerEntry() async throws {
+        let server = try await TestServer.make(storeUsers: true)
+        try await server.run { client in
+            #expect(try await client.get("/api/v1/items", as: "clerk-n").status == 200)
+            #expect(try await Self.signIn(client, "viewer-n").response.status == 200)
+            #expect(try await client.get("/api/v1/items", as: "gone").status == 401)
+            let before = try await server.store.ledgerSize()
+            let r = try await client.request(.post, "/api/v1/users/clerk-n/disable", as: "root")
+            #expect(r.status == 200)
+            #expect(try await server.store.ledgerSize() == before + 1)
+            let entry = try #require(try await server.store.event(seq: before)).json
+            #expect(entry.contains("\"kind\":\"user-disable\""))
+            #expect(entry.contains("\"recordedBy\":\"root\""))
+            #expect(try await client.get("/api/v1/items", as: "clerk-n").status == 401)
+            let users = try await client.get("/api/v1/users", as: "root")
+            let clerk = (users.json["users"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "clerk-n" }
+            #expect(clerk?["active"] as? Bool == false)
+            // User entries are not custody events: the events API does not take them.
+            let userAdd =
+                "{\"kind\":\"user-add\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"user\":{\"code\":\"x\",\"role\":\"viewer\"}}"
+            let refused = try await client.post("/api/v1/events", as: "root", json: userAdd)
+            #expect(refused.status == 400)
+            #expect(refused.errors.first?["field"] as? String == "kind")
         }
     }
 }

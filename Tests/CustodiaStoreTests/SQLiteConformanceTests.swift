@@ -16,4 +16,15 @@ import Testing
     func conforms(_ check: ConformanceCheck) async throws {
         try await check.body(Self.factory)
     }
+
+    static let userFactory: UserStoreFactory = { dir in
+        try SQLiteStore.create(
+            path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: try LogKey.generate(name: testOrigin),
+            now: recordedAt)
+    }
+
+    @Test("the SQLite store conforms as a user store", arguments: UserStoreConformance.all)
+    func conformsAsAUserStore(_ check: UserConformanceCheck) async throws {
+        try await check.body(Self.userFactory)
+    }
 }

@@ -277,7 +277,7 @@ import Testing
                 store.path,
                 """
                 DROP TABLE event_holders; DROP INDEX items_account;
-                DELETE FROM grdb_migrations WHERE identifier = 'v2-event-holders';
+                DELETE FROM grdb_migrations WHERE identifier = 'v3-event-holders';
                 """)
             let reopened = try SQLiteStore(path: store.path, key: key)
             #expect(try await reopened.searchEvents(EventQuery(holder: "P1")).elements.map(\.seq) == expected)

@@ -37,10 +37,13 @@ public struct HolderScope: Sendable, Equatable {
     }
 
     /// Whether every holder an event names (from, to, the holder it changes and that
-    /// holder's new parent; for a new holder, its parent) is inside the scope. An event naming any holder outside is
-    /// refused whole.
+    /// holder's new parent; for a new holder, its parent; for a user, the root of the
+    /// user's scope) is inside the scope. An event naming any holder outside is refused
+    /// whole. A user whose scope is the whole register names no holder, so only an
+    /// unscoped user admits it.
     public func admits(_ event: Event) -> Bool {
         guard root != nil else { return true }
+        if let user = event.user, user.scope == nil, event.kind == .userAdd || user.setsScope { return false }
         return Self.holdersNamed(by: event).allSatisfy(contains)
     }
 
@@ -53,6 +56,7 @@ public struct HolderScope: Sendable, Equatable {
             if event.kind != .holderAdd { codes.append(change.code) }
             if let parent = change.parent { codes.append(parent) }
         }
+        if let scope = event.user?.scope { codes.append(scope) }
         return codes
     }
 }

@@ -10,7 +10,8 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     case inspector
     /// Reads everything and uses the ledger tools; never writes.
     case auditor
-    /// Manages users and holders; may do everything.
+    /// Manages users, tokens and holders; may do everything. Only an admin records the
+    /// user and token kinds.
     case admin
 
     /// Whether a user of this role may be scoped to the whole register (no holder).
@@ -40,7 +41,7 @@ extension Role {
         case (.auditor, _): false
         case (.viewer, _): false
         case (_, .manageUsers): false
-        case (.clerk, .record(let kind)): !kind.isHolderChange
+        case (.clerk, .record(let kind)): !kind.isHolderChange && !kind.isUserChange
         case (.clerk, .confirm): true
         case (.custodian, .record(let kind)): kind == .receive || kind == .return || kind == .count
         case (.custodian, .confirm): true

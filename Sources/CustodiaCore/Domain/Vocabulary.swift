@@ -54,7 +54,8 @@ public enum Condition: String, CaseIterable, Sendable, Codable {
     case awaitingDestruction = "awaiting-destruction"
 }
 
-/// Every kind of ledger entry: custody events and changes to the holder tree.
+/// Every kind of ledger entry: custody events, changes to the holder tree, and changes to
+/// users and their API tokens.
 public enum EventKind: String, CaseIterable, Sendable, Codable {
     case register
     case dispatch
@@ -78,6 +79,11 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case holderRename = "holder-rename"
     case holderMove = "holder-move"
     case holderClose = "holder-close"
+    case userAdd = "user-add"
+    case userChange = "user-change"
+    case userDisable = "user-disable"
+    case tokenCreate = "token-create"
+    case tokenRevoke = "token-revoke"
 
     /// Kinds that change the holder tree rather than custody.
     public var isHolderChange: Bool {
@@ -87,6 +93,15 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Kinds that change users or their API tokens rather than custody. They carry a
+    /// user's code, role and scope and a token's public id; never a secret.
+    public var isUserChange: Bool {
+        switch self {
+        case .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke: true
+        default: false
+        }
+    }
+
     /// The custody kinds, in the order the documentation lists them.
-    public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange } }
+    public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange && !$0.isUserChange } }
 }

@@ -6,6 +6,7 @@ extension Event {
     static let commonFields: Set<String> = [
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
         "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "holder",
+        "user",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -78,6 +79,7 @@ extension Event {
             case "licence": licence = try Self.text(value, key)
             case "destinationCountry": destinationCountry = try Self.text(value, key)
             case "holder": holder = try Self.holderChange(value, kind: kind, source: source)
+            case "user": user = try Self.userChange(value, kind: kind)
             default:
                 throw FieldError(
                     key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
@@ -104,6 +106,13 @@ extension Event {
 
     /// Checks which fields each kind needs or forbids, independent of state.
     func checkShape() throws(FieldError) {
+        if kind.isUserChange {
+            try checkUserShape()
+            return
+        }
+        if user != nil {
+            throw FieldError("user", "only \(Self.userKindList) take a user")
+        }
         if kind.isHolderChange {
             guard holder != nil else {
                 throw FieldError("holder", "missing; \(article(kind.rawValue)) \(kind.rawValue) names the holder it changes")
@@ -163,6 +172,112 @@ extension Event {
         if dueBack != nil, kind != .issue, kind != .maintenanceOut {
             throw FieldError("dueBack", "only an issue or maintenance-out has a due date")
         }
+    }
+
+    static let userKindList = "user-add, user-change, user-disable, token-create and token-revoke"
+
+    /// The user and token kinds carry `user` and nothing of custody: no holders, items or
+    /// lots (a reason, a note and a document reference are allowed).
+    private func checkUserShape() throws(FieldError) {
+        let name = "\(article(kind.rawValue)) \(kind.rawValue)"
+        guard let user else {
+            throw FieldError(
+                "user",
+                "missing; \(name) names the user\(kind == .tokenRevoke || kind == .tokenCreate ? " and the token" : "") it changes"
+            )
+        }
+        let custody: [(String, Bool)] = [
+            ("from", from != nil), ("to", to != nil), ("items", !items.isEmpty || !registrations.isEmpty),
+            ("lots", !lots.isEmpty || !lotRegistrations.isEmpty), ("holder", holder != nil), ("condition", condition != nil),
+            ("dueBack", dueBack != nil), ("corrects", corrects != nil), ("confirmedBy", !confirmedBy.isEmpty),
+            ("method", method != nil), ("certificate", certificate != nil), ("witnesses", !witnesses.isEmpty),
+            ("licence", licence != nil), ("destinationCountry", destinationCountry != nil),
+        ]
+        if let field = custody.first(where: \.1)?.0 {
+            throw FieldError(field, "\(name) changes users only; it takes user (and optionally reason, note, document)")
+        }
+        guard HolderTree.isValidCode(user.code) else {
+            throw FieldError("user.code", "\"\(user.code)\" is not a user code (1–40 letters, digits, - _ . /)")
+        }
+        if let scope = user.scope, !HolderTree.isValidCode(scope) {
+            throw FieldError("user.scope", "\"\(scope)\" is not a holder code (1–40 letters, digits, - _ . /)")
+        }
+        if let token = user.token, !HolderTree.isValidCode(token) {
+            throw FieldError("user.token", "\"\(token)\" is not a token id (1–40 letters, digits, - _ . /)")
+        }
+        switch kind {
+        case .userAdd:
+            guard user.role != nil else {
+                throw FieldError("user.role", "missing; give the user's role (\(Self.roleList))")
+            }
+        case .userChange:
+            guard user.role != nil || user.setsScope else {
+                throw FieldError("user", "a user-change sets role, scope or both; give at least one")
+            }
+        case .tokenCreate, .tokenRevoke:
+            guard user.token != nil else { throw FieldError("user.token", "missing; give the token's id") }
+        default: break
+        }
+        let allowed = Self.userFields(kind)
+        if user.role != nil, !allowed.contains("role") { throw FieldError("user.role", "not a field of \(name)") }
+        if user.scope != nil || (user.setsScope && kind != .userAdd), !allowed.contains("scope") {
+            throw FieldError("user.scope", "not a field of \(name)")
+        }
+        if user.token != nil, !allowed.contains("token") { throw FieldError("user.token", "not a field of \(name)") }
+    }
+
+    static var roleList: String { Role.allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// The members of `user` a kind takes, in canonical order.
+    static func userFields(_ kind: EventKind) -> [String] {
+        switch kind {
+        case .userAdd, .userChange: ["code", "role", "scope"]
+        case .tokenCreate, .tokenRevoke: ["code", "token"]
+        default: ["code"]
+        }
+    }
+
+    static func userChange(_ value: JSONValue, kind: EventKind) throws(FieldError) -> UserChange {
+        guard kind.isUserChange else { throw FieldError("user", "only \(userKindList) take a user") }
+        guard let object = value.objectValue else { throw FieldError("user", "expected an object") }
+        let fields = userFields(kind)
+        var change = UserChange(code: "")
+        var hasCode = false
+        for (key, v) in object {
+            guard fields.contains(key) else {
+                throw FieldError(
+                    "user.\(key)",
+                    "not a field of \(article(kind.rawValue)) \(kind.rawValue); its user has \(fields.joined(separator: ", "))")
+            }
+            switch key {
+            case "code":
+                let s = try text(v, "user.code")
+                guard HolderTree.isValidCode(s) else {
+                    throw FieldError("user.code", "\"\(s)\" is not a user code (1–40 letters, digits, - _ . /)")
+                }
+                change.code = s
+                hasCode = true
+            case "role":
+                let s = try text(v, "user.role")
+                guard let role = Role(rawValue: s) else {
+                    throw FieldError("user.role", "unknown role \"\(s)\"; use one of \(roleList)")
+                }
+                change.role = role
+            case "scope":
+                if case .null = v { change.scope = nil } else { change.scope = try code(v, "user.scope") }
+                change.setsScope = true
+            default:
+                let s = try text(v, "user.token")
+                guard HolderTree.isValidCode(s) else {
+                    throw FieldError("user.token", "\"\(s)\" is not a token id (1–40 letters, digits, - _ . /)")
+                }
+                change.token = s
+            }
+        }
+        guard hasCode else { throw FieldError("user.code", "missing; give the user's code") }
+        // A new user without a scope has the whole register.
+        if kind == .userAdd { change.setsScope = true }
+        return change
     }
 
     private mutating func readItems(_ value: JSONValue) throws(FieldError) {
@@ -384,6 +499,14 @@ extension Event {
             if let n = holder.name { h.append(("name", .string(n))) }
             if kind == .holderAdd || kind == .holderMove { h.append(("parent", holder.parent.map { .string($0) } ?? .null)) }
             m.append(("holder", .object(h)))
+        }
+        if let user {
+            var u: [(String, JSONValue)] = [("code", .string(user.code))]
+            if let role = user.role { u.append(("role", .string(role.rawValue))) }
+            if kind == .userAdd, let scope = user.scope { u.append(("scope", .string(scope))) }
+            if kind == .userChange, user.setsScope { u.append(("scope", user.scope.map { .string($0) } ?? .null)) }
+            if let token = user.token { u.append(("token", .string(token))) }
+            m.append(("user", .object(u)))
         }
         return .object(m)
     }

@@ -53,7 +53,57 @@ public struct HolderChange: Sendable, Equatable {
     }
 }
 
-/// One event: something that happened to items, lots or the holder tree.
+/// A change to a user or an API token, carried by the user and token kinds.
+///
+/// Holds no secret and no personal data: a user's code, role and scope, and a token's
+/// public id. Which fields a kind carries:
+///
+/// | kind | fields |
+/// | --- | --- |
+/// | `user-add` | `code`, `role`, `scope` (nil: the whole register) |
+/// | `user-change` | `code`, and `role`, a new scope (`setsScope`) or both |
+/// | `user-disable` | `code` |
+/// | `token-create`, `token-revoke` | `code` (the token's owner), `token` |
+public struct UserChange: Sendable, Equatable {
+    /// The user's code (for token kinds, the token owner's).
+    public var code: String
+    /// `user-add`: the role; `user-change`: the new role, nil to keep the current one.
+    public var role: Role?
+    /// The holder code at the root of the user's scope; nil for the whole register.
+    public var scope: String?
+    /// `user-change` only: whether the change sets the scope to `scope` (false keeps the
+    /// current scope).
+    public var setsScope: Bool
+    /// The token's public id, for the token kinds.
+    public var token: String?
+
+    public init(code: String, role: Role? = nil, scope: String? = nil, setsScope: Bool = false, token: String? = nil) {
+        self.code = code
+        self.role = role
+        self.scope = scope
+        self.setsScope = setsScope
+        self.token = token
+    }
+
+    /// The change of a `user-add`: a new user with a role and a scope.
+    public static func add(code: String, role: Role, scope: String?) -> UserChange {
+        UserChange(code: code, role: role, scope: scope, setsScope: true)
+    }
+
+    /// The change of a `user-change`: a new role, a new scope (`.some(nil)`: the whole
+    /// register), or both; nil keeps what the user has.
+    public static func change(code: String, role: Role?, scope: String??) -> UserChange {
+        UserChange(code: code, role: role, scope: scope ?? nil, setsScope: scope != nil)
+    }
+
+    /// The change of a `user-disable`.
+    public static func disable(code: String) -> UserChange { UserChange(code: code) }
+
+    /// The change of a `token-create` or `token-revoke`: the token's id and its owner.
+    public static func token(_ id: String, owner: String) -> UserChange { UserChange(code: owner, token: id) }
+}
+
+/// One event: something that happened to items, lots, the holder tree or the users.
 ///
 /// As input, items are references and `recordedAt`/`recordedBy` are absent (Custodia sets
 /// them). Once accepted, the event is normalised: every item reference is replaced by the
@@ -83,6 +133,7 @@ public struct Event: Sendable, Equatable {
     public var licence: String?
     public var destinationCountry: String?
     public var holder: HolderChange?
+    public var user: UserChange?
 
     public init(kind: EventKind, occurredAt: String) {
         self.kind = kind

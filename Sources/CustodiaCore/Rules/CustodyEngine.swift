@@ -30,6 +30,12 @@ public struct CustodyEngine {
     private var newHolders: [String] = []
     private var newHolderSeqs: [String: Int64] = [:]
     private var dirtyHolders: Set<String> = []
+    private var users: [String: UserRecord?] = [:]
+    private var tokens: [String: APITokenRecord?] = [:]
+    private var newUsers: [String] = []
+    private var dirtyUsers: Set<String> = []
+    private var newTokens: [String] = []
+    private var dirtyTokens: Set<String> = []
 
     /// - Parameters:
     ///   - holders: every holder, by code.
@@ -50,6 +56,11 @@ public struct CustodyEngine {
             let name = try applyHolderChange(&event)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: name)
+        }
+        if event.kind.isUserChange {
+            try applyUserChange(&event)
+            nextSeq += 1
+            return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
         if event.kind == .correction {
             guard let target = event.corrects, target < seq else {
@@ -229,7 +240,8 @@ public struct CustodyEngine {
                 case .condition, .deactivate:
                     throw CustodyViolation(
                         field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
-                case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
+                case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
+                    .userDisable, .tokenCreate, .tokenRevoke:
                     break
                 }
             }
@@ -393,7 +405,8 @@ public struct CustodyEngine {
             try requireHeld(by: event.from)
             s.status = .deactivated
             s.dueBack = nil
-        case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose:
+        case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
+            .userDisable, .tokenCreate, .tokenRevoke:
             throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq
@@ -483,6 +496,130 @@ public struct CustodyEngine {
                 "\(article(kind.rawValue)) \(kind.rawValue) cannot sit under \(article(p.kind.rawValue)) \(p.kind.rawValue) (\(parent)); allowed: \(allowed.map(\.rawValue).sorted().joined(separator: ", "))"
             )
         }
+    }
+
+    // MARK: Users and tokens
+
+    /// Applies a user or token kind. The recorded form of a `user-add` always states its
+    /// scope (absent: the whole register).
+    private mutating func applyUserChange(_ event: inout Event) throws {
+        // Events built in code (not parsed) get the same shape checks as parsed input.
+        do { try event.checkShape() } catch { throw CustodyViolation(error.field, error.message) }
+        guard var change = event.user else { throw CustodyViolation("user", "missing") }
+        let code = change.code
+        let kind = event.kind.rawValue
+        switch event.kind {
+        case .userAdd:
+            if let existing = try lookupUser(code) {
+                throw CustodyViolation(
+                    "user.code",
+                    "user \(code) already exists (\(existing.active ? "active" : "disabled")); a user code is never reused")
+            }
+            guard let role = change.role else { throw CustodyViolation("user.role", "missing; give the user's role") }
+            try checkScope(change.scope, role: role, user: code)
+            change.setsScope = true
+            users[code] = UserRecord(code: code, role: role, scope: change.scope, addedSeq: nextSeq)
+            newUsers.append(code)
+        case .userChange:
+            var user = try activeUser(code, kind: kind)
+            let role = change.role ?? user.role
+            let scope = change.setsScope ? change.scope : user.scope
+            if role == user.role, scope == user.scope {
+                throw CustodyViolation(
+                    "user",
+                    "user \(code) already has role \(role.rawValue) and \(Self.describe(scope: scope)); a user-change must change the role or the scope"
+                )
+            }
+            try checkScope(scope, role: role, user: code)
+            user.role = role
+            user.scope = scope
+            users[code] = user
+            markUserDirty(code)
+        case .userDisable:
+            var user = try activeUser(code, kind: kind)
+            user.active = false
+            users[code] = user
+            markUserDirty(code)
+        case .tokenCreate:
+            let id = change.token ?? ""
+            if let existing = try lookupToken(id) {
+                throw CustodyViolation(
+                    "user.token",
+                    "token \(id) already exists (\(existing.active ? "active" : "revoked"), of user \(existing.user)); a token id is never reused"
+                )
+            }
+            _ = try activeUser(code, kind: kind)
+            tokens[id] = APITokenRecord(id: id, user: code, createdSeq: nextSeq)
+            newTokens.append(id)
+        case .tokenRevoke:
+            let id = change.token ?? ""
+            guard var token = try lookupToken(id) else {
+                throw CustodyViolation("user.token", "unknown token \(id); a token-revoke names a token that was created")
+            }
+            guard token.user == code else {
+                throw CustodyViolation("user.code", "token \(id) belongs to user \(token.user), not \(code)")
+            }
+            guard token.active else {
+                throw CustodyViolation("user.token", "token \(id) of user \(code) is already revoked; a token is revoked once")
+            }
+            token.active = false
+            tokens[id] = token
+            if !newTokens.contains(id) { dirtyTokens.insert(id) }
+        default:
+            break
+        }
+        event.user = change
+    }
+
+    static func describe(scope: String?) -> String { scope.map { "scope \($0)" } ?? "the whole register as scope" }
+
+    /// A scope must be an open holder; only roles that may be unscoped go without one.
+    private func checkScope(_ scope: String?, role: Role, user: String) throws {
+        guard let scope else {
+            guard role.mayBeUnscoped else {
+                throw CustodyViolation(
+                    "user.scope",
+                    "missing; user \(user) is \(article(role.rawValue)) \(role.rawValue), scoped to a holder subtree (only auditor and admin may have the whole register)"
+                )
+            }
+            return
+        }
+        guard let holder = holders[scope] else {
+            throw CustodyViolation(
+                "user.scope", "unknown holder \(scope); a user's scope is the code of an existing holder (custodia holder list)")
+        }
+        guard !holder.closed else {
+            throw CustodyViolation("user.scope", "holder \(scope) is closed; user \(user)'s scope must be an open holder")
+        }
+    }
+
+    /// The user, which must exist and be active for `kind`.
+    private mutating func activeUser(_ code: String, kind: String) throws -> UserRecord {
+        guard let user = try lookupUser(code) else {
+            throw CustodyViolation("user.code", "unknown user \(code); add it first (custodia user add)")
+        }
+        guard user.active else {
+            throw CustodyViolation("user.code", "user \(code) is disabled; \(article(kind)) \(kind) needs an active user")
+        }
+        return user
+    }
+
+    private mutating func markUserDirty(_ code: String) {
+        if !newUsers.contains(code) { dirtyUsers.insert(code) }
+    }
+
+    private mutating func lookupUser(_ code: String) throws -> UserRecord? {
+        if let cached = users[code] { return cached }
+        let loaded = try loader.user(code: code)
+        users[code] = loaded
+        return loaded
+    }
+
+    private mutating func lookupToken(_ id: String) throws -> APITokenRecord? {
+        if let cached = tokens[id] { return cached }
+        let loaded = try loader.token(id: id)
+        tokens[id] = loaded
+        return loaded
     }
 
     // MARK: Lookups through the cache
@@ -588,6 +725,10 @@ public struct CustodyEngine {
         c.newHolders = newHolders.map { holders[$0]! }
         c.holderAddedSeq = newHolderSeqs
         c.changedHolders = dirtyHolders.sorted().map { holders[$0]! }
+        c.newUsers = newUsers.map { users[$0]!! }
+        c.changedUsers = dirtyUsers.sorted().map { users[$0]!! }
+        c.newTokens = newTokens.map { tokens[$0]!! }
+        c.changedTokens = dirtyTokens.sorted().map { tokens[$0]!! }
         newItemIDs = []
         dirtyItems = []
         newLots = []
@@ -598,6 +739,10 @@ public struct CustodyEngine {
         newHolders = []
         newHolderSeqs = [:]
         dirtyHolders = []
+        newUsers = []
+        dirtyUsers = []
+        newTokens = []
+        dirtyTokens = []
         if dropCache {
             items = [:]
             serialIndex = [:]
@@ -605,13 +750,17 @@ public struct CustodyEngine {
             balances = [:]
             missing = [:]
             dispatches = [:]
+            users = [:]
+            tokens = [:]
         }
         return c
     }
 }
 
-/// "a" or "an" before a kind or status name, for messages.
+/// "a" or "an" before a kind or status name, for messages ("a user-add", "a unit", but
+/// "an unserviceable").
 func article(_ word: String) -> String {
     guard let first = word.first else { return "a" }
+    if word.hasPrefix("us") || word.hasPrefix("uni") { return "a" }
     return "aeiou".contains(first) ? "an" : "a"
 }

@@ -91,6 +91,43 @@ public struct DispatchRecord: Sendable, Equatable {
     public var isOpen: Bool { itemsInTransit > 0 || lotsInTransit.values.contains { $0 > 0 } }
 }
 
+/// A user as the ledger knows it: code, role, scope and whether active. Passwords and
+/// names are not part of it.
+public struct UserRecord: Sendable, Equatable {
+    public var code: String
+    public var role: Role
+    /// The holder at the root of the user's scope; nil for the whole register.
+    public var scope: String?
+    public var active: Bool
+    /// The sequence number of the user-add.
+    public var addedSeq: Int64
+
+    public init(code: String, role: Role, scope: String?, active: Bool = true, addedSeq: Int64) {
+        self.code = code
+        self.role = role
+        self.scope = scope
+        self.active = active
+        self.addedSeq = addedSeq
+    }
+}
+
+/// An API token as the ledger knows it: its public id, its owner and whether active. Its
+/// secret is never part of it.
+public struct APITokenRecord: Sendable, Equatable {
+    public var id: String
+    public var user: String
+    public var active: Bool
+    /// The sequence number of the token-create.
+    public var createdSeq: Int64
+
+    public init(id: String, user: String, active: Bool = true, createdSeq: Int64) {
+        self.id = id
+        self.user = user
+        self.active = active
+        self.createdSeq = createdSeq
+    }
+}
+
 /// What the custody rules read from storage. A store implements it over its tables (inside
 /// the transaction that will write the result); a test implements it over dictionaries.
 public protocol StateLoader {
@@ -103,6 +140,10 @@ public protocol StateLoader {
     /// Quantity of a lot reported lost or stolen and not yet recovered.
     func missingQuantity(lot: Int64) throws -> Int64
     func dispatch(document: String) throws -> DispatchRecord?
+    /// The user with this code, active or disabled.
+    func user(code: String) throws -> UserRecord?
+    /// The API token with this id, active or revoked.
+    func token(id: String) throws -> APITokenRecord?
 }
 
 /// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.
@@ -114,4 +155,6 @@ public struct EmptyStateLoader: StateLoader {
     public func balance(_ key: LotHolder) throws -> Int64 { 0 }
     public func missingQuantity(lot: Int64) throws -> Int64 { 0 }
     public func dispatch(document: String) throws -> DispatchRecord? { nil }
+    public func user(code: String) throws -> UserRecord? { nil }
+    public func token(id: String) throws -> APITokenRecord? { nil }
 }

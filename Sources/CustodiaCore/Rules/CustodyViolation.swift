@@ -36,9 +36,18 @@ public struct StateChanges: Sendable {
     /// The sequence number of the holder-add of each new holder.
     public var holderAddedSeq: [String: Int64] = [:]
     public var changedHolders: [Holder] = []
+    /// Users added, in the order of their user-add events.
+    public var newUsers: [UserRecord] = []
+    /// Users whose role, scope or activity changed (not new ones).
+    public var changedUsers: [UserRecord] = []
+    /// Tokens created, in the order of their token-create events.
+    public var newTokens: [APITokenRecord] = []
+    /// Tokens revoked (not new ones).
+    public var changedTokens: [APITokenRecord] = []
 
     public var isEmpty: Bool {
         newItems.isEmpty && changedItems.isEmpty && newLots.isEmpty && balances.isEmpty && missingLots.isEmpty
             && newDispatches.isEmpty && changedDispatches.isEmpty && newHolders.isEmpty && changedHolders.isEmpty
+            && newUsers.isEmpty && changedUsers.isEmpty && newTokens.isEmpty && changedTokens.isEmpty
     }
 }

@@ -112,6 +112,20 @@ public enum LeafEncoding {
         w.string("recordedAt", e.recordedAt)
         w.string("recordedBy", e.recordedBy)
         w.string("to", e.to)
+        if let u = e.user {
+            w.key("user")
+            w.object { inner in
+                inner.string("code", u.code)
+                inner.string("role", u.role?.rawValue)
+                if e.kind == .userAdd {
+                    inner.string("scope", u.scope)
+                } else if e.kind == .userChange, u.setsScope {
+                    inner.key("scope")
+                    if let s = u.scope { inner.value(s) } else { inner.raw("null") }
+                }
+                inner.string("token", u.token)
+            }
+        }
         if !e.witnesses.isEmpty { w.strings("witnesses", e.witnesses) }
         w.close()
         out = w.out

@@ -94,7 +94,17 @@ enum EventsAPI {
         var errors: [Problem.FieldProblem] = []
         for (index, value) in values.enumerated() {
             do {
-                events.append(try Event(json: value))
+                let event = try Event(json: value)
+                guard !event.kind.isUserChange else {
+                    errors.append(
+                        .init(
+                            index: index, field: "kind",
+                            message:
+                                "users and tokens are changed with `custodia user` and `custodia token` (or POST /api/v1/users/{code}/disable), which keep their secrets beside the ledger"
+                        ))
+                    continue
+                }
+                events.append(event)
             } catch {
                 errors.append(.init(index: index, field: error.field, message: error.message))
             }

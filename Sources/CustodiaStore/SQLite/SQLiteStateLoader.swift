@@ -91,6 +91,29 @@ struct SQLiteStateLoader: StateLoader {
             document: document, seq: row[0], from: row[1], to: row[2], itemsInTransit: row[3], lotsInTransit: lots)
     }
 
+    func user(code: String) throws -> UserRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.userColumns) FROM users WHERE code = ?")
+        return try Row.fetchOne(statement, arguments: [code]).map(Self.user)
+    }
+
+    func token(id: String) throws -> APITokenRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM tokens WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(Self.token)
+    }
+
+    static let userColumns = "code, role, scope, active, added_seq"
+    static let tokenColumns = "id, user, active, created_seq"
+
+    /// Decodes a row selecting `userColumns`.
+    static func user(_ row: Row) -> UserRecord {
+        UserRecord(code: row[0], role: Role(rawValue: row[1]) ?? .viewer, scope: row[2], active: row[3], addedSeq: row[4])
+    }
+
+    /// Decodes a row selecting `tokenColumns`.
+    static func token(_ row: Row) -> APITokenRecord {
+        APITokenRecord(id: row[0], user: row[1], active: row[2], createdSeq: row[3])
+    }
+
     static func holders(_ db: Database) throws -> [String: Holder] {
         var out: [String: Holder] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT code, kind, name, parent, closed FROM holders") {

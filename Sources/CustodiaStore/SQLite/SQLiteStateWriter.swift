@@ -75,6 +75,23 @@ struct SQLiteStateWriter {
             let s = try db.cachedStatement(sql: "UPDATE holders SET name = ?, parent = ?, closed = ? WHERE code = ?")
             for h in changes.changedHolders { try s.execute(arguments: [h.name, h.parent, h.closed, h.code]) }
         }
+        if !changes.newUsers.isEmpty {
+            let s = try db.cachedStatement(
+                sql: "INSERT INTO users(\(SQLiteStateLoader.userColumns)) VALUES (?, ?, ?, ?, ?)")
+            for u in changes.newUsers { try s.execute(arguments: [u.code, u.role.rawValue, u.scope, u.active, u.addedSeq]) }
+        }
+        if !changes.changedUsers.isEmpty {
+            let s = try db.cachedStatement(sql: "UPDATE users SET role = ?, scope = ?, active = ? WHERE code = ?")
+            for u in changes.changedUsers { try s.execute(arguments: [u.role.rawValue, u.scope, u.active, u.code]) }
+        }
+        if !changes.newTokens.isEmpty {
+            let s = try db.cachedStatement(sql: "INSERT INTO tokens(\(SQLiteStateLoader.tokenColumns)) VALUES (?, ?, ?, ?)")
+            for t in changes.newTokens { try s.execute(arguments: [t.id, t.user, t.active, t.createdSeq]) }
+        }
+        if !changes.changedTokens.isEmpty {
+            let s = try db.cachedStatement(sql: "UPDATE tokens SET active = ? WHERE id = ?")
+            for t in changes.changedTokens { try s.execute(arguments: [t.active, t.id]) }
+        }
         if !changes.newLots.isEmpty {
             let s = try db.cachedStatement(
                 sql: "INSERT INTO lots(id, lot, manufacturer, calibre, type, year, registered_seq) VALUES (?, ?, ?, ?, ?, ?, ?)")

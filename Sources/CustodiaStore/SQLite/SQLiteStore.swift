@@ -157,6 +157,15 @@ public final class SQLiteStore: Store, Sendable {
     }
 
     public func appendSync(_ source: inout some EventSource, options: AppendOptions) throws -> AppendReport {
+        try appendSync(&source, options: options, alongside: nil)
+    }
+
+    /// Appends, and when the events are written runs `alongside` in the same transaction
+    /// (for rows kept beside the ledger, such as a new user's password hash): both commit
+    /// or neither does.
+    func appendSync(
+        _ source: inout some EventSource, options: AppendOptions, alongside: ((Database) throws -> Void)?
+    ) throws -> AppendReport {
         if !options.dryRun, key == nil, ledgerMode == .on {
             throw StoreError(
                 .keyMissing,
@@ -168,7 +177,9 @@ public final class SQLiteStore: Store, Sendable {
                 try db.inTransaction(.immediate) {
                     let r = try appendInTransaction(db, &source, options: options)
                     report = r
-                    return r.written ? .commit : .rollback
+                    guard r.written else { return .rollback }
+                    try alongside?(db)
+                    return .commit
                 }
                 // The holder tree may have changed through this connection, which
                 // `data_version` does not show: the next group append reads it again.

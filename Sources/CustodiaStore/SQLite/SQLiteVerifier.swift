@@ -262,6 +262,8 @@ struct SQLiteVerifier {
             report.items = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.items") ?? 0
             report.lotBalances = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.lot_balances") ?? 0
             report.holders = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.holders") ?? 0
+            report.users = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.users") ?? 0
+            report.tokens = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.tokens") ?? 0
             for table in Self.stateTables {
                 if let d = try compare(db, table) { return d }
             }
@@ -277,7 +279,9 @@ struct SQLiteVerifier {
     }
 
     /// The derived tables and how to compare them: a key to name the first differing row,
-    /// and the columns (people's names are outside the ledger, so not compared).
+    /// and the columns (people's names are outside the ledger, so not compared). Password
+    /// hashes and token secrets are not derived from the ledger and are not compared; the
+    /// foreign key check below still ties them to existing users and tokens.
     static let stateTables: [(name: String, key: String, columns: String)] = [
         ("holders", "code", "code, kind, CASE kind WHEN 'person' THEN '' ELSE name END, parent, closed, added_seq"),
         ("items", "id", SQLiteStateLoader.itemColumns),
@@ -289,6 +293,8 @@ struct SQLiteVerifier {
         ("lot_missing", "lot_id", "lot_id, quantity"),
         ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),
         ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
+        ("users", "code", SQLiteStateLoader.userColumns),
+        ("tokens", "id", SQLiteStateLoader.tokenColumns),
     ]
 
     /// Walks the stored and the replayed table side by side in key order (two cursors, flat

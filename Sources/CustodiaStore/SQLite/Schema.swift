@@ -3,9 +3,10 @@ import GRDB
 
 /// The SQLite schema, as migrations. The database guards integrity too: CHECKs on every
 /// vocabulary column, foreign keys to holders, unique identities, and triggers that refuse
-/// any change to a recorded event, an item's marking or a stored checkpoint.
+/// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
+/// or a token secret.
 enum Schema {
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -103,7 +104,49 @@ enum Schema {
                         BEGIN SELECT RAISE(ABORT, 'signed checkpoints are never deleted'); END;
                     """)
         }
-        migrator.registerMigration("v2-event-holders") { db in
+        // Users and API tokens. `users` and `tokens` are state derived from the ledger's
+        // user and token entries; `password_hashes` and `token_secrets` hold secrets, kept
+        // outside the ledger, insert-only.
+        migrator.registerMigration("v2-users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users(
+                        code TEXT PRIMARY KEY NOT NULL,
+                        role TEXT NOT NULL CHECK(\(CustodiaCoreLists.oneOf("role", Role.allCases.map(\.rawValue)))),
+                        scope TEXT REFERENCES holders(code),
+                        active INTEGER NOT NULL DEFAULT 1 CHECK(active IN (0, 1)),
+                        added_seq INTEGER NOT NULL);
+                    CREATE TRIGGER users_code_fixed BEFORE UPDATE OF code, added_seq ON users
+                        BEGIN SELECT RAISE(ABORT, 'a user''s code is never changed'); END;
+                    CREATE TABLE tokens(
+                        id TEXT PRIMARY KEY NOT NULL,
+                        user TEXT NOT NULL REFERENCES users(code),
+                        active INTEGER NOT NULL DEFAULT 1 CHECK(active IN (0, 1)),
+                        created_seq INTEGER NOT NULL);
+                    CREATE INDEX tokens_user ON tokens(user);
+                    CREATE TRIGGER tokens_owner_fixed BEFORE UPDATE OF id, user, created_seq ON tokens
+                        BEGIN SELECT RAISE(ABORT, 'a token''s id and owner are never changed'); END;
+                    CREATE TABLE password_hashes(
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        user TEXT NOT NULL REFERENCES users(code),
+                        hash TEXT NOT NULL CHECK(length(hash) > 0),
+                        set_at TEXT NOT NULL);
+                    CREATE INDEX password_hashes_user ON password_hashes(user, id);
+                    CREATE TRIGGER password_hashes_no_update BEFORE UPDATE ON password_hashes
+                        BEGIN SELECT RAISE(ABORT, 'password hashes are never changed; set a new password instead'); END;
+                    CREATE TRIGGER password_hashes_no_delete BEFORE DELETE ON password_hashes
+                        BEGIN SELECT RAISE(ABORT, 'password hashes are never deleted; disable the user instead'); END;
+                    CREATE TABLE token_secrets(
+                        token_id TEXT PRIMARY KEY NOT NULL REFERENCES tokens(id),
+                        secret_hash TEXT NOT NULL UNIQUE CHECK(length(secret_hash) = 64));
+                    CREATE TRIGGER token_secrets_no_update BEFORE UPDATE ON token_secrets
+                        BEGIN SELECT RAISE(ABORT, 'token secrets are never changed; revoke the token instead'); END;
+                    CREATE TRIGGER token_secrets_no_delete BEFORE DELETE ON token_secrets
+                        BEGIN SELECT RAISE(ABORT, 'token secrets are never deleted; revoke the token instead'); END;
+                    UPDATE meta SET value = '2' WHERE key = 'schema';
+                    """)
+        }
+        migrator.registerMigration("v3-event-holders") { db in
             // Which events name which holder: for listing a holder's events and for keeping
             // event listings inside a user's scope. Derived from the leaves like every state
             // table (and compared by `verify`); filled here for stores written before it.
@@ -112,6 +155,7 @@ enum Schema {
                     CREATE TABLE event_holders(
                         holder TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY(holder, seq)) WITHOUT ROWID;
                     CREATE INDEX items_account ON items(account) WHERE account IS NOT NULL;
+                    UPDATE meta SET value = '3' WHERE key = 'schema';
                     INSERT OR IGNORE INTO event_holders(holder, seq)
                         SELECT code, seq FROM (
                             SELECT seq, json_extract(CAST(leaf AS TEXT), '$.from') AS code FROM events

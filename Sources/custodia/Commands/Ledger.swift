@@ -173,7 +173,8 @@ struct Verify: AsyncParsableCommand {
             verified: all \(r.events) events (\(String(format: "%.1f", mb)) MB of leaves) hash to the stored tree \
             (\(r.tiles) full tiles checked) and to each of the \(r.checkpoints) signed checkpoints, whose signatures \
             and mutual consistency hold; replaying the events reproduces every state row (\(r.items) items, \
-            \(r.lotBalances) lot balances, \(r.holders) holders). Hashing took \(String(format: "%.2f", r.hashSeconds)) s \
+            \(r.lotBalances) lot balances, \(r.holders) holders, \(r.users) users, \(r.tokens) API tokens). \
+            Hashing took \(String(format: "%.2f", r.hashSeconds)) s \
             (\(String(format: "%.0f", hashRate)) MB/s), replay \(String(format: "%.2f", r.replaySeconds)) s \
             (\(String(format: "%.0f", replayRate)) events/s).
             """)

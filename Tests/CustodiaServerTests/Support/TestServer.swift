@@ -26,7 +26,7 @@ final class TestClock: Sendable {
 /// unit U2 › person P3; external EXT. Items: AK-1…AK-6 at S1, AK-21 and AK-22 at S2 (all
 /// Kalashnikov AK-74M). Lots: L1 (1000) at S1, L2 (500) at S2.
 ///
-/// Users (token `token-<code>`, password `pw-<code>`): `root` admin of everything;
+/// Users (password `pw-<code>`, a token each in `tokens`): `root` admin of everything;
 /// `auditor` of everything; one user of each role scoped to R1 (`viewer-n`, `clerk-n`,
 /// `custodian-n`, `inspector-n`, `auditor-n`, `admin-n`); people who confirm: `P1`
 /// (custodian, scope U1), `P2` (clerk, scope R1), `P3` (custodian, scope R2); `gone`, a
@@ -34,16 +34,22 @@ final class TestClock: Sendable {
 struct TestServer: Sendable {
     let dir: URL
     let store: SQLiteStore
-    let users: MemoryUserStore
+    let users: any UserStore
     let clock: TestClock
     let configuration: ServerConfiguration
+    /// Each user's API token.
+    let tokens: [String: String]
 
     static let roleUsers: [(String, Role)] = [
         ("viewer-n", .viewer), ("clerk-n", .clerk), ("custodian-n", .custodian), ("inspector-n", .inspector),
         ("auditor-n", .auditor), ("admin-n", .admin),
     ]
 
-    static func make(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    /// - Parameter storeUsers: keep the users in the SQLite store itself (their changes are
+    ///   ledger entries) instead of in memory.
+    static func make(storeUsers: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws
+        -> TestServer
+    {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("custodia-server-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("custodia.db").path
@@ -56,7 +62,7 @@ struct TestServer: Sendable {
         try created.close()
         let store = try SQLiteStore(path: path, key: key, connections: .pool(readers: 2))
 
-        let users = MemoryUserStore()
+        let users: any UserStore = storeUsers ? store : MemoryUserStore()
         let options = AppendOptions(recordedBy: "setup", recordedAt: "2026-03-01T08:00:00Z")
         var accounts: [UserAccount] = [
             UserAccount(code: "root", role: .admin, scope: nil), UserAccount(code: "auditor", role: .auditor, scope: nil),
@@ -65,16 +71,28 @@ struct TestServer: Sendable {
             UserAccount(code: "gone", role: .clerk, scope: "R1", active: false),
         ]
         accounts += roleUsers.map { UserAccount(code: $0.0, role: $0.1, scope: "R1") }
-        for account in accounts {
-            _ = try await users.addUser(account, passwordHash: Bcrypt.hash("pw-\(account.code)", cost: 4), options: options)
-            _ = try await users.createToken(
-                TokenRecord(id: "t-\(account.code)", user: account.code), secretHash: TokenHash.of("token-\(account.code)"),
-                options: options)
+        if storeUsers {
+            // The store adds users active; `gone` is disabled by its own entry below.
+            accounts = accounts.map { UserAccount(code: $0.code, role: $0.role, scope: $0.scope) }
         }
+        var tokens: [String: String] = [:]
+        for account in accounts {
+            let added = try await users.addUser(
+                account, passwordHash: Bcrypt.hash("pw-\(account.code)", cost: 4), options: options)
+            try #require(added.errors.isEmpty, "\(added.errors)")
+            let (id, token) = APIToken.generate()
+            tokens[account.code] = token
+            if account.active {
+                _ = try await users.createToken(
+                    TokenRecord(id: id, user: account.code), secretHash: APIToken.secretHash(token), options: options)
+            }
+        }
+        if storeUsers { _ = try await users.disableUser(code: "gone", options: options) }
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
         configure(&configuration)
-        return TestServer(dir: dir, store: store, users: users, clock: TestClock(), configuration: configuration)
+        return TestServer(
+            dir: dir, store: store, users: users, clock: TestClock(), configuration: configuration, tokens: tokens)
     }
 
     static var fixtureEvents: [Event] {
@@ -146,7 +164,7 @@ struct TestServer: Sendable {
             body: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
         ) async throws -> APIResponse {
             var headers = headers
-            if let user { headers[.authorization] = "Bearer token-\(user)" }
+            if let user { headers[.authorization] = "Bearer \(server.tokens[user] ?? "cust_unknown_\(user)")" }
             if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
             let response = try await client.executeRequest(
                 uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
