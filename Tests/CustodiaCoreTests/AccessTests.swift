@@ -37,6 +37,25 @@ struct AccessTests {
         #expect(!scope.admits(add))
     }
 
+    @Test func custodyLeavingOrArrivingNeedsOnlyItsOwnSideInTheScope() {
+        let scope = HolderScope(root: "Z1", holders: holders)
+        var dispatch = Event(kind: .dispatch, occurredAt: "2026-01-01T00:00:00Z")
+        dispatch.from = "D1"
+        dispatch.to = "D2"
+        #expect(scope.admits(dispatch))
+        var receive = Event(kind: .receive, occurredAt: "2026-01-01T00:00:00Z")
+        receive.from = "D2"
+        receive.to = "D1"
+        #expect(scope.admits(receive))
+        var foreignReceive = receive
+        foreignReceive.to = "D2"
+        #expect(!scope.admits(foreignReceive))
+        var inbound = dispatch
+        inbound.from = "D2"
+        inbound.to = "D1"
+        #expect(!scope.admits(inbound))
+    }
+
     @Test(arguments: [
         (Role.viewer, Action.read, true), (.viewer, .record(.issue), false),
         (.clerk, .record(.issue), true), (.clerk, .record(.holderAdd), false), (.clerk, .manageUsers, false),

@@ -44,7 +44,20 @@ public struct HolderScope: Sendable, Equatable {
     public func admits(_ event: Event) -> Bool {
         guard root != nil else { return true }
         if let user = event.user, user.scope == nil, event.kind == .userAdd || user.setsScope { return false }
-        return Self.holdersNamed(by: event).allSatisfy(contains)
+        return Self.holdersInScope(for: event).allSatisfy(contains)
+    }
+
+    /// The holders that must be inside the recording user's scope. Custody that leaves the
+    /// scope needs only the sending side inside it (a dispatch to another region, an
+    /// export to a foreign state); custody that arrives needs only the receiving side (a
+    /// receive from a dispatch sent by another region). Everything else needs every holder
+    /// the event names.
+    public static func holdersInScope(for event: Event) -> [String] {
+        switch event.kind {
+        case .dispatch, .export: event.from.map { [$0] } ?? []
+        case .receive: event.to.map { [$0] } ?? []
+        default: holdersNamed(by: event)
+        }
     }
 
     /// The holder codes an event names.

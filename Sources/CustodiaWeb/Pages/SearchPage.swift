@@ -1,0 +1,76 @@
+import CustodiaCore
+
+/// Search results for one box that takes serials (full or partial), models and holder
+/// codes. The server decides what matches; the page shows items and holders, one page at
+/// a time, with previous/next links (`/search?q=…&page=N`).
+public struct SearchPage: Sendable {
+    public var query: String
+    public var items: [ItemRecord]
+    /// Holders whose code (or name) matches.
+    public var holders: [Holder]
+    /// 1-based page number.
+    public var page: Int
+    /// Whether another page follows (fetch one row more than shown to know).
+    public var hasNextPage: Bool
+    public var holderNames: [String: String]
+
+    public init(
+        query: String, items: [ItemRecord] = [], holders: [Holder] = [], page: Int = 1, hasNextPage: Bool = false,
+        holderNames: [String: String] = [:]
+    ) {
+        self.query = query
+        self.items = items
+        self.holders = holders
+        self.page = page
+        self.hasNextPage = hasNextPage
+        self.holderNames = holderNames
+    }
+
+    /// The page number of a `page` query parameter: 1 when absent or not a positive number.
+    public static func pageNumber(_ parameter: String?) -> Int {
+        guard let parameter, let n = Int(parameter), n >= 1, n <= 1_000_000 else { return 1 }
+        return n
+    }
+}
+
+struct SearchDisplay {
+    struct HolderRow {
+        let ref: HolderRef
+        let kind: String
+    }
+
+    let query: String
+    let heading: String
+    let summary: String
+    let rows: [ItemRow]
+    let holders: [HolderRow]
+    let pager: Pager
+    let asked: Bool
+    let hasRows: Bool
+    let hasHolders: Bool
+    let nothing: Bool
+
+    init(_ page: SearchPage, messages: Messages) {
+        query = page.query
+        asked = !page.query.trimmingSpaces.isEmpty
+        heading = asked ? messages(Message("search.headingFor", ["query": .text(page.query)])) : messages["search.heading"]
+        summary = messages(
+            Message("search.summary", ["items": .number(Int64(page.items.count)), "holders": .number(Int64(page.holders.count))]))
+        rows = page.items.map { ItemRow($0, names: page.holderNames, messages: messages, now: nil) }
+        holders = page.holders.map { HolderRow(ref: HolderRef($0), kind: messages.label($0.kind)) }
+        let query = page.query
+        pager = Pager(page: page.page, hasNext: page.hasNextPage, messages: messages) { WebPaths.search(query, page: $0) }
+        hasRows = !rows.isEmpty
+        hasHolders = !holders.isEmpty
+        nothing = asked && rows.isEmpty && holders.isEmpty
+    }
+}
+
+extension WebRenderer {
+    /// Search results: matching items (serial, marking, status, holder) and holders, paged.
+    public func search(_ page: SearchPage, context: PageContext) -> String {
+        let messages = Messages(context.language)
+        let display = SearchDisplay(page, messages: messages)
+        return render("search", title: display.heading, section: .search, body: display, context: context)
+    }
+}
