@@ -75,8 +75,16 @@ import Testing
                 ]))
             #expect(outside.status == 403)
             #expect(outside.problem == "out-of-scope")
-            #expect(outside.errors.map { $0["index"] as? Int } == [1, 2, 2])
-            #expect(outside.errors.map { $0["field"] as? String } == ["to", "from", "to"])
+            // A dispatch to another region needs only its sender inside the scope.
+            #expect(outside.errors.map { $0["index"] as? Int } == [2, 2])
+            #expect(outside.errors.map { $0["field"] as? String } == ["from", "to"])
+            let dispatched = try await client.post(
+                "/api/v1/events", as: "clerk-n",
+                json: J.move("dispatch", ["AK-2"], from: "S1", to: "S2", extra: "\"document\":\"D-1\""))
+            #expect(dispatched.status == 201)
+            // The receiving region's clerk records the receive; the sender's clerk cannot.
+            let receive = J.move("receive", ["AK-2"], to: "S2", extra: "\"document\":\"D-1\"")
+            #expect(try await client.post("/api/v1/events", as: "clerk-n", json: receive).status == 403)
 
             let holderAdd =
                 "{\"kind\":\"holder-add\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"holder\":{\"code\":\"S9\",\"kind\":\"site\",\"name\":\"Nine\",\"parent\":\"Z1\"}}"
@@ -95,7 +103,7 @@ import Testing
             #expect(
                 try await client.post("/api/v1/events", as: "inspector-n", json: J.move("count", ["AK-1"], from: "S1")).status
                     == 201)
-            #expect(try await server.store.ledgerSize() == before + 1)
+            #expect(try await server.store.ledgerSize() == before + 2)
 
             // An administrator's new holder is usable at once.
             #expect(try await client.post("/api/v1/events", as: "admin-n", json: holderAdd).status == 201)

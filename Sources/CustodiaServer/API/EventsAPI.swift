@@ -130,11 +130,19 @@ enum EventsAPI {
                         index: index, field: "kind",
                         message: "the role \(principal.role.rawValue) may not record \(event.kind.rawValue) events"))
             }
-            for (field, code) in namedHolders(event) where !principal.scope.contains(code) {
+            // The holders that must be inside the scope: a dispatch or export needs only its
+            // sender, a receive only its receiver, everything else every holder it names.
+            let required = Set(HolderScope.holdersInScope(for: event))
+            var flagged = false
+            for (field, code) in namedHolders(event) where required.contains(code) && !principal.scope.contains(code) {
                 outside.append(
                     .init(
                         index: index, field: field,
                         message: "\(code) is not a holder inside your scope (\(principal.scope.root ?? ""))"))
+                flagged = true
+            }
+            if !flagged, !principal.scope.admits(event) {
+                outside.append(.init(index: index, field: "", message: "the event is outside your scope"))
             }
         }
         if !forbidden.isEmpty {
