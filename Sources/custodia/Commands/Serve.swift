@@ -1,0 +1,94 @@
+import ArgumentParser
+import Configuration
+import CustodiaServer
+import CustodiaStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `custodia serve`: the HTTP server over the store.
+///
+/// Settings come from the flags, then `CUSTODIA_*` environment variables (`CUSTODIA_HOST`,
+/// `CUSTODIA_PORT`, `CUSTODIA_SECURE_COOKIES`, `CUSTODIA_LOG_LEVEL`,
+/// `CUSTODIA_CONFIRMATION_SECRET`, …; see `ServerConfiguration`), then defaults. The server
+/// stops gracefully on SIGTERM and SIGINT: requests under way finish, queued writes are
+/// committed, and the store is closed.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server: the JSON API, its OpenAPI document and the ledger's tiles.",
+        discussion: """
+            The API is under /api/v1 (described at /api/openapi.yaml), the ledger in the C2SP \
+            tlog-tiles layout under /tlog/, health at /healthz, Prometheus metrics at /metrics. \
+            Create the first administrator with `custodia user add admin --role admin`, then \
+            a token with `custodia token create admin`. Every setting can also be given as a \
+            CUSTODIA_* environment variable (CUSTODIA_HOST, CUSTODIA_PORT, CUSTODIA_SECURE_COOKIES, \
+            CUSTODIA_SESSION_IDLE_MINUTES, CUSTODIA_SESSION_HOURS, CUSTODIA_CONFIRMATION_MINUTES, \
+            CUSTODIA_CONFIRMATION_SECRET, CUSTODIA_LOGIN_ATTEMPTS, CUSTODIA_MAX_BATCH_EVENTS, \
+            CUSTODIA_MAX_BATCH_BYTES, CUSTODIA_MAX_BODY_BYTES, CUSTODIA_READERS, CUSTODIA_LOG_LEVEL); \
+            flags win over the environment.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The address to listen on (default: $CUSTODIA_HOST or 127.0.0.1).") var host: String?
+    @Option(help: "The port to listen on (default: $CUSTODIA_PORT or 8080).") var port: Int?
+    @Flag(help: "Mark the session cookie Secure; use when the server is reached over HTTPS.") var secureCookies = false
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default: info).") var logLevel: String?
+    @Option(help: "Reader connections to the database (default: 4).") var readers: Int?
+
+    /// The configuration: flags first, then the environment, then defaults.
+    func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> ServerConfiguration
+    {
+        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        if let host { flags["host"] = ConfigValue(.string(host), isSecret: false) }
+        if let port { flags["port"] = ConfigValue(.string(String(port)), isSecret: false) }
+        if secureCookies { flags["secureCookies"] = ConfigValue(.string("true"), isSecret: false) }
+        if let logLevel { flags["logLevel"] = ConfigValue(.string(logLevel), isSecret: false) }
+        if let readers { flags["readers"] = ConfigValue(.string(String(readers)), isSecret: false) }
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: flags),
+            EnvironmentVariablesProvider(
+                environmentVariables: environment, secretsSpecifier: .specific(["CUSTODIA_CONFIRMATION_SECRET"])
+            ).prefixKeys(with: "custodia"),
+        ])
+        do {
+            return try ServerConfiguration(reader: reader)
+        } catch let error as ConfigurationError {
+            throw UserError("\(error.description) (from a flag or its CUSTODIA_* environment variable)")
+        }
+    }
+
+    func run() async throws {
+        let configuration = try serverConfiguration()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            return handler
+        }
+        var logger = Logger(label: "custodia.server")
+        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+
+        let path = store.databasePath
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
+        let opened = try SQLiteStore(
+            path: path, key: try LogKeyFile.load(from: store.keyPath), connections: .pool(readers: configuration.readers))
+        if try await opened.users().isEmpty {
+            logger.warning(
+                "no users yet: create the first administrator with `custodia user add admin --role admin` and a token with `custodia token create admin`"
+            )
+        }
+        let app = buildApplication(configuration: configuration, store: opened, users: opened, logger: logger)
+        let size = try await opened.ledgerSize()
+        logger.info(
+            "serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)", "ledgerSize": "\(size)"])
+        do {
+            try await app.runService()
+        } catch {
+            try? opened.close()
+            throw UserError(
+                "the server stopped: \(error). If the address is in use, stop the other server or choose another --port")
+        }
+        try opened.close()
+        logger.info("stopped; the store is closed")
+    }
+}
