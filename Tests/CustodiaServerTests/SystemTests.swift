@@ -60,8 +60,12 @@ import Testing
                 #expect(r.detail.contains("openapi.yaml"))
             }
             let wrongMethod = try await client.request(.put, "/api/v1/items", as: "root", body: "{}")
-            #expect(wrongMethod.status == 404)
-            #expect(wrongMethod.isProblem)
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.problem == "method-not-allowed")
+            #expect(wrongMethod.headers[.allow] == "GET")
+            let session = try await client.request(.patch, "/api/v1/session", as: "root")
+            #expect(session.headers[.allow] == "POST, GET, DELETE")
+            #expect(try await client.request(.post, "/tlog/tile/0/000", body: "{}").headers[.allow] == "GET")
         }
     }
 

@@ -57,7 +57,7 @@ enum EventsAPI {
         case .array(let elements):
             guard !elements.isEmpty else { throw Problem.badRequest("the batch is empty; send at least one event") }
             guard elements.count <= app.configuration.maxBatchEvents else {
-                throw Problem.tooLarge(
+                throw Problem.badRequest(
                     "the batch has \(elements.count) events; send at most \(app.configuration.maxBatchEvents) per request")
             }
             values = elements

@@ -19,6 +19,26 @@ struct RouteSpec: Sendable {
 }
 
 enum APIRoutes {
+    /// The methods the API serves at a concrete path (none when no route matches it), for
+    /// 405 answers with `Allow`.
+    static func methods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        var methods: [HTTPRequest.Method] = []
+        for route in all {
+            let parts = route.path.split(separator: "/")
+            let matches: Bool
+            if parts.last == "**" {
+                matches =
+                    segments.count >= parts.count
+                    && zip(parts.dropLast(), segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            } else {
+                matches = parts.count == segments.count && zip(parts, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            }
+            if matches, !methods.contains(route.method) { methods.append(route.method) }
+        }
+        return methods
+    }
+
     static let all: [RouteSpec] = [
         RouteSpec(.get, "/healthz", SystemAPI.health),
         RouteSpec(.get, "/metrics", SystemAPI.metrics),

@@ -80,6 +80,14 @@ struct ProblemMiddleware: RouterMiddleware {
             return Self.problem(for: error).response(requestID: context.requestID)
         } catch let error as any HTTPResponseError {
             if context.endpointPath == nil || context.endpointPath == "NotFound", error.status == .notFound {
+                let allowed = APIRoutes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    let list = allowed.map(\.rawValue).joined(separator: ", ")
+                    return Problem(
+                        status: .methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
+                        detail: "\(request.uri.path) takes \(list), not \(request.method.rawValue)", headers: [.allow: list]
+                    ).response(requestID: context.requestID)
+                }
                 return Problem(
                     status: .notFound, slug: "no-such-route", title: "No such route",
                     detail:
