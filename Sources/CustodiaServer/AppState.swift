@@ -135,12 +135,10 @@ public final class AppState: Sendable {
             throw Problem.unauthenticated(
                 "the bearer token is not a Custodia token (cust_…); create one with `custodia token create USER`")
         }
-        guard let record = try await users.token(secretHash: APIToken.secretHash(token)), record.active else {
+        guard let (record, account) = try await users.tokenOwner(secretHash: APIToken.secretHash(token)) else {
             throw Problem.unauthenticated(
-                "the bearer token is not known or was revoked; create a new one with `custodia token create USER`")
-        }
-        guard let account = try await users.user(code: record.user), account.active else {
-            throw Problem.unauthenticated("the token's user is disabled; ask an administrator")
+                "the bearer token is not known, was revoked, or its user is disabled; create a new one with `custodia token create USER`"
+            )
         }
         return Principal(
             code: account.code, role: account.role, scope: try await directory.scope(root: account.scope),

@@ -1,5 +1,6 @@
 import CustodiaCore
 import Hummingbird
+import Logging
 
 /// The request context of every route, API and web alike: the request id, the client's
 /// address and who is signed in.
@@ -18,6 +19,16 @@ public struct CustodiaRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         clientAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// Logs with the request id and the user's code. They are passed with each message
+    /// rather than set on the logger: the few lines the server logs are cheaper than
+    /// changing the logger's metadata on every request.
+    public func log(_ level: Logger.Level, _ message: Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        var metadata = metadata
+        metadata["request.id"] = .string(requestID)
+        if let principal { metadata["user"] = .string(principal.code) }
+        logger.log(level: level, message, metadata: metadata)
     }
 
     /// The signed-in user, or a 401 problem saying how to sign in.

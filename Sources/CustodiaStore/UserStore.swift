@@ -59,4 +59,17 @@ public protocol UserStore: Sendable {
     func revokeToken(id: String, options: AppendOptions) async throws -> AppendReport
     /// The active token whose secret hashes to `secretHash`, if any.
     func token(secretHash: String) async throws -> TokenRecord?
+    /// The active token whose secret hashes to `secretHash` and its owner's account, when
+    /// the owner is active: what the server reads on every request made with a token.
+    func tokenOwner(secretHash: String) async throws -> (token: TokenRecord, account: UserAccount)?
+}
+
+extension UserStore {
+    /// `token(secretHash:)` then `user(code:)`; a backend may answer in one read.
+    public func tokenOwner(secretHash: String) async throws -> (token: TokenRecord, account: UserAccount)? {
+        guard let token = try await token(secretHash: secretHash), token.active,
+            let account = try await user(code: token.user), account.active
+        else { return nil }
+        return (token, account)
+    }
 }

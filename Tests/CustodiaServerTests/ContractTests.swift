@@ -35,7 +35,9 @@ import Testing
                 )
                 .replacingOccurrences(of: "{code}", with: "S1").replacingOccurrences(of: "{tilePath}", with: "0/000.p/1")
                 let r = try await client.request(method, path, as: "root", body: method == .post ? "{}" : nil)
-                #expect(r.problem != "no-such-route" && r.problem != "method-not-allowed", "\(operation) is documented but not served")
+                #expect(
+                    r.problem != "no-such-route" && r.problem != "method-not-allowed", "\(operation) is documented but not served"
+                )
             }
         }
     }

@@ -81,7 +81,7 @@ enum EventsAPI {
         if dryRun {
             return JSONOut.object([("dryRun", .bool(true)), ("accepted", .int(Int64(report.accepted)))]).response()
         }
-        context.logger.info("events recorded", metadata: ["events": "\(report.accepted)", "firstSeq": "\(report.firstSeq)"])
+        context.log(.info, "events recorded", ["events": "\(report.accepted)", "firstSeq": "\(report.firstSeq)"])
         return JSONOut.object([
             ("dryRun", .bool(false)), ("accepted", .int(Int64(report.accepted))), ("firstSeq", .int(report.firstSeq)),
             ("size", .int(report.size)), ("checkpoint", .optional(report.checkpoint)),
@@ -288,7 +288,7 @@ enum ConfirmationsAPI {
                 "you can confirm only events that name a holder inside your scope (\(principal.scope.root ?? ""))")
         }
         let (token, expires) = app.confirmations.issue(for: event, user: principal.code, now: app.now())
-        context.logger.info("event confirmed")
+        context.log(.info, "event confirmed")
         return JSONOut.object([
             ("confirmation", .string(token)), ("user", .string(principal.code)), ("expiresAt", .string(app.timestamp(expires))),
         ]).response(status: .created)

@@ -24,8 +24,7 @@ enum APIRoutes {
     static func methods(for path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
         var methods: [HTTPRequest.Method] = []
-        for route in all {
-            let parts = route.path.split(separator: "/")
+        for (route, parts) in zip(all, split) {
             let matches: Bool
             if parts.last == "**" {
                 matches =
@@ -38,6 +37,9 @@ enum APIRoutes {
         }
         return methods
     }
+
+    /// Each route's path segments, split once.
+    private static let split: [[Substring]] = all.map { $0.path.split(separator: "/") }
 
     static let all: [RouteSpec] = [
         RouteSpec(.get, "/healthz", SystemAPI.health),

@@ -26,7 +26,7 @@ enum SessionAPI {
         }
         guard !password.isEmpty else { throw Problem.badRequest("password is empty") }
         let (session, principal) = try await app.signIn(user: user, password: password, clientAddress: context.clientAddress)
-        context.logger.info("signed in")
+        context.log(.info, "signed in")
         return describe(principal, csrf: session.csrfToken).response(
             status: .ok, headers: [.setCookie: app.sessionCookie(for: session)])
     }
@@ -51,7 +51,7 @@ enum SessionAPI {
             throw Problem.badRequest("a bearer token has no session to end; revoke the token with `custodia token revoke`")
         }
         await app.signOut(sessionID: id)
-        context.logger.info("signed out")
+        context.log(.info, "signed out")
         return Response(status: .noContent, headers: [.setCookie: app.clearedSessionCookie(), .cacheControl: "no-store"])
     }
 }
@@ -106,7 +106,7 @@ enum UsersAPI {
             }
         }
         await app.sessions.removeAll(user: account.code)
-        context.logger.info("user disabled")
+        context.log(.info, "user disabled")
         var disabled = account
         disabled.active = false
         return render(disabled).response()

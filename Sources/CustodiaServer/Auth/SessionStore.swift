@@ -93,8 +93,12 @@ enum Secrets {
     /// 32 random bytes from the system's secure generator, base64url without padding.
     static func token(bytes: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return base64URL(raw)
+        var raw: [UInt8] = []
+        raw.reserveCapacity(bytes + 8)
+        while raw.count < bytes {
+            withUnsafeBytes(of: generator.next() as UInt64) { raw.append(contentsOf: $0) }
+        }
+        return base64URL(raw.prefix(bytes))
     }
 
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {

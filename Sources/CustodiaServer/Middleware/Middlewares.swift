@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Records every request's count and latency by route, method and status.
 struct MetricsMiddleware: RouterMiddleware {
@@ -45,13 +46,22 @@ struct RequestIDMiddleware: RouterMiddleware {
         if let given = request.headers[.requestID], Self.isValid(given) {
             id = given
         } else {
-            id = Secrets.token(bytes: 12)
+            id = Self.next()
         }
         context.requestID = id
-        context.logger[metadataKey: "request.id"] = .string(id)
         var response = try await next(request, context)
         response.headers[.requestID] = id
         return response
+    }
+
+    /// A random prefix for this process and a counter: unique, and cheap enough for every
+    /// request (ids need not be secret).
+    private static let prefix = Secrets.token(bytes: 6)
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        return prefix + "-" + String(n, radix: 16)
     }
 
     static func isValid(_ id: String) -> Bool {
@@ -73,7 +83,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             if problem.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["problem": "\(problem.slug)"])
+                context.log(.error, "request failed", ["problem": "\(problem.slug)"])
             }
             return problem.response(requestID: context.requestID)
         } catch let error as StoreError {
@@ -96,8 +106,8 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             return Problem.http(error.status).response(requestID: context.requestID)
         } catch {
-            context.logger.error(
-                "request failed", metadata: ["route": "\(context.endpointPath ?? "?")", "error.type": "\(type(of: error))"])
+            context.log(
+                .error, "request failed", ["route": "\(context.endpointPath ?? "?")", "error.type": "\(type(of: error))"])
             return Problem.internalError().response(requestID: context.requestID)
         }
     }
@@ -150,9 +160,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
             case .failure(let end):
                 context.credentialProblem = end.message
             }
-        }
-        if let principal = context.principal {
-            context.logger[metadataKey: "user"] = .string(principal.code)
         }
         return try await next(request, context)
     }

@@ -98,8 +98,8 @@ extension SQLiteStore {
         }
         sql += " ORDER BY id LIMIT ?"
         arguments += [limit + 1]
-        return try read { db in
-            let records = try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStateLoader.item)
+        return try readOne { db in
+            let records = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(SQLiteStateLoader.item)
             return Self.page(records, limit: limit) { Cursor.encode(kind: "item", key: $0.id) }
         }
     }
@@ -111,7 +111,7 @@ extension SQLiteStore {
     }
 
     public func item(id: Int64) async throws -> ItemRecord? {
-        try read { db in
+        try readOne { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id = ?"), arguments: [id]
             ).map(SQLiteStateLoader.item)
@@ -119,7 +119,7 @@ extension SQLiteStore {
     }
 
     public func holder(code: String) async throws -> Holder? {
-        try read { db in
+        try readOne { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT code, kind, name, parent, closed FROM holders WHERE code = ?"),
                 arguments: [code]
@@ -153,7 +153,7 @@ extension SQLiteStore {
         sql += " ORDER BY id LIMIT ?"
         arguments += [limit + 1]
         return try read { db in
-            let records = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.lotRecord)
+            let records = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.lotRecord)
             let page = Self.page(records, limit: limit) { Cursor.encode(kind: "lot", key: $0.id) }
             return Page(
                 elements: try page.elements.map { try Self.lotView(db, $0, scope: query.scope) }, nextCursor: page.nextCursor)
@@ -255,8 +255,8 @@ extension SQLiteStore {
         }
         sql += ascending ? " ORDER BY e.seq LIMIT ?" : " ORDER BY e.seq DESC LIMIT ?"
         arguments += [limit + 1]
-        return try read { db in
-            let events = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+        return try readOne { db in
+            let events = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
                 RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data))
             }
             return Self.page(events, limit: limit) { Cursor.encode(kind: "event", key: $0.seq) }
@@ -264,7 +264,7 @@ extension SQLiteStore {
     }
 
     public func event(seq: Int64) async throws -> RecordedEvent? {
-        try read { db in
+        try readOne { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, leaf FROM events WHERE seq = ?"), arguments: [seq]).map {
                 RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data))
             }
@@ -373,7 +373,7 @@ extension SQLiteStore {
 
     public func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]? {
         guard (0...TilePath.maxLevel).contains(level), index >= 0, (1...256).contains(width) else { return nil }
-        return try read { db in
+        return try readOne { db in
             guard
                 let data = try Data.fetchOne(
                     db.cachedStatement(sql: "SELECT hashes FROM tiles WHERE level = ? AND idx = ?"), arguments: [level, index])
@@ -387,7 +387,7 @@ extension SQLiteStore {
     public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {
         guard index >= 0, (1...256).contains(width), index <= (Int64.max - 256) / 256 else { return nil }
         let first = index * 256
-        return try read { db in
+        return try readOne { db in
             let leaves = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"),
                 arguments: [first, first + Int64(width)]

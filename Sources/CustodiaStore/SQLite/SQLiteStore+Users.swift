@@ -18,7 +18,12 @@ extension SQLiteStore: UserStore {
     }
 
     public func user(code: String) async throws -> UserAccount? {
-        try read { db in try SQLiteStateLoader(db: db).user(code: code).map(Self.account) }
+        // Read on every request the server serves: a cached statement, no loader.
+        try readOne { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(SQLiteStateLoader.userColumns) FROM users WHERE code = ?"), arguments: [code]
+            ).map { Self.account(SQLiteStateLoader.user($0)) }
+        }
     }
 
     public func addUser(_ account: UserAccount, passwordHash: String, options: AppendOptions) async throws -> AppendReport {
@@ -120,15 +125,25 @@ extension SQLiteStore: UserStore {
     /// The active token whose secret hashes to `secretHash`, when its owner is active too:
     /// a disabled user's tokens stop resolving at once.
     public func token(secretHash: String) async throws -> TokenRecord? {
-        try read { db in
+        try await tokenOwner(secretHash: secretHash)?.token
+    }
+
+    /// One read for the server's every token request: token, owner and the owner's role
+    /// and scope, only when both are active.
+    public func tokenOwner(secretHash: String) async throws -> (token: TokenRecord, account: UserAccount)? {
+        try readOne { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT t.id, t.user FROM token_secrets s
-                    JOIN tokens t ON t.id = s.token_id JOIN users u ON u.code = t.user
-                    WHERE s.secret_hash = ? AND t.active = 1 AND u.active = 1
-                    """, arguments: [secretHash]
-            ).map { TokenRecord(id: $0[0], user: $0[1], active: true) }
+                db.cachedStatement(
+                    sql: """
+                        SELECT t.id, u.code, u.role, u.scope FROM token_secrets s
+                        JOIN tokens t ON t.id = s.token_id JOIN users u ON u.code = t.user
+                        WHERE s.secret_hash = ? AND t.active = 1 AND u.active = 1
+                        """), arguments: [secretHash]
+            ).map { row in
+                let account = UserAccount(
+                    code: row[1], role: Role(rawValue: row[2]) ?? .viewer, scope: row[3], active: true)
+                return (TokenRecord(id: row[0], user: account.code, active: true), account)
+            }
         }
     }
 

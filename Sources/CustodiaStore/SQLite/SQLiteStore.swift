@@ -90,6 +90,10 @@ public final class SQLiteStore: Store, Sendable {
     /// A synchronous read: the reads here are short, indexed and bounded.
     func read<T>(_ body: (Database) throws -> T) throws -> T { try queue.read(body) }
 
+    /// A read of one statement, outside a transaction: the statement alone sees one
+    /// committed state, and the server saves the BEGIN and COMMIT on its hottest paths.
+    func readOne<T>(_ body: (Database) throws -> T) throws -> T { try queue.unsafeRead(body) }
+
     /// Creates a new, empty store with its origin and log key. Refuses an existing file.
     public static func create(path: String, origin: String, key: LogKey, now: String) throws -> SQLiteStore {
         guard !FileManager.default.fileExists(atPath: path) else {
@@ -357,7 +361,7 @@ public final class SQLiteStore: Store, Sendable {
     // MARK: Ledger
 
     public func ledgerSize() async throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0 }
+        try readOne { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM events")) ?? 0 }
     }
 
     public func entries(from: Int64, to: Int64) async throws -> [RecordedEvent] {

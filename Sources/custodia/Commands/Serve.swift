@@ -60,13 +60,10 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serverConfiguration()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
-            return handler
-        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         var logger = Logger(label: "custodia.server")
-        logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        logger.logLevel = level
 
         let path = store.databasePath
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }

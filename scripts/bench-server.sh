@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Server benchmark on the national demo (release build, wrk on loopback):
+#
+#   1. reads:  GET an item by serial, then its history (alternating), random items;
+#   2. single: POST one event per request (issue, later return, of depot items);
+#   3. batch:  POST batches of 100 events (50 items issued and returned in each batch).
+#
+# Writes are durable (synchronous=FULL, ledger on, a signed checkpoint per group commit).
+# For each phase it prints requests/s (and events/s), p50/p99 latency, non-2xx answers and
+# the server's resident memory sampled every second (start, max, end).
+#
+#   scripts/bench-server.sh                         # 60 s per phase
+#   DURATION=10 scripts/bench-server.sh             # a quick check
+#   PHASES="reads" CONNECTIONS=128 scripts/bench-server.sh
+#
+# The national demo (about 5 minutes to build) is kept in bench-out/server/national.db and
+# reused; each run works on a copy. Environment: DURATION (s), THREADS (wrk threads),
+# CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-60}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+PHASES=${PHASES:-"reads single batch"}
+PORT=${PORT:-18282}
+SCALE=${SCALE:-national}
+READERS=${READERS:-4}
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
+
+echo "== release build"
+swift build -c release --product custodia >"${TMPDIR:-/tmp}/custodia-bench-build.log" 2>&1 || {
+  tail -n 30 "${TMPDIR:-/tmp}/custodia-bench-build.log"
+  exit 1
+}
+bin="$PWD/.build/release/custodia"
+
+out="$PWD/bench-out/server"
+mkdir -p "$out"
+demo="$out/$SCALE.db"
+if [ ! -f "$demo" ]; then
+  echo "== building the $SCALE demo (once; national takes about 5 minutes)"
+  "$bin" demo --scale "$SCALE" --db "$demo"
+fi
+
+work=$(mktemp -d)
+server_pid=""
+sampler_pid=""
+cleanup() {
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== working copy, administrator and token"
+db="$work/bench.db"
+cp "$demo" "$db"
+cp "$demo.key" "$db.key"
+chmod 600 "$db.key"
+echo "benchmark-password-$(date +%s)" | "$bin" user add bench-admin --role admin --bcrypt-cost 4 --db "$db" >/dev/null
+export BENCH_TOKEN
+BENCH_TOKEN=$("$bin" token create bench-admin --db "$db" | grep '^cust_')
+export BENCH_DIR="$work" BENCH_THREADS="$THREADS"
+
+echo "== item samples"
+# Reads: random items. Writes: items held at a depot (site), issued to an open unit and
+# returned; odd and even ids make two disjoint sets for the single and batch phases.
+lua_string() { echo "'\"' || replace(replace($1, '\\', '\\\\'), '\"', '\\\"') || '\"'"; }
+{
+  echo "return {"
+  sqlite3 "$db" "SELECT '{id=' || id || ',serial=' || $(lua_string serial) || ',manufacturer=' || $(lua_string manufacturer) || '},'
+                 FROM items ORDER BY random() LIMIT 20000;"
+  echo "}"
+} >"$work/items.lua"
+unit=$(sqlite3 "$db" "SELECT code FROM holders WHERE kind = 'unit' AND closed = 0 ORDER BY code LIMIT 1;")
+for part in single batch; do
+  parity=$([ "$part" = single ] && echo 0 || echo 1)
+  {
+    echo "return {"
+    sqlite3 "$db" "
+      SELECT '{serial=' || $(lua_string i.serial) || ',manufacturer=' || $(lua_string i.manufacturer) ||
+             ',model=' || $(lua_string i.model) || ',holder=\"' || i.holder || '\",unit=\"$unit\"},'
+      FROM items i JOIN holders h ON h.code = i.holder
+      WHERE i.status = 'held' AND h.kind = 'site' AND h.closed = 0 AND i.id % 2 = $parity
+      ORDER BY i.id LIMIT 20000;"
+    echo "}"
+  } >"$work/$part-items.lua"
+done
+echo "   $(grep -c '^{' "$work/items.lua") items to read; $(grep -c '^{' "$work/single-items.lua") + $(grep -c '^{' "$work/batch-items.lua") depot items to move (to $unit)"
+
+echo "== server on 127.0.0.1:$PORT"
+"$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS" >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$PORT/healthz"
+echo
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
+
+run_phase() {
+  local name=$1 script=$2 events_per_request=$3
+  echo "== $name ($DURATION s, $THREADS threads, $CONNECTIONS connections)"
+  : >"$work/rss-$name"
+  (while kill -0 "$server_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
+  sampler_pid=$!
+  wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
+    -s "scripts/bench/$script" "http://127.0.0.1:$PORT" >"$work/wrk-$name" 2>&1 || true
+  kill "$sampler_pid" 2>/dev/null || true
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+  local rps p50 p99 non2xx errors
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$name")
+  p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk-$name")
+  p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk-$name")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$work/wrk-$name")
+  errors=$(awk '/Socket errors:/ { print }' "$work/wrk-$name")
+  printf '   requests/s %s' "${rps:-?}"
+  if [ "$events_per_request" -gt 1 ] && [ -n "$rps" ]; then
+    printf '   events/s %.0f' "$(echo "$rps * $events_per_request" | bc -l)"
+  fi
+  printf '   p50 %s   p99 %s   non-2xx %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}"
+  [ -n "$errors" ] && echo "   $errors"
+  awk '{ v[NR] = $1; if ($1 > max) max = $1 }
+       END {
+         if (!NR) exit
+         printf "   server RSS MiB: max %.0f; by quarter of the run:", max / 1024
+         for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", v[i] / 1024 }
+         printf " (%d samples)\n", NR
+       }' "$work/rss-$name"
+  if [ -n "$non2xx" ] && [ "$non2xx" != "0" ]; then
+    grep "^$name: " "$work/wrk-$name" | head -3 | cut -c1-400 | sed 's/^/   /' || true
+  fi
+}
+
+for phase in $PHASES; do
+  case "$phase" in
+    reads) run_phase reads reads.lua 1 ;;
+    single) run_phase single single.lua 1 ;;
+    batch) run_phase batch batch.lua 100 ;;
+    *) echo "unknown phase $phase (reads, single, batch)" >&2; exit 1 ;;
+  esac
+done
+
+echo "== server"
+curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size) ' || true
+if [ -s "$work/server.log" ]; then
+  echo "server log (last 20 lines):"
+  tail -n 20 "$work/server.log"
+fi

@@ -1,0 +1,38 @@
+-- GET an item by serial, then its history, for items drawn at random from items.lua.
+-- Each call of request() alternates the two requests for the same item.
+local items = dofile(os.getenv("BENCH_DIR") .. "/items.lua")
+local token = os.getenv("BENCH_TOKEN")
+local headers = { ["Authorization"] = "Bearer " .. token }
+local counter = 0
+local current
+
+function init(args)
+  math.randomseed(os.time() + (tonumber(wrk.thread:get("id")) or 0) * 7919)
+end
+
+local function escape(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+function request()
+  counter = counter + 1
+  if counter % 2 == 1 then
+    current = items[math.random(#items)]
+    return wrk.format("GET", "/api/v1/items?serial=" .. escape(current.serial) .. "&manufacturer=" .. escape(current.manufacturer), headers)
+  end
+  return wrk.format("GET", "/api/v1/items/" .. current.id .. "/history?limit=100", headers)
+end
+
+function setup(thread)
+  thread_counter = (thread_counter or 0) + 1
+  thread:set("id", thread_counter)
+end
+
+-- The first refused request of each thread, to see why.
+local reported = false
+function response(status, headers, body)
+  if status >= 300 and not reported then
+    reported = true
+    io.stderr:write("reads: " .. status .. " " .. body .. "\n")
+  end
+end
