@@ -208,6 +208,11 @@ extension StoreConformance {
             #expect(try await store.lotQuantities(holders: nil) == ["S1": 1000, "S2": 100, "EXT": 20])
             #expect(try await store.lotQuantities(holders: ["S2", "U1"]) == ["S2": 100])
             #expect(try await store.lotQuantities(holders: []) == [:])
+            #expect(try await store.lotCount(scope: .everything) == 3)
+            let holders = try await store.holders()
+            #expect(try await store.lotCount(scope: HolderScope(root: "R2", holders: holders)) == 2, "L1 (Sellier) and L2 at S2")
+            #expect(try await store.lotCount(scope: HolderScope(root: "R1", holders: holders)) == 1)
+            #expect(try await store.lotCount(scope: HolderScope(root: "U1", holders: holders)) == 0)
         }
     }
 

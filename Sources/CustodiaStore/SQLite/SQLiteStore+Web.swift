@@ -206,6 +206,20 @@ extension SQLiteStore {
         }
     }
 
+    public func lotCount(scope: HolderScope) async throws -> Int64 {
+        try read { db in
+            if scope.isEverything {
+                return try Int64.fetchOne(db, sql: "SELECT count(DISTINCT lot_id) FROM lot_balances WHERE quantity > 0") ?? 0
+            }
+            return try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT count(DISTINCT lot_id) FROM lot_balances
+                    WHERE quantity > 0 AND holder IN (SELECT value FROM json_each(?))
+                    """, arguments: [Self.jsonArray(scope.codes)]) ?? 0
+        }
+    }
+
     public func lots(numbers: [String]) async throws -> [LotRecord] {
         let wanted = Set(numbers)
         guard !wanted.isEmpty else { return [] }
