@@ -388,6 +388,11 @@ extension Catalogue {
         "kind.holder-rename": "Cambio de nombre de titular",
         "kind.holder-move": "Traslado de titular",
         "kind.holder-close": "Cierre de titular",
+        "kind.user-add": "Alta de usuario",
+        "kind.user-change": "Cambio de usuario",
+        "kind.user-disable": "Baja de usuario",
+        "kind.token-create": "Alta de clave de acceso",
+        "kind.token-revoke": "Revocación de clave de acceso",
         "kindHelp.issue": "Entrega de armas o munición a una unidad o persona, con fecha de devolución si procede.",
         "kindHelp.return": "Devolución al depósito de lo que se entregó.",
         "kindHelp.dispatch":
