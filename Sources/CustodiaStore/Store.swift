@@ -226,6 +226,8 @@ public protocol Store: Sendable {
     func itemBriefs() async throws -> ItemBriefs
     /// The sum of lot balances per holder, for `holders` (every holder with a balance when nil).
     func lotQuantities(holders: [String]?) async throws -> [String: Int64]
+    /// The lots `holder` itself has a positive balance of, by lot number and manufacturer.
+    func lots(heldBy holder: String) async throws -> [LotAmount]
     /// How many lots have a positive balance at a holder inside `scope`.
     func lotCount(scope: HolderScope) async throws -> Int64
     /// Every lot whose number is one of `numbers` (any manufacturer).

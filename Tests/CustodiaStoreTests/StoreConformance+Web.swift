@@ -208,6 +208,8 @@ extension StoreConformance {
             #expect(try await store.lotQuantities(holders: nil) == ["S1": 1000, "S2": 100, "EXT": 20])
             #expect(try await store.lotQuantities(holders: ["S2", "U1"]) == ["S2": 100])
             #expect(try await store.lotQuantities(holders: []) == [:])
+            #expect(try await store.lots(heldBy: "S2").map { "\($0.marking.lot)/\($0.marking.manufacturer) \($0.quantity)" } == ["L1/Sellier 70", "L2/PPU 30"])
+            #expect(try await store.lots(heldBy: "U1") == [])
             #expect(try await store.lotCount(scope: .everything) == 3)
             let holders = try await store.holders()
             #expect(try await store.lotCount(scope: HolderScope(root: "R2", holders: holders)) == 2, "L1 (Sellier) and L2 at S2")

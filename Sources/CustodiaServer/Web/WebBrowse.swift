@@ -77,7 +77,9 @@ enum WebBrowse {
                     text: text, heldBy: heldBy, scope: user.scope, limit: pageSize + 1, offset: (page - 1) * pageSize))
             result.items = Array(found.prefix(pageSize))
             result.hasNextPage = found.count > pageSize
-            if page == 1 { result.holders = matchingHolders(text, in: snapshot.sorted, scope: user.scope) }
+            if page == 1 {
+                result.holders = matchingHolders(text, in: try await web.site.searchableHolders(), scope: user.scope)
+            }
             var codes: [String] = []
             for item in result.items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
             result.holderNames = try await web.site.names(codes)
@@ -87,19 +89,14 @@ enum WebBrowse {
 
     /// Holders inside the scope whose code or name contains `text` (ignoring case and
     /// accents): the exact code first, at most 20.
-    static func matchingHolders(_ text: String, in holders: [Holder], scope: HolderScope) -> [Holder] {
-        let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    static func matchingHolders(_ text: String, in holders: [WebSite.SearchableHolder], scope: HolderScope) -> [Holder] {
+        let code = text.uppercased()
+        let folded = WebSite.fold(text)
         var exact: [Holder] = []
         var others: [Holder] = []
-        for h in holders where scope.contains(h.code) {
-            if h.code.caseInsensitiveCompare(text) == .orderedSame {
-                exact.append(h)
-            } else if h.code.range(of: text, options: .caseInsensitive) != nil
-                || h.name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).contains(folded)
-            {
-                others.append(h)
-            }
-            if others.count >= 20 { break }
+        for h in holders where h.code.contains(code) || h.name.contains(folded) {
+            guard scope.contains(h.holder.code) else { continue }
+            if h.code == code { exact.append(h.holder) } else if others.count < 20 { others.append(h.holder) }
         }
         return Array((exact + others).prefix(20))
     }
@@ -162,7 +159,7 @@ enum WebBrowse {
         let number = SearchPage.pageNumber(web.parameter("page"))
         let store = web.app.store
         async let held = store.items(heldBy: code, limit: pageSize + 1, offset: (number - 1) * pageSize)
-        async let holdings = store.holdings(of: code, recursive: false)
+        async let lotsHeld = store.lots(heldBy: code)
         let totals = try await web.site.tally.totals(day: web.today)
         // The path from the top of the user's scope down to the parent.
         var path: [Holder] = []
@@ -175,7 +172,7 @@ enum WebBrowse {
             HolderSummary(holder: $0, totals: totals.subtree[$0.code] ?? SubtreeTotals(items: 0))
         }
         let items = try await held
-        let lots = (try await holdings)?.lots.map { LotQuantity(marking: $0.marking, quantity: $0.quantity) } ?? []
+        let lots = try await lotsHeld.map { LotQuantity(marking: $0.marking, quantity: $0.quantity) }
         var codes = [code]
         for item in items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
         let page = HolderPage(

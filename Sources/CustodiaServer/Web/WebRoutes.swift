@@ -4,6 +4,7 @@ import CustodiaWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// The web UI (see `docs/web.md`): server-rendered pages in Spanish and English for signing
 /// in, the dashboard, search, items, holders, recording with a confirmation page and a
@@ -38,6 +39,15 @@ final class WebSite: Sendable {
     let app: AppState
     let renderer: WebRenderer
     let tally: RegisterTally
+    /// The holders with their codes upper-cased and names folded, for the search box; kept
+    /// for one generation of the holder tree.
+    private let searchable = Mutex<(generation: Int, holders: [SearchableHolder])?>(nil)
+
+    struct SearchableHolder: Sendable {
+        let holder: Holder
+        let code: String
+        let name: String
+    }
 
     init(app: AppState, renderer: WebRenderer) {
         self.app = app
@@ -95,6 +105,22 @@ final class WebSite: Sendable {
     }
 
     // MARK: Shared reads
+
+    /// Text folded for the search box: no case, no accents.
+    static func fold(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    /// Every holder, ready to be matched against the search box.
+    func searchableHolders() async throws -> [SearchableHolder] {
+        let snapshot = try await app.directory.snapshot()
+        if let cached = searchable.withLock({ $0 }), cached.generation == snapshot.generation { return cached.holders }
+        let holders = snapshot.sorted.map {
+            SearchableHolder(holder: $0, code: $0.code.uppercased(), name: Self.fold($0.name))
+        }
+        searchable.withLock { $0 = (snapshot.generation, holders) }
+        return holders
+    }
 
     /// Names of the holders among `codes`, from the holder tree.
     func names(_ codes: some Sequence<String>) async throws -> [String: String] {

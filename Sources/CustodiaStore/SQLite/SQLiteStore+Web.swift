@@ -206,6 +206,22 @@ extension SQLiteStore {
         }
     }
 
+    public func lots(heldBy holder: String) async throws -> [LotAmount] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT l.lot, l.manufacturer, l.calibre, l.type, l.year, b.quantity FROM lot_balances b
+                        JOIN lots l ON l.id = b.lot_id WHERE b.holder = ? AND b.quantity > 0 ORDER BY l.lot, l.manufacturer
+                        """), arguments: [holder]
+            ).map {
+                LotAmount(
+                    marking: LotMarking(lot: $0[0], manufacturer: $0[1], calibre: $0[2], type: $0[3], year: $0[4]),
+                    quantity: $0[5])
+            }
+        }
+    }
+
     public func lotCount(scope: HolderScope) async throws -> Int64 {
         try read { db in
             if scope.isEverything {
