@@ -19,6 +19,8 @@ public final class AppState: Sendable {
     let writer: EventWriter
     let metrics: ServerMetrics
     let logger: Logger
+    /// Who hears of every group commit (see `onAppend`).
+    let appendListeners: AppendListeners
     /// The clock: every expiry and `recordedAt` reads it, so tests can move time.
     let now: @Sendable () -> Date
     private let comparisonHash = Mutex<String?>(nil)
@@ -43,7 +45,17 @@ public final class AppState: Sendable {
         self.directory = directory
         confirmations = ConfirmationTokens(
             secret: configuration.confirmationSecret, lifetime: configuration.confirmationLifetime)
-        writer = EventWriter(store: store, metrics: metrics, logger: logger) { directory.invalidate() }
+        let listeners = AppendListeners()
+        appendListeners = listeners
+        writer = EventWriter(
+            store: store, metrics: metrics, logger: logger, holdersChanged: { directory.invalidate() },
+            appended: { requests, report in await listeners.notify(requests, report) })
+    }
+
+    /// Calls `listener` after every group commit that wrote something, before the writers
+    /// hear back (for state kept in memory, such as the web pages' counts).
+    func onAppend(_ listener: @escaping @Sendable ([AppendRequest], GroupAppendReport) async -> Void) {
+        appendListeners.add(listener)
     }
 
     /// The current time as recorded in events: RFC 3339 UTC, whole seconds.
@@ -159,5 +171,18 @@ public final class AppState: Sendable {
                     code: account.code, role: account.role, scope: try await directory.scope(root: account.scope),
                     credential: .session(id: session.id, csrf: session.csrfToken)))
         }
+    }
+}
+
+/// The listeners of group commits.
+final class AppendListeners: Sendable {
+    private let listeners = Mutex<[@Sendable ([AppendRequest], GroupAppendReport) async -> Void]>([])
+
+    func add(_ listener: @escaping @Sendable ([AppendRequest], GroupAppendReport) async -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    func notify(_ requests: [AppendRequest], _ report: GroupAppendReport) async {
+        for listener in listeners.withLock({ $0 }) { await listener(requests, report) }
     }
 }

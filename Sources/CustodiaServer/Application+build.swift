@@ -10,6 +10,17 @@ import Logging
 /// not use (everything but `/api`, `/tlog`, `/healthz`, `/metrics`) are theirs.
 public protocol RouteProvider: Sendable {
     func addRoutes(to router: Router<CustodiaRequestContext>, app: AppState)
+    /// Middleware that sees every request after request ids and problem details but before
+    /// authentication, so that it also sees authentication's refusals (a web page answers a
+    /// stale CSRF token with an HTML page, not a problem document). It must pass requests it
+    /// does not serve through unchanged. None by default.
+    func outerMiddleware(app: AppState) -> [any MiddlewareProtocol<Request, Response, CustodiaRequestContext>]
+}
+
+extension RouteProvider {
+    public func outerMiddleware(app: AppState) -> [any MiddlewareProtocol<Request, Response, CustodiaRequestContext>] {
+        []
+    }
 }
 
 /// The Custodia server: the JSON API under `/api/v1`, its OpenAPI document at
@@ -49,6 +60,9 @@ func buildRouter(app: AppState, routes: [any RouteProvider]) -> Router<CustodiaR
     router.add(middleware: MetricsMiddleware(metrics: app.metrics))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())
+    for provider in routes {
+        for middleware in provider.outerMiddleware(app: app) { router.add(middleware: middleware) }
+    }
     router.add(middleware: AuthenticationMiddleware(app: app))
     for spec in APIRoutes.all {
         let handler = spec.handler

@@ -85,6 +85,8 @@ public struct RecordedEvent: Sendable, Equatable {
 /// What a holder physically has.
 public struct Holdings: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
+        /// The item's id (for links to it).
+        public var id: Int64
         public var holder: String
         public var marking: ItemMarking
         public var status: ItemStatus
@@ -201,6 +203,48 @@ public protocol Store: Sendable {
     /// The entry bundle of tile `index`: the leaves of events `256·index ..< 256·index+width`,
     /// each prefixed by its length as a big-endian UInt16; nil when the ledger is shorter.
     func entryBundle(index: Int64, width: Int) async throws -> [UInt8]?
+
+    // MARK: For the web pages
+
+    /// Every item whose serial is one of `serials` (exactly; any manufacturer or model).
+    func items(serials: [String]) async throws -> [ItemRecord]
+    /// The items with these ids that exist, in ascending id order.
+    func items(ids: [Int64]) async throws -> [ItemRecord]
+    /// Items physically held by `holder`, in ascending id order, `offset` skipped.
+    func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord]
+    /// Items for one search box, ordered by serial, manufacturer and model (see `ItemSearch`).
+    func findItems(_ search: ItemSearch) async throws -> [ItemRecord]
+    /// Held items whose due date is before `day` (`YYYY-MM-DD`), inside `scope`, the longest
+    /// overdue first.
+    func overdueItems(before day: String, scope: HolderScope, limit: Int) async throws -> [ItemRecord]
+    /// Missing items (lost or stolen, not recovered) inside `scope` (by their account), the
+    /// most recently reported first.
+    func missingItems(scope: HolderScope, limit: Int) async throws -> [ItemRecord]
+    /// The latest events of `kinds` that name a holder inside `scope`, newest first.
+    func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent]
+    /// Every item in brief, with the ledger size they reflect (for counts kept in memory).
+    func itemBriefs() async throws -> ItemBriefs
+    /// The sum of lot balances per holder, for `holders` (every holder with a balance when nil).
+    func lotQuantities(holders: [String]?) async throws -> [String: Int64]
+    /// The lots `holder` itself has a positive balance of, by lot number and manufacturer.
+    func lots(heldBy holder: String) async throws -> [LotAmount]
+    /// How many lots have a positive balance at a holder inside `scope`.
+    func lotCount(scope: HolderScope) async throws -> Int64
+    /// Every lot whose number is one of `numbers` (any manufacturer).
+    func lots(numbers: [String]) async throws -> [LotRecord]
+    /// The balance of lot `lotID` at `holder` (0 when none).
+    func lotBalance(lotID: Int64, holder: String) async throws -> Int64
+    /// The dispatch with this document number, open or not.
+    func dispatch(document: String) async throws -> DispatchView?
+    /// Open dispatches addressed to a holder inside `scope`, newest first.
+    func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView]
+    /// The first signed checkpoint whose tree includes entry `seq` (the one signed for the
+    /// batch that recorded it).
+    func checkpoint(including seq: Int64) async throws -> String?
+    /// Keeps the outcome of a `verify` run (insert-only).
+    func recordVerification(_ record: VerificationRecord) async throws
+    /// The latest `verify` run, if any.
+    func lastVerification() async throws -> VerificationRecord?
 }
 
 /// An inclusion proof with what a verifier needs beside it.

@@ -307,6 +307,60 @@ import Testing
             try pooled.close()
         }
     }
+
+    // MARK: Web
+
+    /// A store written before the web pages' indexes and the verification records gets them
+    /// on opening, and reads them at once.
+    @Test func aStoreFromBeforeTheWebReadsIsMigrated() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, key) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid([
+                E.register([E.item("AK-1"), E.item("AK-2")], to: "S1"),
+                E.move(.issue, ["AK-1"], from: "S1", to: "P1", dueBack: "2026-03-05"), E.move(.loss, ["AK-2"], from: "S1"),
+            ])
+            try store.close()
+            try sqlite3(
+                store.path,
+                """
+                DROP INDEX events_kind; DROP INDEX items_due; DROP INDEX items_missing; DROP INDEX dispatches_to;
+                DROP TABLE verifications; UPDATE meta SET value = '3' WHERE key = 'schema';
+                DELETE FROM grdb_migrations WHERE identifier = 'v4-web';
+                """)
+            let reopened = try SQLiteStore(path: store.path, key: key)
+            #expect(try sqlite3(store.path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("4"))
+            #expect(
+                try await reopened.overdueItems(before: "2026-04-01", scope: .everything, limit: 5).map(\.marking.serial) == [
+                    "AK-1"
+                ])
+            #expect(try await reopened.missingItems(scope: .everything, limit: 5).map(\.marking.serial) == ["AK-2"])
+            #expect(try await reopened.recentEvents(kinds: [.loss], scope: .everything, limit: 5).map(\.seq) == [10])
+            try await reopened.recordVerification(VerificationRecord(verifiedAt: E.t, size: 11, ok: true))
+            #expect(try await reopened.lastVerification()?.size == 11)
+            #expect(try await reopened.verify().divergence == nil)
+        }
+    }
+
+    /// A verification record, once written, stays as it was: a failed run cannot be hidden.
+    @Test func verificationRecordsAreInsertOnly() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, _) = try newStore(dir)
+            try await store.recordVerification(
+                VerificationRecord(verifiedAt: E.t, size: 0, ok: false, divergence: "event 0"))
+            for sql in ["UPDATE verifications SET ok = 1;", "DELETE FROM verifications;"] {
+                let process = Process()
+                process.executableURL = sqlite3Executable
+                process.arguments = ["-batch", "-bail", store.path, sql]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus != 0, "\(sql) was allowed")
+            }
+            #expect(try await store.lastVerification()?.ok == false)
+        }
+    }
 }
 
 /// A `sqlite3` shell holding `BEGIN EXCLUSIVE` on a database until released.

@@ -437,6 +437,10 @@ import Testing
             try sqlite3(cli.database, "UPDATE items SET condition = 'surplus' WHERE serial = 'AK-2';")
             let failed = try cli.fails("verify")
             #expect(failed.stderr.contains("verification FAILED at items:"))
+
+            // Each run is kept, the failed one after the passed one, for the web pages.
+            let runs = try sqlite3(cli.database, "SELECT size, ok, divergence IS NOT NULL FROM verifications ORDER BY id;")
+            #expect(runs == "14|1|0\n14|0|1\n")
         }
     }
 

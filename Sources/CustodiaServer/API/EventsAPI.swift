@@ -216,6 +216,15 @@ enum EventsAPI {
             }
             tokens.append(parsed)
         }
+        try await checkConfirmations(events, tokens: tokens, recorder: recorder, app: app)
+    }
+
+    /// The two-person rule over confirmation tokens already read (from the header, or issued
+    /// by the web pages when the confirming person typed their password).
+    static func checkConfirmations(
+        _ events: [Event], tokens: [ConfirmationTokens.Parsed], recorder: Principal, app: AppState
+    ) async throws {
+        guard events.contains(where: { !$0.confirmedBy.isEmpty }) else { return }
         let now = Int64(app.now().timeIntervalSince1970)
         var errors: [Problem.FieldProblem] = []
         for (index, event) in events.enumerated() {

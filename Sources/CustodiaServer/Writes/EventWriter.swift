@@ -31,10 +31,14 @@ final class EventWriter: Service, Sendable {
     private let maxGroupEvents: Int
     /// Called after a group that changed the holder tree.
     private let holdersChanged: @Sendable () -> Void
+    /// Called after every group commit, before anyone hears back: the requests and what
+    /// became of them (for state kept in memory beside the store).
+    private let appended: @Sendable ([AppendRequest], GroupAppendReport) async -> Void
 
     init(
         store: any Store, metrics: ServerMetrics, logger: Logger, maxGroupEvents: Int = 20_000,
-        holdersChanged: @escaping @Sendable () -> Void
+        holdersChanged: @escaping @Sendable () -> Void,
+        appended: @escaping @Sendable ([AppendRequest], GroupAppendReport) async -> Void = { _, _ in }
     ) {
         (wake, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.store = store
@@ -42,6 +46,7 @@ final class EventWriter: Service, Sendable {
         self.logger = logger
         self.maxGroupEvents = maxGroupEvents
         self.holdersChanged = holdersChanged
+        self.appended = appended
     }
 
     /// Requests waiting for the next group.
@@ -99,6 +104,7 @@ final class EventWriter: Service, Sendable {
                 }
                 // The holder tree and the metrics are current before anyone hears back.
                 if holderChange { holdersChanged() }
+                if appended > 0 { await self.appended(group.map(\.request), result) }
                 metrics.writeGroups.increment()
                 metrics.groupRequests.record(Double(group.count))
                 metrics.eventsAppended.increment(by: Int64(appended))

@@ -334,7 +334,7 @@ public final class SQLiteStore: Store, Sendable {
                     let r = SQLiteStateLoader.item(row)
                     items.append(
                         Holdings.Item(
-                            holder: c, marking: r.marking, status: r.state.status, condition: r.state.condition,
+                            id: r.id, holder: c, marking: r.marking, status: r.state.status, condition: r.state.condition,
                             dueBack: r.state.dueBack))
                 }
                 for row in try Row.fetchAll(lotStatement, arguments: [c]) {

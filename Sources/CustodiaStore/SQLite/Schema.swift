@@ -6,7 +6,7 @@ import GRDB
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
 /// or a token secret.
 enum Schema {
-    static let version = 3
+    static let version = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -177,6 +177,29 @@ enum Schema {
                 guard let corrected: Int64 = row[1] else { continue }
                 try copy.execute(arguments: [seq, corrected])
             }
+        }
+        migrator.registerMigration("v4-web") { db in
+            // What the web pages read: indexes for the dashboard's lists (overdue, missing,
+            // recent losses) and the receive form's open dispatches, and the record of each
+            // `verify` run (insert-only, beside the ledger: it is about the ledger, not in it).
+            try db.execute(
+                sql: """
+                    CREATE INDEX events_kind ON events(kind);
+                    CREATE INDEX items_due ON items(due_back) WHERE due_back IS NOT NULL;
+                    CREATE INDEX items_missing ON items(last_seq) WHERE status = 'missing';
+                    CREATE INDEX dispatches_to ON dispatches(to_holder);
+                    CREATE TABLE verifications(
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        verified_at TEXT NOT NULL,
+                        size INTEGER NOT NULL CHECK(size >= 0),
+                        ok INTEGER NOT NULL CHECK(ok IN (0, 1)),
+                        divergence TEXT);
+                    CREATE TRIGGER verifications_no_update BEFORE UPDATE ON verifications
+                        BEGIN SELECT RAISE(ABORT, 'verification records are never changed; run verify again'); END;
+                    CREATE TRIGGER verifications_no_delete BEFORE DELETE ON verifications
+                        BEGIN SELECT RAISE(ABORT, 'verification records are never deleted'); END;
+                    UPDATE meta SET value = '4' WHERE key = 'schema';
+                    """)
         }
         return migrator
     }

@@ -210,7 +210,8 @@ extension Catalogue {
         "hint.document": "Voucher, report or record number.",
         "hint.occurredAt": "UTC. Blank: now.",
         "hint.dueBack": "Optional. YYYY-MM-DD.",
-        "hint.confirmedBy": "Code of the second person who confirms, where the rules ask for one.",
+        "hint.confirmedBy":
+            "Code of the second person who confirms, where the rules ask for one. On the next page they type their own password.",
         "hint.witnesses": "Codes separated by spaces.",
         "hint.destinationCountry": "ISO country code, e.g. PE.",
         "hint.receive.document": "Choose the dispatch by its document number.",
@@ -233,6 +234,10 @@ extension Catalogue {
         "confirm.counts": "Items: {items} · lots: {lots} ({quantity} pieces)",
         "confirm.record": "Confirm and record",
         "confirm.edit": "Change",
+        "confirm.secondPerson": "Second person's confirmation",
+        "confirm.secondPersonHelp":
+            "Each person named under “Confirmed by” confirms this record by typing their own password here, on this device. The password is not kept: it confirms only this event exactly as shown.",
+        "confirm.passwordOf": "Password of {code}",
         "receipt.heading": "Receipt: {kind}",
         "receipt.title.issue": "Issue receipt",
         "receipt.title.return": "Return receipt",
@@ -303,6 +308,16 @@ extension Catalogue {
         "error.lotNotInTransit": "Dispatch {document} has {available} of lot {lot} in transit; {quantity} cannot be received.",
         "error.itemsOrLots": "Give at least one serial or one lot.",
         "error.refused": "The register refused the event: {reason}",
+        "error.confirmerIsRecorder": "You are recording this event; the person who confirms must be someone else.",
+        "error.confirmerNotUser": "{code} is not an active Custodia user, so they cannot confirm.",
+        "error.confirmerRole": "{code} has the role “{role}”, which may not confirm records.",
+        "error.confirmerNotParty": "None of this record's holders is inside {code}'s scope, so {code} cannot confirm it.",
+        "error.confirmerMissing": "The password of {code} is missing: that person must type it.",
+        "error.confirmerPassword": "The password of {code} is wrong.",
+        "error.confirmerRateLimited": "Too many failed attempts for {code}. Wait {minutes} minutes.",
+        "error.confirmerRateLimited.one": "Too many failed attempts for {code}. Wait 1 minute.",
+        "error.csrf": "The form had expired or came from another page. Go back, reload the page and repeat the operation.",
+        "error.notRecordable": "Your role ({role}) may not record “{kind}”.",
 
         // Error pages
         "errorPage.home": "Back to the dashboard",

@@ -212,7 +212,8 @@ extension Catalogue {
         "hint.document": "Número del vale, acta o parte.",
         "hint.occurredAt": "Hora UTC. En blanco: ahora.",
         "hint.dueBack": "Opcional. DD/MM/AAAA.",
-        "hint.confirmedBy": "Código de la segunda persona que confirma, cuando la norma lo exige.",
+        "hint.confirmedBy":
+            "Código de la segunda persona que confirma, cuando la norma lo exige. En la página siguiente escribirá su propia contraseña.",
         "hint.witnesses": "Códigos separados por espacios.",
         "hint.destinationCountry": "Código ISO del país, p. ej. PE.",
         "hint.receive.document": "Elija el envío por su número de documento.",
@@ -235,6 +236,10 @@ extension Catalogue {
         "confirm.counts": "Artículos: {items} · lotes: {lots} ({quantity} unidades)",
         "confirm.record": "Confirmar y registrar",
         "confirm.edit": "Corregir",
+        "confirm.secondPerson": "Confirmación de la segunda persona",
+        "confirm.secondPersonHelp":
+            "Cada persona nombrada en «Confirmado por» confirma este registro escribiendo aquí su propia contraseña, en este equipo. La contraseña no se guarda: solo confirma este evento tal como se muestra.",
+        "confirm.passwordOf": "Contraseña de {code}",
         "receipt.heading": "Comprobante: {kind}",
         "receipt.title.issue": "Comprobante de entrega",
         "receipt.title.return": "Comprobante de devolución",
@@ -310,6 +315,17 @@ extension Catalogue {
             "El envío {document} tiene {available} del lote {lot} en tránsito; no se pueden recibir {quantity}.",
         "error.itemsOrLots": "Indique al menos un número de serie o un lote.",
         "error.refused": "El registro rechazó el evento: {reason}",
+        "error.confirmerIsRecorder": "Usted registra este evento; quien confirma debe ser otra persona.",
+        "error.confirmerNotUser": "{code} no es un usuario activo de Custodia, así que no puede confirmar.",
+        "error.confirmerRole": "{code} tiene el rol «{role}», que no puede confirmar registros.",
+        "error.confirmerNotParty":
+            "Ningún titular de este registro está en el ámbito de {code}, así que {code} no puede confirmarlo.",
+        "error.confirmerMissing": "Falta la contraseña de {code}: debe escribirla esa persona.",
+        "error.confirmerPassword": "La contraseña de {code} no es correcta.",
+        "error.confirmerRateLimited": "Demasiados intentos fallidos para {code}. Espere {minutes} minutos.",
+        "error.confirmerRateLimited.one": "Demasiados intentos fallidos para {code}. Espere 1 minuto.",
+        "error.csrf": "El formulario había caducado o venía de otra página. Vuelva a la página, recárguela y repita la operación.",
+        "error.notRecordable": "Su rol ({role}) no permite registrar «{kind}».",
 
         // Error pages
         "errorPage.home": "Volver al panel",
@@ -375,8 +391,8 @@ extension Catalogue {
         "kind.user-add": "Alta de usuario",
         "kind.user-change": "Cambio de usuario",
         "kind.user-disable": "Baja de usuario",
-        "kind.token-create": "Emisión de token de API",
-        "kind.token-revoke": "Revocación de token de API",
+        "kind.token-create": "Alta de clave de acceso",
+        "kind.token-revoke": "Revocación de clave de acceso",
         "kindHelp.issue": "Entrega de armas o munición a una unidad o persona, con fecha de devolución si procede.",
         "kindHelp.return": "Devolución al depósito de lo que se entregó.",
         "kindHelp.dispatch":

@@ -31,12 +31,26 @@ public struct RecordFormPage: Sendable {
 }
 
 /// The confirmation page: exactly what will be recorded, nothing recorded yet.
+///
+/// When the event names people in `confirmedBy`, the page asks each of them for their own
+/// password (the two-person rule): field `ConfirmationPage.passwordField(n)` for the n-th
+/// code, never filled in again when the page is shown with errors.
 public struct ConfirmationPage: Sendable {
     public var recording: ValidRecording
+    /// Problems with a confirming person (a wrong password, …), by their code: shown next to
+    /// that person's password field.
+    public var confirmerErrors: [String: [Message]]
+    /// Problems about the whole record (e.g. the register refused it).
+    public var errors: [Message]
 
-    public init(recording: ValidRecording) {
+    public init(recording: ValidRecording, confirmerErrors: [String: [Message]] = [:], errors: [Message] = []) {
         self.recording = recording
+        self.confirmerErrors = confirmerErrors
+        self.errors = errors
     }
+
+    /// The name of the password field of the `index`-th person of `confirmedBy`.
+    public static func passwordField(_ index: Int) -> String { "confirmPassword\(index)" }
 }
 
 /// The printable hand-over receipt of a recorded event.
@@ -225,6 +239,18 @@ struct ConfirmationDisplay {
     let editField = RecordFormPage.editField
     let hasItems: Bool
     let hasLots: Bool
+    let confirmers: [Confirmer]
+    let hasConfirmers: Bool
+    let errors: [String]
+    let hasErrors: Bool
+
+    struct Confirmer {
+        let id: String
+        let name: String
+        let label: String
+        let errors: [String]
+        let invalid: Bool
+    }
 
     init(_ page: ConfirmationPage, session: SessionInfo?, messages: Messages) {
         let r = page.recording
@@ -284,6 +310,16 @@ struct ConfirmationDisplay {
                 ]))
         hidden = r.fields
         csrf = session?.csrfToken ?? ""
+        confirmers = e.confirmedBy.enumerated().map { n, code in
+            let errors = (page.confirmerErrors[code] ?? []).map { messages($0) }
+            return Confirmer(
+                id: "f-cpw\(n)", name: ConfirmationPage.passwordField(n),
+                label: messages(Message("confirm.passwordOf", ["code": .text(party(code) ?? code)])), errors: errors,
+                invalid: !errors.isEmpty)
+        }
+        hasConfirmers = !confirmers.isEmpty
+        errors = page.errors.map { messages($0) }
+        hasErrors = !errors.isEmpty
         confirmURL = WebPaths.recordConfirm(e.kind)
         editURL = WebPaths.recordForm(e.kind)
         hasItems = !items.isEmpty

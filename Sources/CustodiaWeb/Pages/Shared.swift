@@ -236,6 +236,25 @@ extension HolderRef: MustacheParent {
     }
 }
 
+extension ItemRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "url": url
+        case "serial": serial
+        case "manufacturer": manufacturer
+        case "model": model
+        case "category": category
+        case "status": status
+        case "statusClass": statusClass
+        case "condition": condition
+        case "place": place
+        case "due": due
+        case "overdue": overdue
+        default: nil
+        }
+    }
+}
+
 extension Fact: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {

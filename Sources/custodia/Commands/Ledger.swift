@@ -156,12 +156,22 @@ struct Ledger: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute every leaf, tree hash and state row from the events; check every checkpoint.")
+        abstract: "Recompute every leaf, tree hash and state row from the events; check every checkpoint.",
+        discussion: "Each run is recorded in the store (when, the ledger size, whether it held) for the web pages.")
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         let opened = try store.openForReading()
         let r = try await opened.verify()
+        // Every run is kept (insert-only), so that the dashboard and the ledger page can say
+        // when the ledger was last verified and whether it held.
+        do {
+            try await opened.recordVerification(
+                VerificationRecord(verifiedAt: Clock.now(), size: r.events, ok: r.divergence == nil, divergence: r.divergence))
+        } catch {
+            var err = StandardError()
+            print("warning: the run could not be recorded in the store (\(error)); the result below stands", to: &err)
+        }
         if let d = r.divergence {
             throw UserError("verification FAILED at \(d)")
         }

@@ -15,8 +15,9 @@ import Logging
 /// committed, and the store is closed.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP server: the JSON API, its OpenAPI document and the ledger's tiles.",
+        abstract: "Run the HTTP server: the web pages, the JSON API, its OpenAPI document and the ledger's tiles.",
         discussion: """
+            The web pages are at / (sign in with a user's code and password; Spanish or English). \
             The API is under /api/v1 (described at /api/openapi.yaml), the ledger in the C2SP \
             tlog-tiles layout under /tlog/, health at /healthz, Prometheus metrics at /metrics. \
             Create the first administrator with `custodia user add admin --role admin`, then \
@@ -74,7 +75,8 @@ struct Serve: AsyncParsableCommand {
                 "no users yet: create the first administrator with `custodia user add admin --role admin` and a token with `custodia token create admin`"
             )
         }
-        let app = buildApplication(configuration: configuration, store: opened, users: opened, logger: logger)
+        let app = buildApplication(
+            configuration: configuration, store: opened, users: opened, routes: [try WebRoutes()], logger: logger)
         let size = try await opened.ledgerSize()
         logger.info(
             "serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)", "ledgerSize": "\(size)"])

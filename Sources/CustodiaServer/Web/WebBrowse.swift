@@ -1,0 +1,262 @@
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import CustodiaWeb
+import Foundation
+import Hummingbird
+
+/// The pages that read: dashboard, search, item, holders, receipt, ledger and proofs.
+///
+/// Everything outside the user's scope is absent, exactly as in the API: an item, holder,
+/// receipt or proof outside it is a 404 page, like one that does not exist.
+enum WebBrowse {
+    /// Rows per page of items (search, holder).
+    static let pageSize = 50
+    /// Rows of each dashboard list.
+    static let dashboardRows = 10
+
+    // MARK: Dashboard
+
+    @Sendable static func dashboard(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        let scope = user.scope
+        let counts = try await web.site.tally.counts(scope: scope, day: web.today)
+        async let overdue = store.overdueItems(before: web.today, scope: scope, limit: dashboardRows)
+        async let missing = store.missingItems(scope: scope, limit: dashboardRows)
+        async let losses = store.recentEvents(kinds: [.loss, .theft], scope: scope, limit: 5)
+        async let lots = store.lotCount(scope: scope)
+        let status = try await ledgerStatus(web)
+        let size = try await store.ledgerSize()
+        let holders = scope.isEverything ? try await web.app.directory.snapshot().sorted.count : scope.codes.count
+        let overdueItems = try await overdue
+        let missingItems = try await missing
+        let lossEntries = try await losses.map { try EventEntry(seq: $0.seq, leaf: $0.json) }
+        var codes: [String] = []
+        for item in overdueItems + missingItems { codes += [item.state.holder, item.state.account].compactMap { $0 } }
+        for entry in lossEntries { codes += [entry.event.from, entry.event.to].compactMap { $0 } }
+        let page = DashboardPage(
+            items: counts.items, lots: try await lots, holders: Int64(holders), events: size, byCategory: counts.byCategory,
+            byStatus: counts.byStatus, byCondition: counts.byCondition, overdue: overdueItems, overdueTotal: counts.overdue,
+            missing: missingItems, missingTotal: counts.missing, recentLosses: lossEntries, ledger: status,
+            holderNames: try await web.site.names(codes), now: web.now)
+        return web.html(web.site.renderer.dashboard(page, context: await web.pageContext(user)))
+    }
+
+    /// The latest checkpoint with when it was signed and the last `verify` run.
+    static func ledgerStatus(_ web: WebRequest) async throws -> LedgerStatus? {
+        let store = web.app.store
+        guard let note = try await store.checkpoint(size: nil) else { return nil }
+        let verification = try await store.lastVerification()
+        var status = LedgerStatus(
+            checkpoint: note, lastVerifiedAt: verification?.verifiedAt, lastVerifyPassed: verification?.ok)
+        if let size = status?.size, size > 0, let last = try await store.event(seq: size - 1),
+            let entry = try? EventEntry(seq: last.seq, leaf: last.json)
+        {
+            status?.signedAt = entry.event.recordedAt
+        }
+        return status
+    }
+
+    // MARK: Search
+
+    /// `GET /search?q=…&page=N`: items whose serial contains the text or whose model is it,
+    /// the items held by a holder whose code it is, and holders whose code or name contains it.
+    @Sendable static func search(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let text = String((web.parameter("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+            .precomposedStringWithCanonicalMapping
+        let page = SearchPage.pageNumber(web.parameter("page"))
+        var result = SearchPage(query: text, page: page)
+        if !text.isEmpty {
+            let snapshot = try await web.app.directory.snapshot()
+            let exact = snapshot.holders[text] ?? snapshot.holders[text.uppercased()]
+            let heldBy = exact.flatMap { user.scope.contains($0.code) ? $0.code : nil }
+            let found = try await web.app.store.findItems(
+                ItemSearch(
+                    text: text, heldBy: heldBy, scope: user.scope, limit: pageSize + 1, offset: (page - 1) * pageSize))
+            result.items = Array(found.prefix(pageSize))
+            result.hasNextPage = found.count > pageSize
+            if page == 1 {
+                result.holders = matchingHolders(text, in: try await web.site.searchableHolders(), scope: user.scope)
+            }
+            var codes: [String] = []
+            for item in result.items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
+            result.holderNames = try await web.site.names(codes)
+        }
+        return web.html(web.site.renderer.search(result, context: await web.pageContext(user)))
+    }
+
+    /// Holders inside the scope whose code or name contains `text` (ignoring case and
+    /// accents): the exact code first, at most 20.
+    static func matchingHolders(_ text: String, in holders: [WebSite.SearchableHolder], scope: HolderScope) -> [Holder] {
+        let code = text.uppercased()
+        let folded = WebSite.fold(text)
+        var exact: [Holder] = []
+        var others: [Holder] = []
+        for h in holders where h.code.contains(code) || h.name.contains(folded) {
+            guard scope.contains(h.holder.code) else { continue }
+            if h.code == code { exact.append(h.holder) } else if others.count < 20 { others.append(h.holder) }
+        }
+        return Array((exact + others).prefix(20))
+    }
+
+    // MARK: Items
+
+    @Sendable static func item(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        guard let id = web.context.parameters.get("id", as: Int64.self), id >= 1, let item = try await store.item(id: id),
+            ItemsAPI.inScope(item, user.scope)
+        else { throw WebInterrupt.notFound() }
+        var recorded: [RecordedEvent]
+        if user.scope.isEverything {
+            recorded = try await store.history(itemID: id)
+        } else {
+            // Only the events that name a holder inside the scope, as the API lists them.
+            recorded = []
+            var cursor: String?
+            repeat {
+                let page = try await store.searchEvents(EventQuery(itemID: id, scope: user.scope, limit: 1000, cursor: cursor))
+                recorded += page.elements
+                cursor = page.nextCursor
+            } while cursor != nil && recorded.count < 20_000
+        }
+        let history = try recorded.map { try EventEntry(seq: $0.seq, leaf: $0.json) }
+        var codes = [item.state.holder, item.state.account].compactMap { $0 }
+        for entry in history { codes += [entry.event.from, entry.event.to].compactMap { $0 } }
+        let page = ItemPage(item: item, history: history, holderNames: try await web.site.names(codes), now: web.now)
+        return web.html(web.site.renderer.item(page, context: await web.pageContext(user)))
+    }
+
+    // MARK: Holders
+
+    /// `GET /holders`: the roots of the user's scope (everything: the regions and external
+    /// parties) with their subtree totals.
+    @Sendable static func holderIndex(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let snapshot = try await web.app.directory.snapshot()
+        let roots: [Holder]
+        if let root = user.scope.root {
+            roots = snapshot.holders[root].map { [$0] } ?? []
+        } else {
+            roots = snapshot.sorted.filter { $0.parent == nil }
+        }
+        let totals = try await web.site.tally.totals(day: web.today)
+        let page = HolderIndexPage(
+            roots: roots.map { HolderSummary(holder: $0, totals: totals.subtree[$0.code] ?? SubtreeTotals(items: 0)) })
+        return web.html(web.site.renderer.holderIndex(page, context: await web.pageContext(user)))
+    }
+
+    /// `GET /holders/<code>?page=N`: where it sits, its children with their subtree totals,
+    /// the items it holds (paged) and its lot balances.
+    @Sendable static func holder(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let raw = web.context.parameters.get("code") ?? ""
+        let code = raw.removingPercentEncoding ?? raw
+        let snapshot = try await web.app.directory.snapshot()
+        guard user.scope.contains(code), let holder = snapshot.holders[code] else { throw WebInterrupt.notFound() }
+        let number = SearchPage.pageNumber(web.parameter("page"))
+        let store = web.app.store
+        async let held = store.items(heldBy: code, limit: pageSize + 1, offset: (number - 1) * pageSize)
+        async let lotsHeld = store.lots(heldBy: code)
+        let totals = try await web.site.tally.totals(day: web.today)
+        // The path from the top of the user's scope down to the parent.
+        var path: [Holder] = []
+        var cursor = holder.parent
+        while let c = cursor, user.scope.contains(c), let h = snapshot.holders[c], path.count < 64 {
+            path.insert(h, at: 0)
+            cursor = h.parent
+        }
+        let children = snapshot.sorted.filter { $0.parent == code }.map {
+            HolderSummary(holder: $0, totals: totals.subtree[$0.code] ?? SubtreeTotals(items: 0))
+        }
+        let items = try await held
+        let lots = try await lotsHeld.map { LotQuantity(marking: $0.marking, quantity: $0.quantity) }
+        var codes = [code]
+        for item in items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
+        let page = HolderPage(
+            holder: holder, path: path, totals: totals.subtree[code] ?? SubtreeTotals(items: 0), children: children,
+            items: Array(items.prefix(pageSize)), itemsHeld: totals.held[code] ?? 0, lots: lots, page: number,
+            hasNextPage: items.count > pageSize, holderNames: try await web.site.names(codes), now: web.now)
+        return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
+    }
+
+    // MARK: Receipts
+
+    /// `GET /receipts/<seq>`: the printable receipt of a hand-over inside the user's scope.
+    @Sendable static func receipt(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        guard let seq = web.context.parameters.get("seq", as: Int64.self), seq >= 0,
+            let recorded = try await store.event(seq: seq),
+            let entry = try? EventEntry(seq: recorded.seq, leaf: recorded.json),
+            ReceiptPage.offersReceipt(for: entry.event.kind), try await inScope(seq: seq, user, web)
+        else { throw WebInterrupt.notFound() }
+        let event = entry.event
+        var serials: [String] = []
+        for ref in event.items { if case .marking(_, let serial, _) = ref { serials.append(serial) } }
+        let markings = try await store.items(serials: serials).map(\.marking)
+        let lotRecords = try await store.lots(numbers: event.lots.map(\.lot))
+        let lots: [LotQuantity] = event.lots.compactMap { ref in
+            lotRecords.first {
+                $0.marking.lot == ref.lot && (ref.manufacturer == nil || $0.marking.manufacturer == ref.manufacturer)
+            }
+            .map { LotQuantity(marking: $0.marking, quantity: ref.quantity) }
+        }
+        let snapshot = try await web.app.directory.snapshot()
+        var holders: [String: Holder] = [:]
+        for code in [event.from, event.to].compactMap({ $0 }) { holders[code] = snapshot.holders[code] }
+        guard let note = try await store.checkpoint(including: seq), let checkpoint = LedgerStatus(checkpoint: note) else {
+            throw WebInterrupt.notFound()
+        }
+        let page = ReceiptPage(
+            seq: seq, event: event, items: markings, lots: lots.count == event.lots.count ? lots : [], holders: holders,
+            treeSize: checkpoint.size, root: checkpoint.root)
+        return web.html(web.site.renderer.receipt(page, context: await web.pageContext(user)))
+    }
+
+    /// Whether the event names a holder inside the user's scope (a correction: the event it corrects).
+    static func inScope(seq: Int64, _ user: Principal, _ web: WebRequest) async throws -> Bool {
+        guard !user.scope.isEverything else { return true }
+        return try await web.app.store.holdersNamed(bySeq: seq).contains(where: user.scope.contains)
+    }
+
+    // MARK: Ledger
+
+    @Sendable static func ledger(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        guard let note = try await store.checkpoint(size: nil), let status = try await ledgerStatus(web) else {
+            throw WebInterrupt.notFound(Message("ledger.empty"))
+        }
+        let page = LedgerPage(
+            checkpoint: note, verifierKey: try await store.verifierKey(), status: status, baseURL: baseURL(web))
+        return web.html(web.site.renderer.ledger(page, context: await web.pageContext(user)))
+    }
+
+    /// `http(s)://host` of the request, for the ledger page's commands.
+    static func baseURL(_ web: WebRequest) -> String {
+        guard let host = web.request.head.authority, !host.isEmpty,
+            host.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) })
+        else { return "" }
+        return (web.app.configuration.secureCookies ? "https://" : "http://") + host
+    }
+
+    /// `GET /ledger/proof/<seq>`: the inclusion proof of one entry in the latest signed checkpoint.
+    @Sendable static func proof(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        guard let seq = web.context.parameters.get("seq", as: Int64.self), seq >= 0,
+            let recorded = try await store.event(seq: seq), try await inScope(seq: seq, user, web),
+            let note = try await store.checkpoint(size: nil), let checkpoint = LedgerStatus(checkpoint: note),
+            seq < checkpoint.size
+        else { throw WebInterrupt.notFound() }
+        let proof = try await store.inclusionProof(index: seq, size: checkpoint.size)
+        let page = ProofPage(
+            index: seq, size: checkpoint.size, leaf: recorded.json, leafHash: proof.leafHash.hex, root: proof.root.hex,
+            proof: proof.proof.map(\.hex), checkpoint: note,
+            jsonURL: "/api/v1/ledger/proofs/inclusion?index=\(seq)&size=\(checkpoint.size)")
+        return web.html(web.site.renderer.proof(page, context: await web.pageContext(user)))
+    }
+}

@@ -1,0 +1,246 @@
+import CustodiaCore
+import CustodiaStore
+import CustodiaWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Recording through the forms: the menu, a form per kind, the confirmation page, and the
+/// write.
+///
+/// Nothing is written until the confirmation page's button is pressed; then the form is
+/// validated again (the register may have changed), and the event goes through exactly what
+/// `POST /api/v1/events` applies: the role rule, the scope rule, the two-person rule and the
+/// group-commit writer, recorded as the signed-in user.
+///
+/// The two-person rule: the people named in `confirmedBy` must be active users whose role may
+/// confirm and whose scope holds a holder the event names, other than the recorder (checked
+/// with the form). On the confirmation page each of them types their own password; the
+/// server checks it (with the sign-in throttle), issues that person's confirmation token for
+/// exactly this event, and the write is checked with those tokens like an API write.
+enum WebRecording {
+    // MARK: Menu and form
+
+    @Sendable static func menu(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        return web.html(web.site.renderer.recordMenu(context: await web.pageContext(user)))
+    }
+
+    /// The kind of `/record/<kind>`: 404 for a kind the forms do not record, 403 when the
+    /// role may not record it.
+    static func kind(_ web: WebRequest, _ user: Principal) throws -> EventKind {
+        guard let kind = WebPaths.recordingKind(web.context.parameters.get("kind") ?? "") else {
+            throw WebInterrupt.notFound()
+        }
+        guard user.role.may(.record(kind)) else {
+            throw WebInterrupt.error(
+                status: 403,
+                detail: Message(
+                    "error.notRecordable", ["role": .key("role.\(user.role.rawValue)"), "kind": .key("kind.\(kind.rawValue)")]))
+        }
+        return kind
+    }
+
+    /// `GET /record/<kind>`: the form, prefilled from the query (the item page's buttons).
+    @Sendable static func form(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let kind = try kind(web, user)
+        let names = Set(RecordingForm.definition(for: kind).fields.map(\.field.rawValue))
+        var values: [String: String] = [:]
+        for item in web.query where names.contains(item.name) && values[item.name] == nil {
+            values[item.name] = String(item.value.prefix(RecordingForm.maxTextBytes * 2))
+        }
+        return try await formPage(web, user, kind, values: values, errors: FormErrors(), status: .ok)
+    }
+
+    /// The form with its values and errors; a receive form lists the open dispatches
+    /// addressed into the user's scope.
+    static func formPage(
+        _ web: WebRequest, _ user: Principal, _ kind: EventKind, values: [String: String], errors: FormErrors,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
+        var dispatches: [DispatchInfo] = []
+        var names: [String: String] = [:]
+        if kind == .receive {
+            dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 200).map(StoreRecordingResolver.info)
+            names = try await web.site.names(dispatches.flatMap { [$0.from, $0.to] })
+        }
+        let page = RecordFormPage(
+            kind: kind, values: values, errors: errors, openDispatches: dispatches, holderNames: names)
+        return web.html(web.site.renderer.recordForm(page, context: await web.pageContext(user)), status: status)
+    }
+
+    // MARK: Checking
+
+    /// `POST /record/<kind>`: validates and shows the confirmation page, or the form with its
+    /// errors; with the field `edit`, shows the form again as it was. Records nothing.
+    @Sendable static func check(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let kind = try kind(web, user)
+        let fields = try await web.formFields()
+        if RecordFormPage.isEditRequest(fields) {
+            return try await formPage(web, user, kind, values: formValues(fields, kind), errors: FormErrors(), status: .ok)
+        }
+        switch try await validate(web, user, kind, fields) {
+        case .invalid(let errors):
+            return try await formPage(
+                web, user, kind, values: formValues(fields, kind), errors: errors, status: .unprocessableContent)
+        case .valid(let recording):
+            let page = ConfirmationPage(recording: recording)
+            return web.html(web.site.renderer.confirmation(page, context: await web.pageContext(user)))
+        }
+    }
+
+    /// The form's own fields (never the CSRF token or a password).
+    static func formValues(_ fields: [String: String], _ kind: EventKind) -> [String: String] {
+        let names = Set(RecordingForm.definition(for: kind).fields.map(\.field.rawValue))
+        return fields.filter { names.contains($0.key) }
+    }
+
+    /// The validator, then the checks of the people named to confirm.
+    static func validate(_ web: WebRequest, _ user: Principal, _ kind: EventKind, _ fields: [String: String]) async throws
+        -> RecordingResult
+    {
+        let validator = RecordingValidator(
+            resolver: StoreRecordingResolver(store: web.app.store, directory: web.app.directory), scope: user.scope,
+            now: web.now, language: web.language)
+        let result = try await validator.validate(kind: kind, fields: fields)
+        guard case .valid(let recording) = result else { return result }
+        let problems = try await confirmerProblems(recording.event, recorder: user, app: web.app)
+        guard problems.isEmpty else {
+            var errors = FormErrors()
+            for problem in problems { errors.add(.confirmedBy, problem) }
+            return .invalid(errors)
+        }
+        return result
+    }
+
+    /// Why the people named in `confirmedBy` cannot confirm this event (before any password).
+    static func confirmerProblems(_ event: Event, recorder: Principal, app: AppState) async throws -> [Message] {
+        var problems: [Message] = []
+        let named = try await EventsAPI.holderCodes(event, app)
+        for code in event.confirmedBy {
+            if code == recorder.code {
+                problems.append(Message("error.confirmerIsRecorder"))
+                continue
+            }
+            guard let account = try await app.users.user(code: code), account.active else {
+                problems.append(Message("error.confirmerNotUser", ["code": .text(code)]))
+                continue
+            }
+            guard account.role.may(.confirm) else {
+                problems.append(
+                    Message("error.confirmerRole", ["code": .text(code), "role": .key("role.\(account.role.rawValue)")]))
+                continue
+            }
+            guard EventsAPI.isParty(try await app.directory.scope(root: account.scope), to: named) else {
+                problems.append(Message("error.confirmerNotParty", ["code": .text(code)]))
+                continue
+            }
+        }
+        return problems
+    }
+
+    // MARK: Recording
+
+    /// `POST /record/<kind>/confirm`: validates again, takes the confirming people's
+    /// passwords, records, and goes to the receipt (or the item).
+    @Sendable static func confirm(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let kind = try kind(web, user)
+        let fields = try await web.formFields()
+        let recording: ValidRecording
+        switch try await validate(web, user, kind, fields) {
+        case .invalid(let errors):
+            return try await formPage(
+                web, user, kind, values: formValues(fields, kind), errors: errors, status: .unprocessableContent)
+        case .valid(let valid):
+            recording = valid
+        }
+        let event = recording.event
+
+        // The two-person rule: each confirming person's password, then their token.
+        var confirmerErrors: [String: [Message]] = [:]
+        var tokens: [ConfirmationTokens.Parsed] = []
+        for (n, code) in event.confirmedBy.enumerated() {
+            let password = fields[ConfirmationPage.passwordField(n)] ?? ""
+            if let problem = try await checkPassword(password, of: code, web) {
+                confirmerErrors[code, default: []].append(problem)
+                continue
+            }
+            let issued = web.app.confirmations.issue(for: event, user: code, now: web.app.now())
+            if let parsed = ConfirmationTokens.parse(issued.token) { tokens.append(parsed) }
+        }
+        if !confirmerErrors.isEmpty {
+            return await confirmationPage(web, user, recording, confirmerErrors: confirmerErrors)
+        }
+        do {
+            try EventsAPI.authorize([event], user)
+            try await EventsAPI.checkConfirmations([event], tokens: tokens, recorder: user, app: web.app)
+        } catch let problem as Problem where problem.slug == "confirmation-required" {
+            let reasons = problem.errors.map { Message("error.refused", ["reason": .text($0.message)]) }
+            return await confirmationPage(web, user, recording, errors: reasons)
+        } catch let problem as Problem where problem.status == .forbidden {
+            throw WebInterrupt.error(status: 403, detail: Message("error.refused", ["reason": .text(problem.detail)]))
+        }
+
+        let report = try await web.app.writer.submit(
+            AppendRequest(events: [event], recordedBy: user.code, recordedAt: web.app.timestamp()))
+        if let refused = report.errors.first {
+            // The register changed between the confirmation page and the write.
+            return try await formPage(
+                web, user, kind, values: formValues(fields, kind),
+                errors: FormErrors.refusal(field: refused.field, reason: refused.message), status: .conflict)
+        }
+        web.context.logger.info(
+            "event recorded through the web", metadata: ["seq": "\(report.firstSeq)", "kind": "\(kind.rawValue)"])
+        return web.redirect(try await destination(after: event, seq: report.firstSeq, recording: recording, web))
+    }
+
+    /// Where to go after recording: the receipt of a hand-over, else the first item's
+    /// timeline at the new entry, else the holder.
+    static func destination(after event: Event, seq: Int64, recording: ValidRecording, _ web: WebRequest) async throws
+        -> String
+    {
+        if ReceiptPage.offersReceipt(for: event.kind) { return WebPaths.receipt(seq) }
+        if let first = recording.items.first { return WebPaths.item(first.id) + "#e\(seq)" }
+        if let holder = event.from ?? event.to { return WebPaths.holder(holder) }
+        return WebPaths.dashboard
+    }
+
+    /// A confirming person's password: nil when right; else why not, in the reader's words.
+    /// Failures count against that account's sign-in throttle, so the page cannot be used to
+    /// guess passwords.
+    static func checkPassword(_ password: String, of code: String, _ web: WebRequest) async throws -> Message? {
+        guard !password.isEmpty else { return Message("error.confirmerMissing", ["code": .text(code)]) }
+        let app = web.app
+        var keys = ["user:\(code)"]
+        if let address = web.context.clientAddress { keys.append("address:\(address)") }
+        if let wait = await app.throttle.retryAfter(keys) {
+            return Message(
+                "error.confirmerRateLimited", ["code": .text(code), "minutes": .number(Int64(max(1, (wait + 59) / 60)))])
+        }
+        guard let account = try await app.users.user(code: code), account.active,
+            let hash = try await app.users.passwordHash(user: code)
+        else {
+            await app.throttle.recordFailure(keys)
+            return Message("error.confirmerNotUser", ["code": .text(code)])
+        }
+        guard await AppState.bcryptVerify(password, hash: hash) else {
+            await app.throttle.recordFailure(keys)
+            app.metrics.signIn("confirmation-refused")
+            return Message("error.confirmerPassword", ["code": .text(code)])
+        }
+        await app.throttle.clear("user:\(code)")
+        return nil
+    }
+
+    static func confirmationPage(
+        _ web: WebRequest, _ user: Principal, _ recording: ValidRecording, confirmerErrors: [String: [Message]] = [:],
+        errors: [Message] = []
+    ) async -> Response {
+        let page = ConfirmationPage(recording: recording, confirmerErrors: confirmerErrors, errors: errors)
+        return web.html(
+            web.site.renderer.confirmation(page, context: await web.pageContext(user)), status: .unprocessableContent)
+    }
+}

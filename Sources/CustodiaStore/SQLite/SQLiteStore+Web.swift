@@ -1,0 +1,338 @@
+import CustodiaCore
+import Foundation
+import GRDB
+
+/// The web pages' reads: batch lookups for the recording forms, the dashboard's lists, the
+/// search box, dispatches, item briefs for the counts the server keeps in memory, and the
+/// record of `verify` runs.
+///
+/// Scopes work as in the server's searches (`SQLiteStore+Queries`): a small scope goes
+/// through the holder indexes, a large one walks the listing's own order and tests
+/// membership, so that a page costs a few times its length of rows.
+extension SQLiteStore {
+    /// SQLite allows 32766 parameters; batches stay well below.
+    static let batchSize = 500
+
+    /// ` AND (<holder or account in scope>)` for `items`, with its argument; empty for everything.
+    static func itemScopeClause(_ scope: HolderScope, table: String = "items") -> (String, StatementArguments) {
+        guard !scope.isEverything else { return ("", []) }
+        let codes = jsonArray(scope.codes)
+        if scope.codes.count <= smallScope {
+            return (
+                """
+                 AND \(table).id IN (SELECT id FROM items WHERE holder IN (SELECT value FROM json_each(?))
+                    UNION SELECT id FROM items WHERE account IN (SELECT value FROM json_each(?)))
+                """, [codes, codes]
+            )
+        }
+        return (
+            " AND (+\(table).holder IN (SELECT value FROM json_each(?)) OR +\(table).account IN (SELECT value FROM json_each(?)))",
+            [codes, codes]
+        )
+    }
+
+    // MARK: Items
+
+    public func items(serials: [String]) async throws -> [ItemRecord] {
+        let wanted = Array(Set(serials)).sorted()
+        guard !wanted.isEmpty else { return [] }
+        return try read { db in
+            var out: [ItemRecord] = []
+            for start in stride(from: 0, to: wanted.count, by: Self.batchSize) {
+                let batch = Array(wanted[start..<min(start + Self.batchSize, wanted.count)])
+                out += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(SQLiteStateLoader.itemColumns) FROM items
+                        WHERE serial IN (SELECT value FROM json_each(?)) ORDER BY serial, manufacturer, model
+                        """, arguments: [Self.jsonArray(Set(batch))]
+                ).map(SQLiteStateLoader.item)
+            }
+            return out
+        }
+    }
+
+    public func items(ids: [Int64]) async throws -> [ItemRecord] {
+        let wanted = Array(Set(ids)).sorted()
+        guard !wanted.isEmpty else { return [] }
+        return try read { db in
+            var out: [ItemRecord] = []
+            for start in stride(from: 0, to: wanted.count, by: Self.batchSize) {
+                let batch = wanted[start..<min(start + Self.batchSize, wanted.count)]
+                let list = "[" + batch.map(String.init).joined(separator: ",") + "]"
+                out += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(SQLiteStateLoader.itemColumns) FROM items
+                        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
+                        """, arguments: [list]
+                ).map(SQLiteStateLoader.item)
+            }
+            return out
+        }
+    }
+
+    public func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE holder = ? ORDER BY id LIMIT ? OFFSET ?"),
+                arguments: [holder, Self.clampLimit(limit), max(0, offset)]
+            ).map(SQLiteStateLoader.item)
+        }
+    }
+
+    public func findItems(_ search: ItemSearch) async throws -> [ItemRecord] {
+        let limit = Self.clampLimit(search.limit)
+        let offset = max(0, search.offset)
+        let text = search.text
+        guard !text.isEmpty || search.heldBy != nil else { return [] }
+        let pattern = "%" + Self.escapeLike(text) + "%"
+        let matches = text.isEmpty ? "0" : "(serial LIKE ? ESCAPE '\\' OR model = ? COLLATE NOCASE)"
+        let matchArguments: StatementArguments = text.isEmpty ? [] : [pattern, text]
+        let (scopeSQL, scopeArguments) = Self.itemScopeClause(search.scope)
+        var sql: String
+        var arguments: StatementArguments
+        if let holder = search.heldBy {
+            // A holder's items and the serial or model matches, merged: the holder's side is
+            // bounded by what it holds, the other is selective when the box held a code.
+            sql = """
+                SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id IN (
+                    SELECT id FROM items WHERE holder = ?
+                    UNION SELECT id FROM items INDEXED BY items_identity WHERE \(matches))
+                """
+            arguments = [holder]
+            arguments += matchArguments
+        } else if search.scope.isEverything || search.scope.codes.count > Self.smallScope {
+            // Walks the identity index in serial order and stops after the page: the serial
+            // and the model are in the index, so only matches are read from the table.
+            sql = "SELECT \(SQLiteStateLoader.itemColumns) FROM items INDEXED BY items_identity WHERE \(matches)"
+            arguments = matchArguments
+        } else {
+            // A small scope holds few items: read them through the holder indexes.
+            sql = "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE \(matches)"
+            arguments = matchArguments
+        }
+        sql += scopeSQL + " ORDER BY serial, manufacturer, model LIMIT ? OFFSET ?"
+        arguments += scopeArguments
+        arguments += [limit, offset]
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStateLoader.item) }
+    }
+
+    public func overdueItems(before day: String, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
+        let (scopeSQL, scopeArguments) = Self.itemScopeClause(scope)
+        var arguments: StatementArguments = [day]
+        arguments += scopeArguments
+        arguments += [Self.clampLimit(limit)]
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteStateLoader.itemColumns) FROM items INDEXED BY items_due
+                    WHERE due_back IS NOT NULL AND due_back < ? AND status = 'held'\(scopeSQL)
+                    ORDER BY due_back, id LIMIT ?
+                    """, arguments: arguments
+            ).map(SQLiteStateLoader.item)
+        }
+    }
+
+    public func missingItems(scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
+        let (scopeSQL, scopeArguments) = Self.itemScopeClause(scope)
+        var arguments = scopeArguments
+        arguments += [Self.clampLimit(limit)]
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteStateLoader.itemColumns) FROM items INDEXED BY items_missing
+                    WHERE status = 'missing'\(scopeSQL) ORDER BY last_seq DESC, id DESC LIMIT ?
+                    """, arguments: arguments
+            ).map(SQLiteStateLoader.item)
+        }
+    }
+
+    public func itemBriefs() async throws -> ItemBriefs {
+        try read { db in
+            let size = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
+            var items: [ItemBrief] = []
+            items.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM items") ?? 0)
+            let s = try FastStatement(
+                db, "SELECT id, category, status, condition, holder, account, due_back FROM items ORDER BY id")
+            while try s.step() {
+                items.append(
+                    ItemBrief(
+                        id: s.int64(0) ?? 0, category: Category(rawValue: s.string(1)) ?? .other,
+                        status: ItemStatus(rawValue: s.string(2)) ?? .held,
+                        condition: Condition(rawValue: s.string(3)) ?? .serviceable, holder: s.text(4), account: s.text(5),
+                        dueBack: s.text(6)))
+            }
+            return ItemBriefs(ledgerSize: size, items: items)
+        }
+    }
+
+    // MARK: Events
+
+    public func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent] {
+        guard !kinds.isEmpty else { return [] }
+        let limit = Self.clampLimit(limit)
+        // One walk per kind down the kind index (newest first), merged.
+        var merged: [RecordedEvent] = []
+        for kind in Set(kinds).sorted(by: { $0.rawValue < $1.rawValue }) {
+            merged += try await searchEvents(EventQuery(kind: kind, scope: scope, order: .descending, limit: limit)).elements
+        }
+        return Array(merged.sorted { $0.seq > $1.seq }.prefix(limit))
+    }
+
+    // MARK: Lots
+
+    public func lotQuantities(holders: [String]?) async throws -> [String: Int64] {
+        try read { db in
+            var out: [String: Int64] = [:]
+            let rows: [Row]
+            if let holders {
+                guard !holders.isEmpty else { return [:] }
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT holder, sum(quantity) FROM lot_balances
+                        WHERE holder IN (SELECT value FROM json_each(?)) AND quantity > 0 GROUP BY holder
+                        """, arguments: [Self.jsonArray(Set(holders))])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT holder, sum(quantity) FROM lot_balances WHERE quantity > 0 GROUP BY holder")
+            }
+            for row in rows { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    public func lots(heldBy holder: String) async throws -> [LotAmount] {
+        try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT l.lot, l.manufacturer, l.calibre, l.type, l.year, b.quantity FROM lot_balances b
+                        JOIN lots l ON l.id = b.lot_id WHERE b.holder = ? AND b.quantity > 0 ORDER BY l.lot, l.manufacturer
+                        """), arguments: [holder]
+            ).map {
+                LotAmount(
+                    marking: LotMarking(lot: $0[0], manufacturer: $0[1], calibre: $0[2], type: $0[3], year: $0[4]),
+                    quantity: $0[5])
+            }
+        }
+    }
+
+    public func lotCount(scope: HolderScope) async throws -> Int64 {
+        try read { db in
+            if scope.isEverything {
+                return try Int64.fetchOne(db, sql: "SELECT count(DISTINCT lot_id) FROM lot_balances WHERE quantity > 0") ?? 0
+            }
+            return try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT count(DISTINCT lot_id) FROM lot_balances
+                    WHERE quantity > 0 AND holder IN (SELECT value FROM json_each(?))
+                    """, arguments: [Self.jsonArray(scope.codes)]) ?? 0
+        }
+    }
+
+    public func lots(numbers: [String]) async throws -> [LotRecord] {
+        let wanted = Set(numbers)
+        guard !wanted.isEmpty else { return [] }
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, lot, manufacturer, calibre, type, year, registered_seq FROM lots
+                    WHERE lot IN (SELECT value FROM json_each(?)) ORDER BY lot, manufacturer
+                    """, arguments: [Self.jsonArray(wanted)]
+            ).map(Self.lotRecord)
+        }
+    }
+
+    public func lotBalance(lotID: Int64, holder: String) async throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT quantity FROM lot_balances WHERE lot_id = ? AND holder = ?"),
+                arguments: [lotID, holder]) ?? 0
+        }
+    }
+
+    // MARK: Dispatches
+
+    static let dispatchColumns = """
+        d.document, d.seq, d.from_holder, d.to_holder, e.occurred_at, d.items_in_transit
+        """
+
+    static func dispatches(_ db: Database, _ rows: [Row]) throws -> [DispatchView] {
+        let lots = try db.cachedStatement(
+            sql: """
+                SELECT l.lot, l.manufacturer, l.calibre, l.type, l.year, x.quantity FROM dispatch_lots x
+                JOIN lots l ON l.id = x.lot_id WHERE x.document = ? AND x.quantity > 0 ORDER BY l.lot, l.manufacturer
+                """)
+        return try rows.map { row in
+            let document: String = row[0]
+            let amounts = try Row.fetchAll(lots, arguments: [document]).map {
+                LotAmount(
+                    marking: LotMarking(lot: $0[0], manufacturer: $0[1], calibre: $0[2], type: $0[3], year: $0[4]),
+                    quantity: $0[5])
+            }
+            return DispatchView(
+                document: document, seq: row[1], from: row[2], to: row[3], occurredAt: row[4] ?? "", itemsInTransit: row[5],
+                lotsInTransit: amounts)
+        }
+    }
+
+    public func dispatch(document: String) async throws -> DispatchView? {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.dispatchColumns) FROM dispatches d LEFT JOIN events e ON e.seq = d.seq
+                    WHERE d.document = ?
+                    """, arguments: [document])
+            return try Self.dispatches(db, rows).first
+        }
+    }
+
+    public func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView] {
+        var sql = """
+            SELECT \(Self.dispatchColumns) FROM dispatches d LEFT JOIN events e ON e.seq = d.seq
+            WHERE (d.items_in_transit > 0 OR EXISTS (
+                SELECT 1 FROM dispatch_lots x WHERE x.document = d.document AND x.quantity > 0))
+            """
+        var arguments: StatementArguments = []
+        if !scope.isEverything {
+            sql += " AND d.to_holder IN (SELECT value FROM json_each(?))"
+            arguments += [Self.jsonArray(scope.codes)]
+        }
+        sql += " ORDER BY d.seq DESC LIMIT ?"
+        arguments += [Self.clampLimit(limit)]
+        return try read { db in try Self.dispatches(db, try Row.fetchAll(db, sql: sql, arguments: arguments)) }
+    }
+
+    // MARK: Ledger
+
+    public func checkpoint(including seq: Int64) async throws -> String? {
+        try read { db in
+            try String.fetchOne(
+                db, sql: "SELECT note FROM checkpoints WHERE size > ? ORDER BY size LIMIT 1", arguments: [max(0, seq)])
+        }
+    }
+
+    public func recordVerification(_ record: VerificationRecord) async throws {
+        try await queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO verifications(verified_at, size, ok, divergence) VALUES (?, ?, ?, ?)",
+                arguments: [record.verifiedAt, record.size, record.ok, record.divergence])
+        }
+    }
+
+    public func lastVerification() async throws -> VerificationRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT verified_at, size, ok, divergence FROM verifications ORDER BY id DESC LIMIT 1"
+            ).map { VerificationRecord(verifiedAt: $0[0], size: $0[1], ok: $0[2], divergence: $0[3]) }
+        }
+    }
+}
