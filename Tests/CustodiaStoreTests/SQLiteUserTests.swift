@@ -199,7 +199,7 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
     @Test func aStoreOfANewerSchemaIsRefused() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await UserFixture.make(in: dir)
-            try sqlite3(fixture.store.path, "UPDATE meta SET value = '4' WHERE key = 'schema';")
+            try sqlite3(fixture.store.path, "UPDATE meta SET value = '99' WHERE key = 'schema';")
             let error = #expect(throws: StoreError.self) {
                 _ = try SQLiteStore(path: fixture.store.path, key: fixture.key)
             }
