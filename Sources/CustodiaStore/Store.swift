@@ -212,7 +212,7 @@ public protocol Store: Sendable {
     func items(ids: [Int64]) async throws -> [ItemRecord]
     /// Items physically held by `holder`, in ascending id order, `offset` skipped.
     func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord]
-    /// Items for one search box, ordered by serial, manufacturer and model (see `ItemSearch`).
+    /// Items for one search box (see `ItemSearch`).
     func findItems(_ search: ItemSearch) async throws -> [ItemRecord]
     /// Held items whose due date is before `day` (`YYYY-MM-DD`), inside `scope`, the longest
     /// overdue first.
@@ -220,7 +220,8 @@ public protocol Store: Sendable {
     /// Missing items (lost or stolen, not recovered) inside `scope` (by their account), the
     /// most recently reported first.
     func missingItems(scope: HolderScope, limit: Int) async throws -> [ItemRecord]
-    /// The latest events of `kinds` that name a holder inside `scope`, newest first.
+    /// The latest events of `kinds` that name a holder inside `scope` (as from, to, or the
+    /// holder of a holder-tree change), newest first.
     func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent]
     /// Every item in brief, with the ledger size they reflect (for counts kept in memory).
     func itemBriefs() async throws -> ItemBriefs

@@ -98,9 +98,11 @@ public struct ItemBriefs: Sendable {
 
 /// One search box over items: a part of the serial, or a model, or a holder's code.
 public struct ItemSearch: Sendable, Equatable {
-    /// Matches items whose serial contains it or whose model is it, ignoring case.
+    /// Matches items whose serial contains it or whose model is it, ignoring case, in serial
+    /// order.
     public var text: String
-    /// Also matches the items this holder physically holds (when the box held a holder code).
+    /// When the box held a holder's code: the items this holder physically holds instead, in
+    /// id order (as on the holder's page); `text` is then not matched.
     public var heldBy: String?
     /// Only items whose holder or account is inside this scope.
     public var scope: HolderScope

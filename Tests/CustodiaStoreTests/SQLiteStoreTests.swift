@@ -324,6 +324,7 @@ import Testing
             try sqlite3(
                 store.path,
                 """
+                DROP TRIGGER items_serial_search; DROP TABLE item_serials; DROP INDEX items_model;
                 DROP INDEX events_kind; DROP INDEX items_due; DROP INDEX items_missing; DROP INDEX dispatches_to;
                 DROP TABLE verifications; UPDATE meta SET value = '3' WHERE key = 'schema';
                 DELETE FROM grdb_migrations WHERE identifier = 'v4-web';
@@ -335,6 +336,9 @@ import Testing
                     "AK-1"
                 ])
             #expect(try await reopened.missingItems(scope: .everything, limit: 5).map(\.marking.serial) == ["AK-2"])
+            #expect(try await reopened.findItems(ItemSearch(text: "k-2")).map(\.marking.serial) == ["AK-2"], "serials indexed")
+            try await reopened.recordValid([E.register(E.item("BK-20"), to: "S1")])
+            #expect(try await reopened.findItems(ItemSearch(text: "k-2")).map(\.marking.serial) == ["AK-2", "BK-20"])
             #expect(try await reopened.recentEvents(kinds: [.loss], scope: .everything, limit: 5).map(\.seq) == [10])
             try await reopened.recordVerification(VerificationRecord(verifiedAt: E.t, size: 11, ok: true))
             #expect(try await reopened.lastVerification()?.size == 11)

@@ -11,6 +11,7 @@ extension StoreConformance {
         ConformanceCheck("items are read by many serials or ids at once", itemsAreReadInBatches),
         ConformanceCheck("a holder's items are paged in id order and holdings carry item ids", heldItemsArePaged),
         ConformanceCheck("the search box finds partial serials, models and a holder's items, by serial", searchBoxFindsItems),
+        ConformanceCheck("the search box answers alike for rare and common text", searchBoxRareAndCommonText),
         ConformanceCheck("overdue items are those held past their due date, longest overdue first", overdueItemsAreListed),
         ConformanceCheck("missing items are listed by their account's scope, newest first", missingItemsAreListed),
         ConformanceCheck("recent losses and thefts are listed newest first, inside the scope", recentEventsAreListed),
@@ -106,6 +107,33 @@ extension StoreConformance {
             #expect(
                 try await serials(ItemSearch(text: "ak-", scope: bigNorth)) == ["AK-1", "AK-2", "AK-3", "AK-4", "AK-5", "AK-6"])
             #expect(try await serials(ItemSearch(text: "ak-", scope: bigNorth, limit: 2, offset: 4)) == ["AK-5", "AK-6"])
+        }
+    }
+
+    static func searchBoxRareAndCommonText(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await searchable(make, dir)
+            // More items sharing a part of their serial than an index lookup sorts at once.
+            let common = (0..<2100).map { E.item(String(format: "CMN-%04d", $0), manufacturer: "Norinco", model: "Type 56") }
+            try await store.recordValid([E.register(common, to: "S2")])
+            func serials(_ text: String, limit: Int = 1000, offset: Int = 0) async throws -> [String] {
+                try await store.findItems(ItemSearch(text: text, limit: limit, offset: offset)).map(\.marking.serial)
+            }
+            #expect(try await serials("CMN-", limit: 3) == ["CMN-0000", "CMN-0001", "CMN-0002"])
+            #expect(try await serials("cmn-", limit: 2, offset: 2098) == ["CMN-2098", "CMN-2099"])
+            #expect(try await serials("type 56", limit: 2) == ["CMN-0000", "CMN-0001"], "a common model, whole")
+            #expect(try await serials("MN-0042") == ["CMN-0042"])
+            let twenties = try await serials("n-20")
+            #expect(twenties == (2000..<2100).map { String(format: "CMN-%04d", $0) }, "a rare part, any case, in order")
+            #expect(
+                try await serials("n-20", limit: 5, offset: 95) == ["CMN-2095", "CMN-2096", "CMN-2097", "CMN-2098", "CMN-2099"])
+            #expect(try await serials("ZZZ") == [])
+            #expect(try await serials("N-2_") == [], "_ is a character, not a wildcard")
+            let south = HolderScope(root: "R2", holders: try await store.holders())
+            #expect(try await store.findItems(ItemSearch(text: "MN-0042", scope: south)).count == 1)
+            #expect(
+                try await store.findItems(
+                    ItemSearch(text: "MN-0042", scope: HolderScope(root: "R1", holders: try await store.holders()))) == [])
         }
     }
 
@@ -208,7 +236,10 @@ extension StoreConformance {
             #expect(try await store.lotQuantities(holders: nil) == ["S1": 1000, "S2": 100, "EXT": 20])
             #expect(try await store.lotQuantities(holders: ["S2", "U1"]) == ["S2": 100])
             #expect(try await store.lotQuantities(holders: []) == [:])
-            #expect(try await store.lots(heldBy: "S2").map { "\($0.marking.lot)/\($0.marking.manufacturer) \($0.quantity)" } == ["L1/Sellier 70", "L2/PPU 30"])
+            #expect(
+                try await store.lots(heldBy: "S2").map { "\($0.marking.lot)/\($0.marking.manufacturer) \($0.quantity)" } == [
+                    "L1/Sellier 70", "L2/PPU 30",
+                ])
             #expect(try await store.lots(heldBy: "U1") == [])
             #expect(try await store.lotCount(scope: .everything) == 3)
             let holders = try await store.holders()

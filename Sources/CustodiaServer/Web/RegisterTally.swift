@@ -49,8 +49,17 @@ actor RegisterTally {
 
     /// Totals per holder of its subtree, and what each holds itself.
     struct Totals: Sendable {
-        var subtree: [String: SubtreeTotals]
-        var held: [String: Int64]
+        fileprivate let index: [String: Int32]
+        fileprivate let subtrees: [SubtreeTotals]
+        fileprivate let holds: [Int64]
+
+        /// The totals of the subtree of `code` (nil for a holder the tally has not seen).
+        func subtree(_ code: String) -> SubtreeTotals? {
+            index[code].flatMap { Int($0) < subtrees.count ? subtrees[Int($0)] : nil }
+        }
+
+        /// How many items `code` itself physically holds.
+        func held(_ code: String) -> Int64 { index[code].flatMap { Int($0) < holds.count ? holds[Int($0)] : nil } ?? 0 }
     }
 
     private static let categories = CustodiaCore.Category.allCases
@@ -58,6 +67,7 @@ actor RegisterTally {
     private static let conditions = Condition.allCases
     private static let missingStatus = UInt8(ItemStatus.allCases.firstIndex(of: .missing)!)
     private static let heldStatus = UInt8(ItemStatus.allCases.firstIndex(of: .held)!)
+    private static let absent = Compact(holder: 0, account: 0, due: Int32.max, category: 0, status: UInt8.max, condition: 0)
     private static let goneStatuses: Set<UInt8> = Set(
         [ItemStatus.destroyed, .expended, .exported].map { UInt8(ItemStatus.allCases.firstIndex(of: $0)!) })
 
@@ -69,7 +79,9 @@ actor RegisterTally {
     /// Holder codes by index; index 0 is "none".
     private var codes: [String] = [""]
     private var codeIndex: [String: Int32] = [:]
-    private var items: [Int64: Compact] = [:]
+    /// What the tally knows of each item, by id (ids are dense: the store numbers them in
+    /// order); `Self.absent` where there is no item.
+    private var items: [Compact] = []
     private var groups: [GroupKey: Int64] = [:]
     private var lots: [String: Int64] = [:]
     /// The ledger size the counts reflect; nil until loaded.
@@ -121,7 +133,7 @@ actor RegisterTally {
             if key.status == Self.missingStatus { counts.missing += n }
         }
         let dayNumber = Self.dayNumber(day) ?? 0
-        for item in items.values
+        for item in items
         where item.status == Self.heldStatus && item.due < dayNumber && (inScope[Int(item.holder)] || inScope[Int(item.account)])
         {
             counts.overdue += 1
@@ -167,7 +179,7 @@ actor RegisterTally {
             if key.status == Self.missingStatus { pairs[pair, default: SubtreeTotals(items: 0)].missing += n }
         }
         let dayNumber = Self.dayNumber(day) ?? 0
-        for item in items.values where item.status == Self.heldStatus && item.due < dayNumber {
+        for item in items where item.status == Self.heldStatus && item.due < dayNumber {
             pairs[Pair(holder: item.holder, account: item.account), default: SubtreeTotals(items: 0)].overdue += 1
         }
         var subtree = [SubtreeTotals](repeating: SubtreeTotals(items: 0), count: codes.count)
@@ -186,16 +198,11 @@ actor RegisterTally {
         }
         for (code, quantity) in lots {
             ancestors.removeAll(keepingCapacity: true)
-            chain(intern(code), into: &ancestors)
+            guard let index = codeIndex[code], Int(index) < subtree.count else { continue }
+            chain(index, into: &ancestors)
             for a in ancestors { subtree[Int(a)].lotQuantity += quantity }
         }
-        var byCode: [String: SubtreeTotals] = [:]
-        var heldByCode: [String: Int64] = [:]
-        for (n, code) in codes.enumerated() where n > 0 {
-            byCode[code] = subtree[n]
-            if held[n] > 0 { heldByCode[code] = held[n] }
-        }
-        let totals = Totals(subtree: byCode, held: heldByCode)
+        let totals = Totals(index: codeIndex, subtrees: subtree, holds: held)
         totalsCache = (key, totals)
         return totals
     }
@@ -247,8 +254,8 @@ actor RegisterTally {
     }
 
     private func install(_ briefs: ItemBriefs, lots quantities: [String: Int64]) {
-        items = [:]
-        items.reserveCapacity(briefs.items.count)
+        items = []
+        items.reserveCapacity(Int(briefs.items.last?.id ?? 0) + 1)
         groups = [:]
         for brief in briefs.items { set(brief.id, compact(brief)) }
         lots = quantities
@@ -317,11 +324,13 @@ actor RegisterTally {
     }
 
     private func set(_ id: Int64, _ new: Compact) {
-        if let old = items[id] {
-            if old == new { return }
-            groups[key(old), default: 0] -= 1
-        }
-        items[id] = new
+        guard id >= 0, id < 1 << 31 else { return }
+        let slot = Int(id)
+        if slot >= items.count { items.append(contentsOf: repeatElement(Self.absent, count: slot - items.count + 1)) }
+        let old = items[slot]
+        if old == new { return }
+        if old.status != Self.absent.status { groups[key(old), default: 0] -= 1 }
+        items[slot] = new
         groups[key(new), default: 0] += 1
     }
 

@@ -12,6 +12,8 @@ import Hummingbird
 enum WebBrowse {
     /// Rows per page of items (search, holder).
     static let pageSize = 50
+    /// Lot balances per page of a holder (a central depot may hold hundreds of lots).
+    static let lotPageSize = 100
     /// Rows of each dashboard list.
     static let dashboardRows = 10
 
@@ -144,7 +146,7 @@ enum WebBrowse {
         }
         let totals = try await web.site.tally.totals(day: web.today)
         let page = HolderIndexPage(
-            roots: roots.map { HolderSummary(holder: $0, totals: totals.subtree[$0.code] ?? SubtreeTotals(items: 0)) })
+            roots: roots.map { HolderSummary(holder: $0, totals: totals.subtree($0.code) ?? SubtreeTotals(items: 0)) })
         return web.html(web.site.renderer.holderIndex(page, context: await web.pageContext(user)))
     }
 
@@ -169,16 +171,21 @@ enum WebBrowse {
             cursor = h.parent
         }
         let children = snapshot.sorted.filter { $0.parent == code }.map {
-            HolderSummary(holder: $0, totals: totals.subtree[$0.code] ?? SubtreeTotals(items: 0))
+            HolderSummary(holder: $0, totals: totals.subtree($0.code) ?? SubtreeTotals(items: 0))
         }
         let items = try await held
-        let lots = try await lotsHeld.map { LotQuantity(marking: $0.marking, quantity: $0.quantity) }
+        // The lots page along with the items: page N shows the N-th hundred of each.
+        let allLots = try await lotsHeld
+        let lots = allLots.dropFirst((number - 1) * lotPageSize).prefix(lotPageSize).map {
+            LotQuantity(marking: $0.marking, quantity: $0.quantity)
+        }
         var codes = [code]
         for item in items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
         let page = HolderPage(
-            holder: holder, path: path, totals: totals.subtree[code] ?? SubtreeTotals(items: 0), children: children,
-            items: Array(items.prefix(pageSize)), itemsHeld: totals.held[code] ?? 0, lots: lots, page: number,
-            hasNextPage: items.count > pageSize, holderNames: try await web.site.names(codes), now: web.now)
+            holder: holder, path: path, totals: totals.subtree(code) ?? SubtreeTotals(items: 0), children: children,
+            items: Array(items.prefix(pageSize)), itemsHeld: totals.held(code), lots: lots, page: number,
+            hasNextPage: items.count > pageSize || allLots.count > number * lotPageSize,
+            holderNames: try await web.site.names(codes), now: web.now)
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }
 

@@ -62,7 +62,7 @@ enum WebRecording {
         var dispatches: [DispatchInfo] = []
         var names: [String: String] = [:]
         if kind == .receive {
-            dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 200).map(StoreRecordingResolver.info)
+            dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 100).map(StoreRecordingResolver.info)
             names = try await web.site.names(dispatches.flatMap { [$0.from, $0.to] })
         }
         let page = RecordFormPage(

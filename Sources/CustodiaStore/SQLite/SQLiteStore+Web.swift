@@ -82,41 +82,70 @@ extension SQLiteStore {
         }
     }
 
+    /// Above this many candidates, the search walks the serial order instead of sorting them.
+    static let searchCandidates = 2000
+
     public func findItems(_ search: ItemSearch) async throws -> [ItemRecord] {
         let limit = Self.clampLimit(search.limit)
         let offset = max(0, search.offset)
         let text = search.text
-        guard !text.isEmpty || search.heldBy != nil else { return [] }
-        let pattern = "%" + Self.escapeLike(text) + "%"
-        let matches = text.isEmpty ? "0" : "(serial LIKE ? ESCAPE '\\' OR model = ? COLLATE NOCASE)"
-        let matchArguments: StatementArguments = text.isEmpty ? [] : [pattern, text]
         let (scopeSQL, scopeArguments) = Self.itemScopeClause(search.scope)
-        var sql: String
-        var arguments: StatementArguments
-        if let holder = search.heldBy {
-            // A holder's items and the serial or model matches, merged: the holder's side is
-            // bounded by what it holds, the other is selective when the box held a code.
-            sql = """
-                SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id IN (
-                    SELECT id FROM items WHERE holder = ?
-                    UNION SELECT id FROM items INDEXED BY items_identity WHERE \(matches))
-                """
-            arguments = [holder]
-            arguments += matchArguments
-        } else if search.scope.isEverything || search.scope.codes.count > Self.smallScope {
-            // Walks the identity index in serial order and stops after the page: the serial
-            // and the model are in the index, so only matches are read from the table.
-            sql = "SELECT \(SQLiteStateLoader.itemColumns) FROM items INDEXED BY items_identity WHERE \(matches)"
-            arguments = matchArguments
-        } else {
-            // A small scope holds few items: read them through the holder indexes.
-            sql = "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE \(matches)"
-            arguments = matchArguments
+        return try read { db in
+            // A holder's code: what it holds, as on its page.
+            if let holder = search.heldBy {
+                var arguments: StatementArguments = [holder]
+                arguments += scopeArguments
+                arguments += [limit, offset]
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE holder = ?" + scopeSQL
+                        + " ORDER BY id LIMIT ? OFFSET ?", arguments: arguments
+                ).map(SQLiteStateLoader.item)
+            }
+            guard !text.isEmpty else { return [] }
+            let order = " ORDER BY serial, manufacturer, model LIMIT ? OFFSET ?"
+            // Selective text: the serials' three-letter index and the model index give the
+            // candidates; few enough, they are read and sorted.
+            if let ids = try Self.searchCandidates(db, text: text) {
+                var arguments: StatementArguments = ["[" + ids.map(String.init).joined(separator: ",") + "]"]
+                arguments += scopeArguments
+                arguments += [limit, offset]
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id IN (SELECT value FROM json_each(?))"
+                        + scopeSQL + order, arguments: arguments
+                ).map(SQLiteStateLoader.item)
+            }
+            // Common text (or under three characters): walk the identity index in serial order
+            // and stop after the page; the serial and the model are in the index, so only
+            // matches are read from the table.
+            var arguments: StatementArguments = ["%" + Self.escapeLike(text) + "%", text]
+            arguments += scopeArguments
+            arguments += [limit, offset]
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(SQLiteStateLoader.itemColumns) FROM items INDEXED BY items_identity
+                    WHERE (serial LIKE ? ESCAPE '\\' OR model = ? COLLATE NOCASE)
+                    """ + scopeSQL + order, arguments: arguments
+            ).map(SQLiteStateLoader.item)
         }
-        sql += scopeSQL + " ORDER BY serial, manufacturer, model LIMIT ? OFFSET ?"
-        arguments += scopeArguments
-        arguments += [limit, offset]
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStateLoader.item) }
+    }
+
+    /// The ids of every item whose serial contains `text` or whose model is `text`, when
+    /// there are at most `searchCandidates` of each; nil when there are more, or when the
+    /// text is too short for the serials' index.
+    static func searchCandidates(_ db: Database, text: String) throws -> [Int64]? {
+        // The trigram index needs three characters and no LIKE wildcards of the text's own.
+        guard text.count >= 3, !text.contains(where: { $0 == "%" || $0 == "_" || $0 == "\\" }) else { return nil }
+        let serials = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT rowid FROM item_serials WHERE serial LIKE ? LIMIT ?"),
+            arguments: ["%" + text + "%", searchCandidates + 1])
+        let models = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT id FROM items INDEXED BY items_model WHERE model = ? COLLATE NOCASE LIMIT ?"),
+            arguments: [text, searchCandidates + 1])
+        guard serials.count <= searchCandidates, models.count <= searchCandidates else { return nil }
+        return Array(Set(serials).union(models)).sorted()
     }
 
     public func overdueItems(before day: String, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
@@ -175,12 +204,36 @@ extension SQLiteStore {
     public func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent] {
         guard !kinds.isEmpty else { return [] }
         let limit = Self.clampLimit(limit)
-        // One walk per kind down the kind index (newest first), merged.
-        var merged: [RecordedEvent] = []
-        for kind in Set(kinds).sorted(by: { $0.rawValue < $1.rawValue }) {
-            merged += try await searchEvents(EventQuery(kind: kind, scope: scope, order: .descending, limit: limit)).elements
+        return try read { db in
+            // One walk per kind down the kind index (newest first), merged.
+            var merged: [RecordedEvent] = []
+            for kind in Set(kinds).sorted(by: { $0.rawValue < $1.rawValue }) {
+                var sql = "SELECT e.seq, e.leaf FROM events e INDEXED BY events_kind WHERE e.kind = ?"
+                var arguments: StatementArguments = [kind.rawValue]
+                if !scope.isEverything {
+                    let codes = Self.jsonArray(scope.codes)
+                    if scope.codes.count <= Self.smallScope {
+                        sql += " AND e.seq IN (SELECT seq FROM event_holders WHERE holder IN (SELECT value FROM json_each(?)))"
+                        arguments += [codes]
+                    } else {
+                        // A large scope: test the holders each leaf names against it, one lookup each.
+                        sql += """
+                             AND (json_extract(CAST(e.leaf AS TEXT), '$.from') IN (SELECT value FROM json_each(?))
+                                OR json_extract(CAST(e.leaf AS TEXT), '$.to') IN (SELECT value FROM json_each(?))
+                                OR json_extract(CAST(e.leaf AS TEXT), '$.holder.code') IN (SELECT value FROM json_each(?))
+                                OR json_extract(CAST(e.leaf AS TEXT), '$.holder.parent') IN (SELECT value FROM json_each(?)))
+                            """
+                        arguments += [codes, codes, codes, codes]
+                    }
+                }
+                sql += " ORDER BY e.seq DESC LIMIT ?"
+                arguments += [limit]
+                merged += try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                    RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data))
+                }
+            }
+            return Array(merged.sorted { $0.seq > $1.seq }.prefix(limit))
         }
-        return Array(merged.sorted { $0.seq > $1.seq }.prefix(limit))
     }
 
     // MARK: Lots

@@ -180,10 +180,18 @@ enum Schema {
         }
         migrator.registerMigration("v4-web") { db in
             // What the web pages read: indexes for the dashboard's lists (overdue, missing,
-            // recent losses) and the receive form's open dispatches, and the record of each
-            // `verify` run (insert-only, beside the ledger: it is about the ledger, not in it).
+            // recent losses), the receive form's open dispatches and the search box (serials
+            // by any three characters, models whole), and the record of each `verify` run
+            // (insert-only, beside the ledger: it is about the ledger, not in it). Markings
+            // never change, so the search indexes cost only when an item is registered.
             try db.execute(
                 sql: """
+                    CREATE VIRTUAL TABLE item_serials USING fts5(
+                        serial, content='items', content_rowid='id', tokenize='trigram');
+                    CREATE TRIGGER items_serial_search AFTER INSERT ON items
+                        BEGIN INSERT INTO item_serials(rowid, serial) VALUES (new.id, new.serial); END;
+                    INSERT INTO item_serials(item_serials) VALUES ('rebuild');
+                    CREATE INDEX items_model ON items(model COLLATE NOCASE);
                     CREATE INDEX events_kind ON events(kind);
                     CREATE INDEX items_due ON items(due_back) WHERE due_back IS NOT NULL;
                     CREATE INDEX items_missing ON items(last_seq) WHERE status = 'missing';

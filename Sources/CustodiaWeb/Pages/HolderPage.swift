@@ -1,4 +1,5 @@
 import CustodiaCore
+import Mustache
 
 /// The totals of a holder's subtree (the holder and everything under it).
 public struct SubtreeTotals: Sendable, Equatable {
@@ -148,6 +149,34 @@ struct HolderDisplay {
         hasChildren = !children.isEmpty
         hasRows = !rows.isEmpty
         hasLots = !lots.isEmpty
+    }
+}
+
+extension HolderDisplay.LotRow: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "lot": lot
+        case "manufacturer": manufacturer
+        case "calibre": calibre
+        case "type": type
+        case "quantity": quantity
+        default: nil
+        }
+    }
+}
+
+extension HolderRowDisplay: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "ref": ref
+        case "kind": kind
+        case "closed": closed
+        case "items": items
+        case "lots": lots
+        case "missing": missing
+        case "overdue": overdue
+        default: nil
+        }
     }
 }
 
