@@ -92,11 +92,12 @@ enum WebBrowse {
     /// Holders inside the scope whose code or name contains `text` (ignoring case and
     /// accents): the exact code first, at most 20.
     static func matchingHolders(_ text: String, in holders: [WebSite.SearchableHolder], scope: HolderScope) -> [Holder] {
-        let code = text.uppercased()
-        let folded = WebSite.fold(text)
+        let code = Array(text.uppercased().utf8)
+        let folded = Array(WebSite.fold(text).utf8)
         var exact: [Holder] = []
         var others: [Holder] = []
-        for h in holders where h.code.contains(code) || h.name.contains(folded) {
+        for h in holders
+        where WebSite.SearchableHolder.contains(h.code, code) || WebSite.SearchableHolder.contains(h.name, folded) {
             guard scope.contains(h.holder.code) else { continue }
             if h.code == code { exact.append(h.holder) } else if others.count < 20 { others.append(h.holder) }
         }

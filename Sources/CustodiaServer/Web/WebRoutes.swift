@@ -45,8 +45,27 @@ final class WebSite: Sendable {
 
     struct SearchableHolder: Sendable {
         let holder: Holder
-        let code: String
-        let name: String
+        /// The code upper-cased and the name folded, as UTF-8, for a quick byte search.
+        let code: [UInt8]
+        let name: [UInt8]
+
+        /// Whether `needle` occurs in `haystack`.
+        static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+            guard !needle.isEmpty else { return true }
+            guard haystack.count >= needle.count else { return false }
+            let first = needle[0]
+            var i = 0
+            let last = haystack.count - needle.count
+            while i <= last {
+                if haystack[i] == first {
+                    var j = 1
+                    while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     init(app: AppState, renderer: WebRenderer) {
@@ -116,7 +135,7 @@ final class WebSite: Sendable {
         let snapshot = try await app.directory.snapshot()
         if let cached = searchable.withLock({ $0 }), cached.generation == snapshot.generation { return cached.holders }
         let holders = snapshot.sorted.map {
-            SearchableHolder(holder: $0, code: $0.code.uppercased(), name: Self.fold($0.name))
+            SearchableHolder(holder: $0, code: Array($0.code.uppercased().utf8), name: Array(Self.fold($0.name).utf8))
         }
         searchable.withLock { $0 = (snapshot.generation, holders) }
         return holders
