@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaStore
+import CustodiaWeb
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -177,24 +178,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             let body = try await request.collectBody(upTo: limit)
-            if let field = Self.formField("csrf", in: String(buffer: body)), Secrets.equal(field, expected) { return }
+            if let field = FormData.parse(body.readableBytesView)[WebPaths.csrfField], Secrets.equal(field, expected) {
+                return
+            }
             throw Problem.csrf(
                 "the form's csrf field is missing or does not match this session; reload the page and submit again")
         }
         throw Problem.csrf(
             "a request made with the session cookie that changes something needs the X-CSRF-Token header (the csrfToken given at sign-in)"
         )
-    }
-
-    /// The first value of `name` in an `application/x-www-form-urlencoded` body.
-    static func formField(_ name: String, in body: String) -> String? {
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { continue }
-            let key = parts[0].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            if key == name { return parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-        }
-        return nil
     }
 }
 
