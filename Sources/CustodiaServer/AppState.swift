@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import HummingbirdBcrypt
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// What every route shares: the store, users, sessions, the holder tree cache, the writer,
@@ -24,6 +25,7 @@ public final class AppState: Sendable {
     /// The clock: every expiry and `recordedAt` reads it, so tests can move time.
     let now: @Sendable () -> Date
     private let comparisonHash = Mutex<String?>(nil)
+    private let startupTasks = Mutex<[@Sendable () async throws -> Void]>([])
 
     /// The name of the session cookie.
     public static let sessionCookie = "custodia_session"
@@ -56,6 +58,22 @@ public final class AppState: Sendable {
     /// hear back (for state kept in memory, such as the web pages' counts).
     func onAppend(_ listener: @escaping @Sendable ([AppendRequest], GroupAppendReport) async -> Void) {
         appendListeners.add(listener)
+    }
+
+    /// Runs `task` once when the application starts, beside serving requests (for state
+    /// kept in memory that is better loaded before the first request needs it). A failure
+    /// is logged; whatever needs the state then loads it on first use.
+    func onStart(_ task: @escaping @Sendable () async throws -> Void) {
+        startupTasks.withLock { $0.append(task) }
+    }
+
+    /// Runs the `onStart` tasks, one after the other.
+    func runStartupTasks() async {
+        for task in startupTasks.withLock({ $0 }) {
+            do { try await task() } catch is CancellationError { return } catch {
+                logger.warning("a startup task failed; it runs on first use instead", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// The current time as recorded in events: RFC 3339 UTC, whole seconds.
@@ -184,5 +202,16 @@ final class AppendListeners: Sendable {
 
     func notify(_ requests: [AppendRequest], _ report: GroupAppendReport) async {
         for listener in listeners.withLock({ $0 }) { await listener(requests, report) }
+    }
+}
+
+/// Runs the application's `onStart` tasks when it starts, then waits for shutdown: a
+/// service of the application's group must run as long as the group does.
+struct StartupService: Service {
+    let app: AppState
+
+    func run() async throws {
+        await app.runStartupTasks()
+        try? await gracefulShutdown()
     }
 }

@@ -28,7 +28,8 @@ extension RouteProvider {
 /// whatever `routes` add.
 ///
 /// The writer that commits events runs as a service of the application: it starts and
-/// stops with it and finishes queued writes on graceful shutdown. The caller owns `store`
+/// stops with it and finishes queued writes on graceful shutdown. Another service runs the
+/// tasks routes register with `AppState.onStart` (the web pages load their counts). The caller owns `store`
 /// and closes it after the application has stopped.
 ///
 /// - Parameters:
@@ -52,7 +53,7 @@ public func buildApplication(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [app.writer], logger: logger)
+        services: [app.writer, StartupService(app: app)], logger: logger)
 }
 
 func buildRouter(app: AppState, routes: [any RouteProvider]) -> Router<CustodiaRequestContext> {

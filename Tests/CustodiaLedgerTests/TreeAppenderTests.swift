@@ -41,6 +41,41 @@ import Testing
         #expect(second[2].hashes == [Merkle.root(of: second[0].hashes)])
     }
 
+    /// Whole tiles appended with their roots (as `verify` does, hashing on both cores) give
+    /// the same sizes, roots and tiles as the same leaves appended one by one, including
+    /// across a level-1 tile filling up (65,536 leaves) and reopening from storage.
+    @Test func appendingWholeTilesEqualsAppendingLeaves() throws {
+        let leaves = Self.leaves
+        let (expectedStore, expected) = Self.whole
+        var store = MemoryTileStore()
+        var tiled = try TreeAppender(size: 0, reader: store)
+        var end = 0
+        while end + 256 <= leaves.count {
+            let tile = Array(leaves[end..<(end + 256)])
+            tiled.append(tile: tile, root: Merkle.root(of: tile))
+            end += 256
+            #expect(tiled.size == Int64(end))
+            if end % 16_384 == 0 {
+                store.store(tiled.takeDirtyTiles())
+                tiled = try TreeAppender(size: Int64(end), reader: store)
+            }
+        }
+        for leaf in leaves[end...] { tiled.append(leafHash: leaf) }
+        store.store(tiled.takeDirtyTiles())
+        #expect(tiled.root() == expected.root())
+        #expect(store == expectedStore)
+        var mixed = TreeAppender()
+        mixed.append(tile: Array(leaves[..<256]), root: Merkle.root(of: leaves[..<256]))
+        for leaf in leaves[256..<300] { mixed.append(leafHash: leaf) }
+        #expect(mixed.root() == ReferenceTree(leaves: Array(leaves[..<300])).mth(0, 300))
+    }
+
+    @Test func aPrefixedLeafHashesLikeTheLeaf() {
+        let entry: [UInt8] = Array("{\"kind\":\"issue\"}".utf8)
+        let prefixed = [0] + entry
+        #expect(prefixed.withUnsafeBytes { Merkle.leafHash(prefixed: $0) } == Merkle.leafHash(entry))
+    }
+
     static let leaves = sampleLeafHashes(66_000)
     static let whole = tiledTree(leaves)
 

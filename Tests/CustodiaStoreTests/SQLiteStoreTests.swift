@@ -324,13 +324,13 @@ import Testing
             try sqlite3(
                 store.path,
                 """
-                DROP TRIGGER items_serial_search; DROP TABLE item_serials; DROP INDEX items_model;
+                DROP TABLE item_serials; DROP INDEX items_model;
                 DROP INDEX events_kind; DROP INDEX items_due; DROP INDEX items_missing; DROP INDEX dispatches_to;
                 DROP TABLE verifications; UPDATE meta SET value = '3' WHERE key = 'schema';
-                DELETE FROM grdb_migrations WHERE identifier = 'v4-web';
+                DELETE FROM grdb_migrations WHERE identifier IN ('v4-web', 'v5-search-per-chunk');
                 """)
             let reopened = try SQLiteStore(path: store.path, key: key)
-            #expect(try sqlite3(store.path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("4"))
+            #expect(try sqlite3(store.path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("5"))
             #expect(
                 try await reopened.overdueItems(before: "2026-04-01", scope: .everything, limit: 5).map(\.marking.serial) == [
                     "AK-1"
@@ -343,6 +343,26 @@ import Testing
             try await reopened.recordVerification(VerificationRecord(verifiedAt: E.t, size: 11, ok: true))
             #expect(try await reopened.lastVerification()?.size == 11)
             #expect(try await reopened.verify().divergence == nil)
+        }
+    }
+
+    /// The serial search index is filled once per append, for every item it registered,
+    /// across the writer's chunks; an append that is refused adds nothing to it.
+    @Test func everyRegisteredSerialIsSearchableAfterALargeAppend() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, _) = try newStore(dir)
+            try await store.recordValid(Fixture.holderTree)
+            let serials = (0..<9_000).map { "QZ-\(String(format: "%05d", $0))" }
+            try await store.recordValid(serials.map { E.register(E.item($0), to: "S1") })  // three writer chunks
+            for probe in ["QZ-00000", "QZ-04095", "QZ-04096", "QZ-08999"] {
+                #expect(try await store.findItems(ItemSearch(text: probe)).map(\.marking.serial) == [probe])
+            }
+            #expect(try sqlite3(store.path, "SELECT count(*) FROM item_serials WHERE serial LIKE 'QZ-%';").hasPrefix("9000"))
+            var refused = ArrayEventSource([E.register(E.item("QY-1"), to: "S1"), E.register(E.item("QZ-00001"), to: "S1")])
+            let report = try await store.append(&refused, options: AppendOptions(recordedBy: "t", recordedAt: E.t))
+            #expect(!report.written)
+            #expect(try await store.findItems(ItemSearch(text: "QY-1")).isEmpty)
+            #expect(try await store.verify().divergence == nil)
         }
     }
 

@@ -17,6 +17,15 @@ public enum Merkle {
         return TreeHash(hasher.finalize())
     }
 
+    /// The leaf hash of an entry whose bytes are already preceded by the 0x00 leaf prefix
+    /// (`prefixed` is 0x00 ‖ bytes): one pass over contiguous memory.
+    public static func leafHash(prefixed: UnsafeRawBufferPointer) -> TreeHash {
+        precondition(prefixed.first == 0, "a prefixed leaf starts with 0x00")
+        var hasher = SHA256()
+        hasher.update(bufferPointer: prefixed)
+        return TreeHash(hasher.finalize())
+    }
+
     /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
     public static func leafHash(_ bytes: some Collection<UInt8>) -> TreeHash {
         if let hash = bytes.withContiguousStorageIfAvailable({ leafHash(UnsafeRawBufferPointer($0)) }) {

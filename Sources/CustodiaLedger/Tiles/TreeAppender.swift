@@ -65,8 +65,14 @@ public struct TreeAppender: Sendable {
     /// fills into its parent level.
     public mutating func append(leafHash: TreeHash) {
         size += 1
-        var hash = leafHash
-        var level = 0
+        push(leafHash, level: 0)
+    }
+
+    /// Adds `hash` to the partial tile at `level` (the tree's size already counts it),
+    /// folding every tile it fills into the level above.
+    private mutating func push(_ hash: TreeHash, level: Int) {
+        var hash = hash
+        var level = level
         while true {
             if level == edges.count {
                 edges.append([])
@@ -84,6 +90,20 @@ public struct TreeAppender: Sendable {
             dirtyLevels &= ~(1 << UInt64(level))
             level += 1
         }
+    }
+
+    /// Appends a whole level-0 tile: 256 leaf hashes starting at a multiple of 256, with
+    /// `root`, their subtree root (`Merkle.root(of: leafHashes)`), computed by the caller
+    /// (for instance on another core). Same result as appending the 256 hashes one by one.
+    public mutating func append(tile leafHashes: [TreeHash], root: TreeHash) {
+        precondition(leafHashes.count == Tiles.width && size % Int64(Tiles.width) == 0 && (edges.first?.isEmpty ?? true))
+        size += Int64(Tiles.width)
+        if edges.isEmpty {
+            edges.append([])
+            edges[0].reserveCapacity(Tiles.width)
+        }
+        completed.append((0, size / Int64(Tiles.width) - 1, leafHashes))
+        push(root, level: 1)
     }
 
     /// The RFC 6962 root of the whole tree (`Merkle.emptyRoot` when empty).

@@ -209,6 +209,12 @@ actor RegisterTally {
 
     // MARK: Keeping current
 
+    /// Loads the counts if they are not loaded yet (at server start).
+    func warm() async throws { try await ensureCurrent() }
+
+    /// Whether the counts are loaded.
+    var isLoaded: Bool { ledgerSize != nil }
+
     /// Loads the tally the first time, and again when another process has written to the
     /// store for longer than `refresh`.
     private func ensureCurrent() async throws {

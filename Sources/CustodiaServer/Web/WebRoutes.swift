@@ -26,6 +26,9 @@ public struct WebRoutes: RouteProvider {
     public func addRoutes(to router: Router<CustodiaRequestContext>, app: AppState) {
         let site = WebSite(app: app, renderer: renderer)
         app.onAppend { requests, report in await site.tally.appended(requests, report) }
+        // Counting a national register takes a fraction of a second: done at start, not
+        // by the first dashboard.
+        app.onStart { try await site.tally.warm() }
         site.register(on: router)
     }
 

@@ -29,18 +29,22 @@ struct PendingEvent {
 }
 
 /// Writes accepted events, their links and the state rows they changed. Statements are
-/// prepared once and reused for the whole transaction.
+/// prepared once and reused for the whole transaction; `finish()` ends the transaction's
+/// writes.
 ///
 /// The hot statements use `OR FAIL`: a failing statement then needs no statement journal
 /// (a sub-transaction per row, a measurable share of bulk appends), and a failure can leave
 /// nothing behind anyway, because any error rolls the whole append back.
-struct SQLiteStateWriter {
+final class SQLiteStateWriter {
     let db: Database
     private let insertItem: FastStatement
     private let updateItem: FastStatement
     private let insertEvent: FastStatement
     private let link: FastStatement
     private let linkHolder: FastStatement
+    private let indexSerials: FastStatement
+    /// The lowest item id registered through this writer, not yet in the serial search index.
+    private var firstNewItem: Int64?
 
     init(db: Database) throws {
         self.db = db
@@ -59,6 +63,8 @@ struct SQLiteStateWriter {
         insertEvent = try FastStatement(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf) VALUES (?, ?, ?, ?)")
         link = try FastStatement(db, "INSERT OR FAIL INTO event_items(item_id, seq) VALUES (?, ?)")
         linkHolder = try FastStatement(db, "INSERT OR IGNORE INTO event_holders(holder, seq) VALUES (?, ?)")
+        indexSerials = try FastStatement(
+            db, "INSERT INTO item_serials(rowid, serial) SELECT id, serial FROM items WHERE id >= ?")
     }
 
     func write(events: [PendingEvent], changes: StateChanges) throws {
@@ -124,6 +130,9 @@ struct SQLiteStateWriter {
             s.bind(20, st.lastCounted)
             s.bind(21, st.lastSeq)
             try s.execute()
+        }
+        if let first = changes.newItems.lazy.map(\.id).min() {
+            firstNewItem = min(firstNewItem ?? first, first)
         }
         for r in changes.changedItems {
             let st = r.state, s = updateItem
@@ -202,6 +211,20 @@ struct SQLiteStateWriter {
                 for id in applied.lotIDs { try s.execute(arguments: [id, applied.seq]) }
             }
         }
+    }
+
+    /// Adds the items registered since the last call to the serial search index, in one
+    /// statement. Call it once the transaction's events are written, before it commits.
+    ///
+    /// One statement for the whole transaction, not a trigger or a statement per chunk:
+    /// FTS5 flushes its pending terms to a new segment at every statement savepoint once it
+    /// has been written in a transaction, which made registering items several times slower.
+    func finish() throws {
+        guard let first = firstNewItem else { return }
+        // Item ids only grow, so every id from the first new one on is new.
+        indexSerials.bind(1, first)
+        try indexSerials.execute()
+        firstNewItem = nil
     }
 
     /// Lists correction `?1` under the holders of the event it corrects (`?2`), following a

@@ -110,6 +110,7 @@ extension SQLiteStore {
             return (GroupAppendReport(reports: reports, size: size, checkpoint: nil), holders, version)
         }
         try flush()
+        try writer.finish()
         var note: String?
         if let t = tree, let key {
             let checkpoint = try Checkpoint(origin: origin, size: newSize, root: t.root(), extensions: [])

@@ -136,6 +136,9 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
+    /// Memory-mapped reads, capped by SQLite's own maximum (2 GB on common builds).
+    static let mmapPragma = "PRAGMA mmap_size = 2147418112"
+
     static func configuration() -> Configuration {
         var config = Configuration()
         config.busyMode = .timeout(5)
@@ -150,6 +153,12 @@ public final class SQLiteStore: Store, Sendable {
             // the larger one that bulk appends need.
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Readers read straight from the mapped file instead of copying each page through
+            // the kernel. (Not the writer: appends measured no gain from it.)
+            if db.configuration.readonly { try db.execute(sql: mmapPragma) }
+            // Nothing is ever deleted from the ledger, and every earlier state is in the
+            // events: zeroing the free space of each changed page buys nothing here.
+            try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
         return config
     }
@@ -250,6 +259,7 @@ public final class SQLiteStore: Store, Sendable {
                 accepted: accepted, errors: errors, size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
         }
         try flush()
+        try writer.finish()
         let newSize = size + Int64(accepted)
         var note: String?
         if accepted > 0, !options.dryRun, let t = tree, let key {

@@ -25,6 +25,9 @@ struct SQLiteVerifier {
         var report = VerifyReport(
             events: 0, leafBytes: 0, tiles: 0, checkpoints: 0, items: 0, lotBalances: 0, holders: 0, hashSeconds: 0,
             replaySeconds: 0, divergence: nil)
+        // The hash pass re-reads every leaf once: mapped, not copied page by page.
+        try store.queue.writeWithoutTransaction { try $0.execute(sql: SQLiteStore.mmapPragma) }
+        defer { try? store.queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA mmap_size = 0") } }
         try store.queue.read { db in
             let hashStart = ContinuousClock.now
             if let d = try hashPass(db, &report) {
@@ -251,6 +254,7 @@ struct SQLiteVerifier {
                         }
                     }
                     try writer.write(events: pending, changes: engine.takeChanges())
+                    try writer.finish()
                     return .commit
                 }
             }
@@ -382,7 +386,8 @@ struct UncheckedBytes: @unchecked Sendable {
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 }
 
-/// A run of consecutive leaves read from the database, with their stored leaf hashes.
+/// A run of consecutive leaves read from the database, with their stored leaf hashes. It
+/// starts at a multiple of 256, so it splits into whole level-0 tiles.
 struct HashChunk: @unchecked Sendable {
     static let capacity = 4096
     let firstSeq: Int64
@@ -399,7 +404,9 @@ struct HashChunk: @unchecked Sendable {
 
     var count: Int { ends.count }
 
+    /// Adds a leaf, preceded by the 0x00 leaf-hash prefix so that it hashes in one pass.
     mutating func append(_ leaf: UnsafeRawBufferPointer, stored hash: TreeHash?) {
+        bytes.append(0)
         bytes.append(contentsOf: leaf)
         ends.append(bytes.count)
         stored.append(hash)
@@ -425,10 +432,12 @@ final class HashWorker: @unchecked Sendable {
     private var result = Result()
     private var partial: [TileID: [TreeHash]] = [:]
     private var firstDivergence: String?
-    private let checkpointSizes: Set<Int64>
+    /// The sizes with a stored checkpoint, ascending, and the first not yet passed.
+    private let checkpointSizes: [Int64]
+    private var nextCheckpoint = 0
 
     init(checkpointSizes: Set<Int64>) {
-        self.checkpointSizes = checkpointSizes
+        self.checkpointSizes = checkpointSizes.sorted()
         if checkpointSizes.contains(0) { result.roots[0] = Merkle.emptyRoot }
     }
 
@@ -472,42 +481,70 @@ final class HashWorker: @unchecked Sendable {
 
     private func process(_ chunk: HashChunk) {
         guard divergence == nil else { return }
-        // Leaf hashes in two halves on both cores, then the tree in order.
+        // Leaf hashes and the root of each whole tile, tile by tile on both cores; then the
+        // comparisons and the tree above the tiles, in order.
         let count = chunk.count
+        let width = 256  // hashes per tile (C2SP tlog-tiles)
+        let tileCount = (count + width - 1) / width
         var hashes = [TreeHash](repeating: Merkle.emptyRoot, count: count)
+        var roots = [TreeHash](repeating: Merkle.emptyRoot, count: tileCount)
         chunk.bytes.withUnsafeBytes { raw in
             hashes.withUnsafeMutableBufferPointer { out in
-                let target = UncheckedPointer(out)
-                let source = UncheckedBytes(raw)
-                DispatchQueue.concurrentPerform(iterations: 2) { half in
-                    let range = half == 0 ? 0..<count / 2 : count / 2..<count
-                    for i in range {
-                        let start = i == 0 ? 0 : chunk.ends[i - 1]
-                        target.buffer[i] = Merkle.leafHash(UnsafeRawBufferPointer(rebasing: source.bytes[start..<chunk.ends[i]]))
+                roots.withUnsafeMutableBufferPointer { rootsOut in
+                    let target = UncheckedPointer(out)
+                    let tileRoots = UncheckedPointer(rootsOut)
+                    let source = UncheckedBytes(raw)
+                    DispatchQueue.concurrentPerform(iterations: tileCount) { tile in
+                        let range = tile * width..<min(count, (tile + 1) * width)
+                        for i in range {
+                            let start = i == 0 ? 0 : chunk.ends[i - 1]
+                            target.buffer[i] = Merkle.leafHash(
+                                prefixed: UnsafeRawBufferPointer(rebasing: source.bytes[start..<chunk.ends[i]]))
+                        }
+                        if range.count == width {
+                            tileRoots.buffer[tile] = Merkle.root(of: UnsafeMutableBufferPointer(rebasing: target.buffer[range]))
+                        }
                     }
                 }
             }
         }
-        do {
-            for i in 0..<count {
+        for tile in 0..<tileCount {
+            let range = tile * width..<min(count, (tile + 1) * width)
+            for i in range {
                 let seq = chunk.firstSeq + Int64(i)
-                let hash = hashes[i]
                 guard let storedHash = chunk.stored[i] else {
                     fail("tiles: the leaf hash of event \(seq) is missing from tile 0/\(seq / 256)")
                     return
                 }
-                guard hash == storedHash else {
+                guard hashes[i] == storedHash else {
                     fail(
                         "events: event \(seq) does not hash to its stored leaf hash; the event was changed, moved or replaced (or tile 0/\(seq / 256) was)"
                     )
                     return
                 }
-                tree.append(leafHash: hash)
-                if checkpointSizes.contains(tree.size) { result.roots[tree.size] = tree.root() }
-                if tree.size % 256 == 0 { collect(tree.takeDirtyTiles()) }
             }
+            let tileEnd = tree.size + Int64(range.count)
+            let checkpointInside = nextCheckpoint < checkpointSizes.count && checkpointSizes[nextCheckpoint] < tileEnd
+            if range.count == width, !checkpointInside {
+                tree.append(tile: Array(hashes[range]), root: roots[tile])
+            } else {
+                for i in range {
+                    tree.append(leafHash: hashes[i])
+                    takeCheckpointRoots()
+                }
+            }
+            takeCheckpointRoots()
+            if tree.size % Int64(width) == 0 { collect(tree.takeDirtyTiles()) }
         }
-        result.leafBytes += Int64(chunk.bytes.count)
+        result.leafBytes += Int64(chunk.bytes.count - count)
+    }
+
+    /// Records the root at every checkpoint size the tree has now reached.
+    private func takeCheckpointRoots() {
+        while nextCheckpoint < checkpointSizes.count, checkpointSizes[nextCheckpoint] <= tree.size {
+            if checkpointSizes[nextCheckpoint] == tree.size { result.roots[tree.size] = tree.root() }
+            nextCheckpoint += 1
+        }
     }
 
     private func fail(_ message: String) {
