@@ -26,6 +26,7 @@ public final class AppState: Sendable {
     let now: @Sendable () -> Date
     private let comparisonHash = Mutex<String?>(nil)
     private let startupTasks = Mutex<[@Sendable () async throws -> Void]>([])
+    private let started = Mutex(false)
 
     /// The name of the session cookie.
     public static let sessionCookie = "custodia_session"
@@ -67,14 +68,18 @@ public final class AppState: Sendable {
         startupTasks.withLock { $0.append(task) }
     }
 
-    /// Runs the `onStart` tasks, one after the other.
+    /// Runs the `onStart` tasks, one after the other, then marks the server ready.
     func runStartupTasks() async {
         for task in startupTasks.withLock({ $0 }) {
             do { try await task() } catch is CancellationError { return } catch {
                 logger.warning("a startup task failed; it runs on first use instead", metadata: ["error": "\(error)"])
             }
         }
+        started.withLock { $0 = true }
     }
+
+    /// Whether the `onStart` tasks have run (`/healthz` reports it as `ready`).
+    var isReady: Bool { started.withLock { $0 } }
 
     /// The current time as recorded in events: RFC 3339 UTC, whole seconds.
     public func timestamp(_ date: Date? = nil) -> String {

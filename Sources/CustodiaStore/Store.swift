@@ -157,6 +157,11 @@ public protocol Store: Sendable {
 
     /// The number of events in the ledger.
     func ledgerSize() async throws -> Int64
+
+    /// The sequence number of the latest entry that changed the holder tree (-1 when there
+    /// is none): a cache of `holders()` is current while this stays the same. Cheap: an
+    /// index lookup, not a read of the tree.
+    func holderGeneration() async throws -> Int64
     /// The leaves of events `from..<to`.
     func entries(from: Int64, to: Int64) async throws -> [RecordedEvent]
     /// The signed checkpoint for `size` (latest when nil).

@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -42,6 +43,26 @@ import Testing
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(finished.withLock { $0 })
+    }
+
+    /// The live server with the web pages reports itself ready once its start-up work (the
+    /// web pages' counts) is done, without any page having been asked for.
+    @Test func theLiveServerBecomesReady() async throws {
+        let server = try await TestServer.make()
+        defer {
+            try? server.store.close()
+            try? FileManager.default.removeItem(at: server.dir)
+        }
+        try await server.webApplication().test(.live) { client in
+            var ready = false
+            for _ in 0..<500 where !ready {
+                let response = try await client.execute(uri: "/healthz", method: .get)
+                #expect(response.status == .ok)
+                ready = String(buffer: response.body).contains("\"ready\":true")
+                if !ready { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(ready)
+        }
     }
 
     @Test func theRegisterTallyLoadsWhenWarmed() async throws {

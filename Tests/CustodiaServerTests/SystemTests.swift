@@ -15,6 +15,7 @@ import Testing
             #expect(r.status == 200)
             #expect(r.json["status"] as? String == "ok")
             #expect(r.json["ledgerSize"] as? Int == 15)
+            #expect(r.json["ready"] is Bool)
         }
     }
 

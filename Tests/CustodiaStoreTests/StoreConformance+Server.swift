@@ -18,7 +18,32 @@ extension StoreConformance {
         ConformanceCheck("in a group, each request sees what the accepted ones before it did", groupRequestsSeeEarlierOnes),
         ConformanceCheck("a group that changes the holder tree is seen by the next group", groupHolderChangesPersist),
         ConformanceCheck("tiles and entry bundles are served in the tlog-tiles layout", tilesAndBundles),
+        ConformanceCheck("the holder generation moves with holder changes only", holderGenerationMovesWithHolderChanges),
     ]
+
+    static func holderGenerationMovesWithHolderChanges(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await make(dir)
+            #expect(try await store.holderGeneration() == -1)
+            try await store.recordValid(Fixture.holderTree)
+            let afterTree = try await store.ledgerSize() - 1
+            #expect(try await store.holderGeneration() == afterTree)
+            try await store.recordValid([
+                E.register([E.item("AK-1"), E.item("AK-2")], to: "S1"), E.move(.issue, ["AK-1"], from: "S1", to: "P1"),
+            ])
+            #expect(try await store.holderGeneration() == afterTree, "custody events leave it")
+            for change in [
+                E.holderChange(.holderRename, HolderChange(code: "S1", name: "Depot One (new)")),
+                E.holderChange(.holderMove, HolderChange(code: "U1", parent: "S2")),
+                E.holderChange(.holderClose, HolderChange(code: "EXT")),
+                E.holder("S9", .site, "Depot Nine", parent: "Z1"),
+            ] {
+                try await store.recordValid([change, E.move(.return, ["AK-1"], from: "P1", to: "S1")])
+                #expect(try await store.holderGeneration() == (try await store.ledgerSize()) - 2, "\(change.kind)")
+                try await store.recordValid([E.move(.issue, ["AK-1"], from: "S1", to: "P1")])
+            }
+        }
+    }
 
     /// The holder tree, AK-1…AK-6 at S1, AK-7 and G-1 at S2, L1 (1000) at S1, L2 (50) at S2;
     /// then AK-1 issued to P1, AK-2 dispatched S1→S2 (D-1), AK-3 lost at S1.

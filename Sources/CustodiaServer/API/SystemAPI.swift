@@ -9,7 +9,8 @@ enum SystemAPI {
     {
         _ = try QueryParameters(request, allowed: [])
         let size = try await app.store.ledgerSize()
-        return JSONOut.object([("status", .string("ok")), ("ledgerSize", .int(size))]).response()
+        return JSONOut.object([("status", .string("ok")), ("ledgerSize", .int(size)), ("ready", .bool(app.isReady))])
+            .response()
     }
 
     @Sendable static func metrics(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws

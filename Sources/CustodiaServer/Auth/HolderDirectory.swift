@@ -6,14 +6,19 @@ import Synchronization
 /// The holder tree and users' scopes, cached in memory.
 ///
 /// Changes made through this server's API replace the tree at once (`invalidate`); changes
-/// made by another process (the command-line tool) are picked up within `refresh`. While
-/// one request re-reads an expired tree, the others keep using the previous one.
+/// made by another process (the command-line tool) are picked up within `refresh`: once
+/// the tree is that old, one request asks the store for its holder generation (an index
+/// lookup) and re-reads the tree only if it changed, so the tree and the scopes and totals
+/// derived from it stay cached while nobody changes holders. While one request checks or
+/// re-reads an expired tree, the others keep using the previous one.
 final class HolderDirectory: Sendable {
     struct Snapshot: Sendable {
         let holders: [String: Holder]
         let sorted: [Holder]
         let loaded: Date
         let generation: Int
+        /// The store's holder generation the tree was read at.
+        let storeGeneration: Int64
     }
 
     private struct State {
@@ -47,13 +52,26 @@ final class HolderDirectory: Sendable {
         }
         if let current, !mustLoad { return current }
         do {
+            let storeGeneration = try await store.holderGeneration()
+            if let current, current.storeGeneration == storeGeneration {
+                // Unchanged: the same tree, checked again at `t`.
+                return state.withLock { s in
+                    s.refreshing = false
+                    guard s.epoch == epoch, let snap = s.snapshot, snap.generation == current.generation else { return current }
+                    let checked = Snapshot(
+                        holders: snap.holders, sorted: snap.sorted, loaded: t, generation: snap.generation,
+                        storeGeneration: storeGeneration)
+                    s.snapshot = checked
+                    return checked
+                }
+            }
             let holders = try await store.holders()
             return state.withLock { s in
                 s.refreshing = false
                 s.generation += 1
                 let snap = Snapshot(
                     holders: Dictionary(holders.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a }), sorted: holders,
-                    loaded: t, generation: s.generation)
+                    loaded: t, generation: s.generation, storeGeneration: storeGeneration)
                 if s.epoch == epoch {
                     s.snapshot = snap
                     s.scopes = [:]

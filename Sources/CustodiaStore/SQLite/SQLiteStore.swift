@@ -136,9 +136,6 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
-    /// Memory-mapped reads, capped by SQLite's own maximum (2 GB on common builds).
-    static let mmapPragma = "PRAGMA mmap_size = 2147418112"
-
     static func configuration() -> Configuration {
         var config = Configuration()
         config.busyMode = .timeout(5)
@@ -153,9 +150,6 @@ public final class SQLiteStore: Store, Sendable {
             // the larger one that bulk appends need.
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // Readers read straight from the mapped file instead of copying each page through
-            // the kernel. (Not the writer: appends measured no gain from it.)
-            if db.configuration.readonly { try db.execute(sql: mmapPragma) }
             // Nothing is ever deleted from the ledger, and every earlier state is in the
             // events: zeroing the free space of each changed page buys nothing here.
             try db.execute(sql: "PRAGMA secure_delete = OFF")
@@ -372,6 +366,17 @@ public final class SQLiteStore: Store, Sendable {
 
     public func ledgerSize() async throws -> Int64 {
         try readOne { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM events")) ?? 0 }
+    }
+
+    /// One `max(seq)` per holder-changing kind, each answered from the end of its run in
+    /// `events_kind`.
+    static let holderGenerationSQL: String = {
+        let kinds = EventKind.allCases.filter(\.isHolderChange).map { "coalesce((SELECT max(seq) FROM events WHERE kind = '\($0.rawValue)'), -1)" }
+        return "SELECT max(\(kinds.joined(separator: ", ")))"
+    }()
+
+    public func holderGeneration() async throws -> Int64 {
+        try readOne { db in try Int64.fetchOne(db.cachedStatement(sql: Self.holderGenerationSQL)) ?? -1 }
     }
 
     public func entries(from: Int64, to: Int64) async throws -> [RecordedEvent] {

@@ -25,9 +25,6 @@ struct SQLiteVerifier {
         var report = VerifyReport(
             events: 0, leafBytes: 0, tiles: 0, checkpoints: 0, items: 0, lotBalances: 0, holders: 0, hashSeconds: 0,
             replaySeconds: 0, divergence: nil)
-        // The hash pass re-reads every leaf once: mapped, not copied page by page.
-        try store.queue.writeWithoutTransaction { try $0.execute(sql: SQLiteStore.mmapPragma) }
-        defer { try? store.queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA mmap_size = 0") } }
         try store.queue.read { db in
             let hashStart = ContinuousClock.now
             if let d = try hashPass(db, &report) {
