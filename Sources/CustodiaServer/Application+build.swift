@@ -57,7 +57,8 @@ public func buildApplication(
 }
 
 func buildRouter(app: AppState, routes: [any RouteProvider]) -> Router<CustodiaRequestContext> {
-    let router = Router(context: CustodiaRequestContext.self)
+    // HEAD is answered for every GET (RFC 9110 §9.3.2): same status and headers, no body.
+    let router = Router(context: CustodiaRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware(metrics: app.metrics))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware())

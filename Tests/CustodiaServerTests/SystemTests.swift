@@ -63,10 +63,30 @@ import Testing
             let wrongMethod = try await client.request(.put, "/api/v1/items", as: "root", body: "{}")
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.problem == "method-not-allowed")
-            #expect(wrongMethod.headers[.allow] == "GET")
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
             let session = try await client.request(.patch, "/api/v1/session", as: "root")
-            #expect(session.headers[.allow] == "POST, GET, DELETE")
-            #expect(try await client.request(.post, "/tlog/tile/0/000", body: "{}").headers[.allow] == "GET")
+            #expect(session.headers[.allow] == "POST, GET, DELETE, HEAD")
+            #expect(try await client.request(.post, "/tlog/tile/0/000", body: "{}").headers[.allow] == "GET, HEAD")
+        }
+    }
+
+    /// HEAD is answered for every GET: same status and headers (with the GET's length), no body.
+    @Test func headAnswersLikeGetWithoutTheBody() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            let bearer: HTTPFields = [.authorization: "Bearer \(server.tokens["root"]!)"]
+            for (path, headers, status) in [
+                ("/healthz", HTTPFields(), 200), ("/api/v1/items?serial=AK-1", bearer, 200),
+                ("/api/v1/items?serial=AK-1", HTTPFields(), 401), ("/tlog/checkpoint", HTTPFields(), 200),
+            ] {
+                let get = try await client.client.executeRequest(uri: path, method: .get, headers: headers, body: nil)
+                let head = try await client.client.executeRequest(uri: path, method: .head, headers: headers, body: nil)
+                #expect(get.status.code == status, "GET \(path)")
+                #expect(head.status == get.status, "HEAD \(path)")
+                #expect(head.body.readableBytes == 0, "HEAD \(path) has no body")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "HEAD \(path)")
+                #expect(head.headers[.contentLength] == String(get.body.readableBytes), "HEAD \(path) gives the GET's length")
+            }
         }
     }
 

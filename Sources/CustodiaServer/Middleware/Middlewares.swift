@@ -93,7 +93,7 @@ struct ProblemMiddleware: RouterMiddleware {
             if context.endpointPath == nil || context.endpointPath == "NotFound", error.status == .notFound {
                 let allowed = APIRoutes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
-                    let list = allowed.map(\.rawValue).joined(separator: ", ")
+                    let list = (allowed.contains(.get) ? allowed + [.head] : allowed).map(\.rawValue).joined(separator: ", ")
                     return Problem(
                         status: .methodNotAllowed, slug: "method-not-allowed", title: "Method not allowed",
                         detail: "\(request.uri.path) takes \(list), not \(request.method.rawValue)", headers: [.allow: list]
