@@ -11,10 +11,7 @@ import Testing
 @Suite struct HolderDirectoryTests {
     @Test func theTreeIsKeptWhileUnchangedAndReadAgainAfterAChangeByAnotherProcess() async throws {
         let server = try await TestServer.make()
-        defer {
-            try? server.store.close()
-            try? FileManager.default.removeItem(at: server.dir)
-        }
+        defer { server.discard() }
         let directory = HolderDirectory(store: server.store, refresh: 5, now: { server.clock.now })
         let first = try await directory.snapshot()
 

@@ -12,10 +12,7 @@ import Testing
 @Suite struct StartupTests {
     @Test func startupTasksRunAtStartAndTheServiceLastsUntilShutdown() async throws {
         let server = try await TestServer.make()
-        defer {
-            try? server.store.close()
-            try? FileManager.default.removeItem(at: server.dir)
-        }
+        defer { server.discard() }
         var logger = Logger(label: "custodia.test")
         logger.logLevel = .critical
         let app = AppState(
@@ -49,10 +46,7 @@ import Testing
     /// web pages' counts) is done, without any page having been asked for.
     @Test func theLiveServerBecomesReady() async throws {
         let server = try await TestServer.make()
-        defer {
-            try? server.store.close()
-            try? FileManager.default.removeItem(at: server.dir)
-        }
+        defer { server.discard() }
         try await server.webApplication().test(.live) { client in
             var ready = false
             for _ in 0..<500 where !ready {
@@ -67,12 +61,8 @@ import Testing
 
     @Test func theRegisterTallyLoadsWhenWarmed() async throws {
         let server = try await TestServer.make()
-        defer {
-            try? server.store.close()
-            try? FileManager.default.removeItem(at: server.dir)
-        }
-        let directory = HolderDirectory(store: server.store, refresh: 5, now: { Date() })
-        let tally = RegisterTally(store: server.store, directory: directory, refresh: 5, now: { Date() })
+        defer { server.discard() }
+        let tally = server.tally()
         #expect(await !tally.isLoaded)
         try await tally.warm()
         #expect(await tally.isLoaded)

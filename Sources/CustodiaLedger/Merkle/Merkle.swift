@@ -1,3 +1,4 @@
+import CCryptoBoringSSL
 import Crypto
 
 /// RFC 6962 / RFC 9162 Merkle tree hashing and proof verification.
@@ -11,19 +12,39 @@ public enum Merkle {
 
     /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
     public static func leafHash(_ bytes: UnsafeRawBufferPointer) -> TreeHash {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: bytes)
-        return TreeHash(hasher.finalize())
+        var context = SHA256_CTX()
+        var prefix: UInt8 = 0
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
+        _ = CCryptoBoringSSL_SHA256_Update(&context, &prefix, 1)
+        _ = CCryptoBoringSSL_SHA256_Update(&context, bytes.baseAddress, bytes.count)
+        withUnsafeMutableBytes(of: &words) { out in
+            _ = CCryptoBoringSSL_SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+        }
+        return withUnsafeBytes(of: &words) { TreeHash(unchecked: $0) }
+    }
+
+    /// SHA-256 of contiguous bytes in one call to BoringSSL (the library under swift-crypto),
+    /// with the state on the stack. Leaf and node hashes are the hot path of appends and
+    /// `verify`, where swift-crypto's hasher (an object allocated per hash) cost as much as
+    /// hashing a short leaf; the RFC 6962 vectors and the hasher-based reference in the
+    /// tests hold both paths to the same digests.
+    @inline(__always)
+    static func sha256(_ bytes: UnsafeRawBufferPointer) -> TreeHash {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { out in
+            _ = CCryptoBoringSSL_SHA256(
+                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        return withUnsafeBytes(of: &words) { TreeHash(unchecked: $0) }
     }
 
     /// The leaf hash of an entry whose bytes are already preceded by the 0x00 leaf prefix
     /// (`prefixed` is 0x00 ‖ bytes): one pass over contiguous memory.
     public static func leafHash(prefixed: UnsafeRawBufferPointer) -> TreeHash {
         precondition(prefixed.first == 0, "a prefixed leaf starts with 0x00")
-        var hasher = SHA256()
-        hasher.update(bufferPointer: prefixed)
-        return TreeHash(hasher.finalize())
+        return sha256(prefixed)
     }
 
     /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
@@ -40,9 +61,7 @@ public enum Merkle {
             buffer[0] = 1
             left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
             right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
-            var hasher = SHA256()
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
-            return TreeHash(hasher.finalize())
+            return sha256(UnsafeRawBufferPointer(buffer))
         }
     }
 

@@ -10,9 +10,10 @@ import Foundation
 /// hundreds of milliseconds; here it is read once (`Store.itemBriefs`), then kept current
 /// from every group commit of this server (the writer tells the tally before anyone hears
 /// back, so a page shown after a write counts it). Writes by another process (the
-/// command-line tool) show as a ledger larger than the tally's; the tally is read again
-/// once that has lasted `refresh` (the holder tree's rule), so concurrent pages in the
-/// moment between a commit and its notice do not cause a reload.
+/// command-line tool) show as a ledger larger than the tally's; the tally is read again,
+/// in the background while the current counts serve, once that has lasted `refresh` (the
+/// holder tree's rule), so concurrent pages in the moment between a commit and its notice
+/// do not cause a reload. Only the first load (at server start) is waited for.
 ///
 /// The rules are the scope rules: an item counts for every holder whose subtree contains
 /// its holder or its account; overdue means held past its due date; missing means lost or
@@ -94,6 +95,10 @@ actor RegisterTally {
     private var draining = false
     /// Since when the store has been seen larger than the tally.
     private var behindSince: Date?
+    /// A commit of this server came after writes it did not hear of (another process's).
+    private var missedOutsideWrites = false
+    /// Counts complete loads, so that a commit read before one is not applied after it.
+    private var loadCount = 0
     private var totalsCache: (key: String, totals: Totals)?
     private var scopeCache: [String: ScopeCounts] = [:]
     private var scopeCacheKey = ""
@@ -215,15 +220,20 @@ actor RegisterTally {
     /// Whether the counts are loaded.
     var isLoaded: Bool { ledgerSize != nil }
 
-    /// Loads the tally the first time, and again when another process has written to the
-    /// store for longer than `refresh`.
+    /// Loads the tally the first time (or after a failed read), and reads it again in the
+    /// background when another process has written to the store: the current counts serve
+    /// meanwhile, since they already hold every commit of this server (see `appended`).
     private func ensureCurrent() async throws {
         if let loading {
-            try await loading.value
+            if ledgerSize == nil { try await loading.value }
             return
         }
         guard let known = ledgerSize else {
             try await reload()
+            return
+        }
+        if missedOutsideWrites {
+            startReload()
             return
         }
         let size = try await store.ledgerSize()
@@ -236,9 +246,10 @@ actor RegisterTally {
             behindSince = t
             return
         }
-        if t.timeIntervalSince(since) >= refresh { try await reload() }
+        if t.timeIntervalSince(since) >= refresh { startReload() }
     }
 
+    /// Reads everything, waiting for it (when there are no counts to serve meanwhile).
     private func reload() async throws {
         let load = Task { try await self.loadEverything() }
         loading = load
@@ -249,6 +260,32 @@ actor RegisterTally {
             loading = nil
             ledgerSize = nil
             throw error
+        }
+        await drain()
+    }
+
+    /// Reads everything in the background; on failure the current counts stay, and the
+    /// next page tries again once the refresh interval has passed.
+    private func startReload() {
+        guard loading == nil else { return }
+        let load = Task { try await self.loadEverything() }
+        loading = load
+        Task {
+            _ = try? await load.value
+            await self.reloaded(load)
+        }
+    }
+
+    private func reloaded(_ load: Task<Void, any Error>) async {
+        if loading == load { loading = nil }
+        await drain()
+    }
+
+    /// Waits for a reload in progress and the commits heard meanwhile (for tests).
+    func settle() async {
+        while let load = loading {
+            _ = try? await load.value
+            await reloaded(load)
         }
         await drain()
     }
@@ -267,14 +304,21 @@ actor RegisterTally {
         lots = quantities
         ledgerSize = briefs.ledgerSize
         behindSince = nil
+        missedOutsideWrites = false
+        loadCount += 1
         version += 1
     }
 
     /// Hears a group commit of this server. The writer waits for this, so that a page shown
-    /// after a write counts it; commits heard while loading are applied after the load.
+    /// after a write counts it. While the counts are being read again, the commit is also
+    /// applied to the current ones (pages keep being served from them), and again after the
+    /// new ones are in.
     func appended(_ requests: [AppendRequest], _ report: GroupAppendReport) async {
         pending.append((requests, report))
-        guard loading == nil else { return }
+        guard loading == nil else {
+            await apply(requests, report)
+            return
+        }
         await drain()
     }
 
@@ -296,11 +340,10 @@ actor RegisterTally {
         let written = zip(requests, report.reports).filter { $0.1.written }
         guard let first = written.first?.1.firstSeq else { return }
         if report.size <= known { return }  // already in what was loaded
-        guard first == known else {
-            // Something was written in between that this server did not hear of.
-            ledgerSize = nil
-            return
-        }
+        // Something written in between that this server did not hear of (another process)
+        // is read in the background; this commit's items are read now, as they are.
+        let gap = first != known
+        let loads = loadCount
         var serials: Set<String> = []
         var ids: Set<Int64> = []
         var holders: Set<String> = []
@@ -320,9 +363,13 @@ actor RegisterTally {
         do {
             let records = try await store.items(serials: Array(serials)) + store.items(ids: Array(ids))
             let quantities = holders.isEmpty ? [:] : try await store.lotQuantities(holders: Array(holders))
+            // Counts installed meanwhile are newer than what was read: the commit is still
+            // pending and is applied to them after the load.
+            guard loads == loadCount, ledgerSize != nil else { return }
             for record in records { set(record.id, compact(ItemBrief(record))) }
             for code in holders { lots[code] = quantities[code] }
-            ledgerSize = report.size
+            ledgerSize = max(report.size, ledgerSize ?? 0)
+            if gap { missedOutsideWrites = true }
             version += 1
         } catch {
             ledgerSize = nil  // read everything again on the next page

@@ -140,6 +140,19 @@ struct TestServer: Sendable {
             configuration: configuration, store: store, users: users, logger: logger, now: { clock.now })
     }
 
+    /// Closes the store and removes its directory (for tests that use the store directly).
+    func discard() {
+        try? store.close()
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// The web pages' counts over this store, on the test clock, refreshed after 5 s.
+    func tally() -> RegisterTally {
+        let clock = self.clock
+        let directory = HolderDirectory(store: store, refresh: 5, now: { clock.now })
+        return RegisterTally(store: store, directory: directory, refresh: 5, now: { clock.now })
+    }
+
     /// Runs `body` against the application through the router (no socket) or live.
     func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (Client) async throws -> T) async throws -> T {
         defer {
