@@ -233,7 +233,7 @@ public protocol Store: Sendable {
     /// The sum of lot balances per holder, for `holders` (every holder with a balance when nil).
     func lotQuantities(holders: [String]?) async throws -> [String: Int64]
     /// The lots `holder` itself has a positive balance of, by lot number and manufacturer.
-    func lots(heldBy holder: String) async throws -> [LotAmount]
+    func lots(heldBy holder: String) async throws -> [LotQuantity]
     /// How many lots have a positive balance at a holder inside `scope`.
     func lotCount(scope: HolderScope) async throws -> Int64
     /// Every lot whose number is one of `numbers` (any manufacturer).

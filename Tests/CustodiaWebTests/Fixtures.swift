@@ -99,13 +99,13 @@ enum Fixture {
         "U-7": [lot762: 300],
     ]
 
-    static let dispatches: [DispatchInfo] = [
-        DispatchInfo(
+    static let dispatches: [DispatchView] = [
+        DispatchView(
             document: "TR-2026-0007", seq: 700, from: "DEP-S-01", to: "DEP-N1-01", occurredAt: "2026-11-20T08:00:00Z",
             itemsInTransit: 1, lotsInTransit: [LotQuantity(marking: lot762, quantity: 1200)]),
-        DispatchInfo(
+        DispatchView(
             document: "TR-2026-0008", seq: 701, from: "DEP-N1-01", to: "DEP-S-01", itemsInTransit: 1),
-        DispatchInfo(document: "TR-2026-0001", seq: 100, from: "DEP-S-01", to: "DEP-N1-01", itemsInTransit: 0),
+        DispatchView(document: "TR-2026-0001", seq: 100, from: "DEP-S-01", to: "DEP-N1-01", itemsInTransit: 0),
     ]
 
     /// Zone 1 and everything under it.
@@ -153,7 +153,7 @@ struct FakeResolver: RecordingResolver {
         Fixture.balances[holder]?[lot] ?? 0
     }
 
-    func dispatch(document: String) async throws -> DispatchInfo? {
+    func dispatch(document: String) async throws -> DispatchView? {
         Fixture.dispatches.first { $0.document == document }
     }
 }

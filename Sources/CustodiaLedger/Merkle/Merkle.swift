@@ -12,16 +12,14 @@ public enum Merkle {
 
     /// The leaf hash of `bytes`: SHA-256(0x00 ‖ bytes).
     public static func leafHash(_ bytes: UnsafeRawBufferPointer) -> TreeHash {
-        var context = SHA256_CTX()
-        var prefix: UInt8 = 0
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        _ = CCryptoBoringSSL_SHA256_Init(&context)
-        _ = CCryptoBoringSSL_SHA256_Update(&context, &prefix, 1)
-        _ = CCryptoBoringSSL_SHA256_Update(&context, bytes.baseAddress, bytes.count)
-        withUnsafeMutableBytes(of: &words) { out in
-            _ = CCryptoBoringSSL_SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+        digest { out in
+            var context = SHA256_CTX()
+            var prefix: UInt8 = 0
+            _ = CCryptoBoringSSL_SHA256_Init(&context)
+            _ = CCryptoBoringSSL_SHA256_Update(&context, &prefix, 1)
+            _ = CCryptoBoringSSL_SHA256_Update(&context, bytes.baseAddress, bytes.count)
+            _ = CCryptoBoringSSL_SHA256_Final(out, &context)
         }
-        return withUnsafeBytes(of: &words) { TreeHash(unchecked: $0) }
     }
 
     /// SHA-256 of contiguous bytes in one call to BoringSSL (the library under swift-crypto),
@@ -31,12 +29,14 @@ public enum Merkle {
     /// tests hold both paths to the same digests.
     @inline(__always)
     static func sha256(_ bytes: UnsafeRawBufferPointer) -> TreeHash {
+        digest { _ = CCryptoBoringSSL_SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, $0) }
+    }
+
+    /// The hash `write` puts into a 32-byte buffer on the stack.
+    @inline(__always)
+    private static func digest(_ write: (UnsafeMutablePointer<UInt8>) -> Void) -> TreeHash {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { out in
-            _ = CCryptoBoringSSL_SHA256(
-                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
-                out.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        }
+        withUnsafeMutableBytes(of: &words) { write($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
         return withUnsafeBytes(of: &words) { TreeHash(unchecked: $0) }
     }
 

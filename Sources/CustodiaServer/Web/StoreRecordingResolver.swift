@@ -38,14 +38,7 @@ struct StoreRecordingResolver: RecordingResolver {
         return try await store.lotBalance(lotID: record.id, holder: holder)
     }
 
-    func dispatch(document: String) async throws -> DispatchInfo? {
-        try await store.dispatch(document: document).map(Self.info)
-    }
-
-    static func info(_ d: DispatchView) -> DispatchInfo {
-        DispatchInfo(
-            document: d.document, seq: d.seq, from: d.from, to: d.to, occurredAt: d.occurredAt.isEmpty ? nil : d.occurredAt,
-            itemsInTransit: d.itemsInTransit,
-            lotsInTransit: d.lotsInTransit.map { LotQuantity(marking: $0.marking, quantity: $0.quantity) })
+    func dispatch(document: String) async throws -> DispatchView? {
+        try await store.dispatch(document: document)
     }
 }

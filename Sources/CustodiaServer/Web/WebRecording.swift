@@ -59,10 +59,10 @@ enum WebRecording {
         _ web: WebRequest, _ user: Principal, _ kind: EventKind, values: [String: String], errors: FormErrors,
         status: HTTPResponse.Status
     ) async throws -> Response {
-        var dispatches: [DispatchInfo] = []
+        var dispatches: [DispatchView] = []
         var names: [String: String] = [:]
         if kind == .receive {
-            dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 100).map(StoreRecordingResolver.info)
+            dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 100)
             names = try await web.site.names(dispatches.flatMap { [$0.from, $0.to] })
         }
         let page = RecordFormPage(

@@ -259,7 +259,7 @@ extension SQLiteStore {
         }
     }
 
-    public func lots(heldBy holder: String) async throws -> [LotAmount] {
+    public func lots(heldBy holder: String) async throws -> [LotQuantity] {
         try read { db in
             try Row.fetchAll(
                 db.cachedStatement(
@@ -268,7 +268,7 @@ extension SQLiteStore {
                         JOIN lots l ON l.id = b.lot_id WHERE b.holder = ? AND b.quantity > 0 ORDER BY l.lot, l.manufacturer
                         """), arguments: [holder]
             ).map {
-                LotAmount(
+                LotQuantity(
                     marking: LotMarking(lot: $0[0], manufacturer: $0[1], calibre: $0[2], type: $0[3], year: $0[4]),
                     quantity: $0[5])
             }
@@ -326,12 +326,12 @@ extension SQLiteStore {
         return try rows.map { row in
             let document: String = row[0]
             let amounts = try Row.fetchAll(lots, arguments: [document]).map {
-                LotAmount(
+                LotQuantity(
                     marking: LotMarking(lot: $0[0], manufacturer: $0[1], calibre: $0[2], type: $0[3], year: $0[4]),
                     quantity: $0[5])
             }
             return DispatchView(
-                document: document, seq: row[1], from: row[2], to: row[3], occurredAt: row[4] ?? "", itemsInTransit: row[5],
+                document: document, seq: row[1], from: row[2], to: row[3], occurredAt: row[4], itemsInTransit: row[5],
                 lotsInTransit: amounts)
         }
     }

@@ -371,7 +371,7 @@ struct SQLiteVerifier {
     }
 }
 
-/// A mutable buffer handed to `concurrentPerform`, whose halves write disjoint ranges.
+/// A mutable buffer handed to `concurrentPerform`, whose iterations write disjoint ranges.
 struct UncheckedPointer: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<TreeHash>
     init(_ buffer: UnsafeMutableBufferPointer<TreeHash>) { self.buffer = buffer }

@@ -13,7 +13,7 @@ public struct ValidRecording: Sendable {
     /// Every holder the event names, by code.
     public let holders: [String: Holder]
     /// The dispatch a receive completes.
-    public let dispatch: DispatchInfo?
+    public let dispatch: DispatchView?
     /// The form's fields in canonical form (codes as stored, every serial with its
     /// manufacturer and model, times in RFC 3339): the hidden fields of the confirmation
     /// page. Validating them again gives the same event while the register is unchanged.
@@ -95,7 +95,7 @@ extension RecordingValidator {
         var to: Holder?
         var confirmedBy: [String] = []
         var witnesses: [String] = []
-        var dispatch: DispatchInfo?
+        var dispatch: DispatchView?
         var items: [ItemRecord] = []
         var lots: [LotQuantity] = []
         var holders: [String: Holder] = [:]

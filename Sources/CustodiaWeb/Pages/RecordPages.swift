@@ -8,11 +8,11 @@ public struct RecordFormPage: Sendable {
     public var values: [String: String]
     public var errors: FormErrors
     /// The dispatches a receive can complete (only used by the receive form).
-    public var openDispatches: [DispatchInfo]
+    public var openDispatches: [DispatchView]
     public var holderNames: [String: String]
 
     public init(
-        kind: EventKind, values: [String: String] = [:], errors: FormErrors = FormErrors(), openDispatches: [DispatchInfo] = [],
+        kind: EventKind, values: [String: String] = [:], errors: FormErrors = FormErrors(), openDispatches: [DispatchView] = [],
         holderNames: [String: String] = [:]
     ) {
         self.kind = kind

@@ -59,17 +59,6 @@ public struct LedgerStatus: Sendable, Equatable {
     }
 }
 
-/// A lot and a quantity: a balance, a line of an event, or what is in transit.
-public struct LotQuantity: Sendable, Equatable {
-    public var marking: LotMarking
-    public var quantity: Int64
-
-    public init(marking: LotMarking, quantity: Int64) {
-        self.marking = marking
-        self.quantity = quantity
-    }
-}
-
 // MARK: Display pieces shared by several pages
 
 /// A holder as a link: code, name (none when unknown) and URL.
