@@ -1,5 +1,6 @@
 -- GET an item by serial, then its history, for items drawn at random from items.lua.
 -- Each call of request() alternates the two requests for the same item.
+local common = dofile("scripts/bench/common.lua")
 local items = dofile(os.getenv("BENCH_DIR") .. "/items.lua")
 local token = os.getenv("BENCH_TOKEN")
 local headers = { ["Authorization"] = "Bearer " .. token }
@@ -23,16 +24,4 @@ function request()
   return wrk.format("GET", "/api/v1/items/" .. current.id .. "/history?limit=100", headers)
 end
 
-function setup(thread)
-  thread_counter = (thread_counter or 0) + 1
-  thread:set("id", thread_counter)
-end
-
--- The first refused request of each thread, to see why.
-local reported = false
-function response(status, headers, body)
-  if status >= 300 and not reported then
-    reported = true
-    io.stderr:write("reads: " .. status .. " " .. body .. "\n")
-  end
-end
+response = common.reporter("reads")
