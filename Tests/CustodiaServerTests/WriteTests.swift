@@ -26,9 +26,16 @@ import Testing
             #expect(r.errors.map { $0["index"] as? Int } == [1, 2])
             #expect(r.errors.map { $0["field"] as? String } == ["items[0]", "lots[0].quantity"])
             #expect((r.errors.first?["message"] as? String)?.contains("AK-404") == true)
-            #expect(r.detail.contains("nothing was written"))
+            #expect(r.detail.hasPrefix("2 of 4 events do not fit"))
+            #expect(r.detail.contains("nothing was written. Fix them"))
             #expect(try await server.store.ledgerSize() == before)
             #expect(try await server.store.item(id: try await server.itemID("AK-1"))?.state.holder == "S1")
+
+            let one = try await client.post(
+                "/api/v1/events", as: "clerk-n", json: J.move("issue", ["AK-404"], from: "S1", to: "U1"))
+            #expect(one.status == 409)
+            #expect(one.detail.hasPrefix("the event does not fit"))
+            #expect(one.detail.contains("Fix it and send"))
 
             let ok = try await client.post(
                 "/api/v1/events", as: "clerk-n",

@@ -73,9 +73,11 @@ enum EventsAPI {
         let report = try await app.writer.submit(
             AppendRequest(events: events, recordedBy: principal.code, recordedAt: app.timestamp(), dryRun: dryRun))
         guard report.errors.isEmpty else {
-            let noun = events.count == 1 ? "the event" : "\(report.errors.count) of \(events.count) events"
+            let (subject, them) =
+                events.count == 1
+                ? ("the event does", "it") : ("\(report.errors.count) of \(events.count) events do", "them")
             throw Problem.refused(
-                "\(noun) do not fit the register's state; nothing was written. Fix them and send the whole request again",
+                "\(subject) not fit the register's state; nothing was written. Fix \(them) and send the whole request again",
                 errors: report.errors.map { .init(index: $0.line - 1, field: $0.field, message: $0.message) })
         }
         if dryRun {

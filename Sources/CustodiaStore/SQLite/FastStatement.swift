@@ -20,6 +20,33 @@ struct FastStatement {
         handle = statement.sqliteStatement
     }
 
+    /// The rows of a query built at run time (the server's searches), each decoded by
+    /// `decode` straight from the statement: no `Row` and no copy of the column names.
+    static func fetchAll<T>(
+        _ db: Database, _ sql: String, _ arguments: StatementArguments, _ decode: (FastStatement) throws -> T
+    ) throws -> [T] {
+        let s = try FastStatement(db, sql)
+        try s.statement.setArguments(arguments)
+        var out: [T] = []
+        do {
+            while try s.step() { out.append(try decode(s)) }
+        } catch {
+            s.reset()
+            throw error
+        }
+        return out
+    }
+
+    /// The first row of a query, decoded by `decode`; nil when there is none.
+    static func fetchOne<T>(
+        _ db: Database, _ sql: String, _ arguments: StatementArguments, _ decode: (FastStatement) throws -> T
+    ) throws -> T? {
+        let s = try FastStatement(db, sql)
+        try s.statement.setArguments(arguments)
+        defer { s.reset() }
+        return try s.step() ? try decode(s) : nil
+    }
+
     @inline(__always) func bind(_ index: Int32, _ value: String?) {
         guard let value else {
             sqlite3_bind_null(handle, index)
@@ -92,6 +119,9 @@ struct FastStatement {
     }
 
     @inline(__always) func int(_ column: Int32) -> Int? { int64(column).map(Int.init) }
+
+    /// A blob column of the current row, copied.
+    @inline(__always) func bytes(_ column: Int32) -> [UInt8] { withBlob(column) { [UInt8]($0) } }
 
     private func error(_ code: Int32) -> DatabaseError {
         let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))

@@ -99,7 +99,7 @@ extension SQLiteStore {
         sql += " ORDER BY id LIMIT ?"
         arguments += [limit + 1]
         return try readOne { db in
-            let records = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(SQLiteStateLoader.item)
+            let records = try FastStatement.fetchAll(db, sql, arguments, SQLiteStateLoader.item)
             return Self.page(records, limit: limit) { Cursor.encode(kind: "item", key: $0.id) }
         }
     }
@@ -112,9 +112,8 @@ extension SQLiteStore {
 
     public func item(id: Int64) async throws -> ItemRecord? {
         try readOne { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id = ?"), arguments: [id]
-            ).map(SQLiteStateLoader.item)
+            try FastStatement.fetchOne(
+                db, "SELECT \(SQLiteStateLoader.itemColumns) FROM items WHERE id = ?", [id], SQLiteStateLoader.item)
         }
     }
 
@@ -256,8 +255,8 @@ extension SQLiteStore {
         sql += ascending ? " ORDER BY e.seq LIMIT ?" : " ORDER BY e.seq DESC LIMIT ?"
         arguments += [limit + 1]
         return try readOne { db in
-            let events = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
-                RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data))
+            let events = try FastStatement.fetchAll(db, sql, arguments) {
+                RecordedEvent(seq: $0.int64(0) ?? 0, leaf: $0.bytes(1))
             }
             return Self.page(events, limit: limit) { Cursor.encode(kind: "event", key: $0.seq) }
         }
@@ -265,8 +264,8 @@ extension SQLiteStore {
 
     public func event(seq: Int64) async throws -> RecordedEvent? {
         try readOne { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, leaf FROM events WHERE seq = ?"), arguments: [seq]).map {
-                RecordedEvent(seq: $0[0], leaf: [UInt8]($0[1] as Data))
+            try FastStatement.fetchOne(db, "SELECT seq, leaf FROM events WHERE seq = ?", [seq]) {
+                RecordedEvent(seq: $0.int64(0) ?? 0, leaf: $0.bytes(1))
             }
         }
     }

@@ -132,17 +132,17 @@ extension SQLiteStore: UserStore {
     /// and scope, only when both are active.
     public func tokenOwner(secretHash: String) async throws -> (token: TokenRecord, account: UserAccount)? {
         try readOne { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT t.id, u.code, u.role, u.scope FROM token_secrets s
-                        JOIN tokens t ON t.id = s.token_id JOIN users u ON u.code = t.user
-                        WHERE s.secret_hash = ? AND t.active = 1 AND u.active = 1
-                        """), arguments: [secretHash]
-            ).map { row in
+            try FastStatement.fetchOne(
+                db,
+                """
+                SELECT t.id, u.code, u.role, u.scope FROM token_secrets s
+                JOIN tokens t ON t.id = s.token_id JOIN users u ON u.code = t.user
+                WHERE s.secret_hash = ? AND t.active = 1 AND u.active = 1
+                """, [secretHash]
+            ) { s in
                 let account = UserAccount(
-                    code: row[1], role: Role(rawValue: row[2]) ?? .viewer, scope: row[3], active: true)
-                return (TokenRecord(id: row[0], user: account.code, active: true), account)
+                    code: s.string(1), role: Role(rawValue: s.string(2)) ?? .viewer, scope: s.text(3), active: true)
+                return (TokenRecord(id: s.string(0), user: account.code, active: true), account)
             }
         }
     }

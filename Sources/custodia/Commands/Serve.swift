@@ -5,6 +5,8 @@ import CustodiaStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// `custodia serve`: the HTTP server over the store.
 ///
@@ -60,6 +62,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Handlers run on the event loop threads that read and write their connections,
+        // instead of hopping to Swift's global pool and back for every request (measured:
+        // +40% reads/s on two cores). Blocking work stays off them: the writer commits on
+        // GRDB's writer queue and bcrypt runs on a dispatch queue.
+        let sharedExecutor = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let configuration = try serverConfiguration()
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
@@ -79,7 +86,11 @@ struct Serve: AsyncParsableCommand {
             configuration: configuration, store: opened, users: opened, routes: [try WebRoutes()], logger: logger)
         let size = try await opened.ledgerSize()
         logger.info(
-            "serving", metadata: ["address": "http://\(configuration.host):\(configuration.port)", "ledgerSize": "\(size)"])
+            "serving",
+            metadata: [
+                "address": "http://\(configuration.host):\(configuration.port)", "ledgerSize": "\(size)",
+                "executor": "\(sharedExecutor ? "event loops" : "global pool")",
+            ])
         do {
             try await app.runService()
         } catch {
