@@ -203,10 +203,14 @@ public struct GroupAppendReport: Sendable {
     public var size: Int64
     /// The checkpoint signed for the group, when something was written.
     public var checkpoint: String?
+    /// Every item the group registered or changed, in its state after the group (once
+    /// each), so that state kept in memory beside the store follows without reading it.
+    public var items: [ItemRecord]
 
-    public init(reports: [AppendReport], size: Int64, checkpoint: String?) {
+    public init(reports: [AppendReport], size: Int64, checkpoint: String?, items: [ItemRecord] = []) {
         self.reports = reports
         self.size = size
         self.checkpoint = checkpoint
+        self.items = items
     }
 }

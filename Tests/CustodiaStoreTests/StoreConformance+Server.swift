@@ -285,6 +285,11 @@ extension StoreConformance {
             #expect(try await store.item("AK-4").record.state.holder == "U1")
             #expect(try await store.item("AK-5").record.state.holder == "S1", "the refused request changed nothing")
             #expect(try await store.item("AK-1").record.state.holder == "S1")
+            // The report carries the items the written requests changed, as they now are;
+            // not those of the refused request or the dry run.
+            let ak4 = try await store.item("AK-4").record
+            let ak1 = try await store.item("AK-1").record
+            #expect(report.items == [ak1, ak4].sorted { $0.id < $1.id })
             #expect(try await store.holdings(of: "U1", recursive: false)?.lots == [], "the dry run changed nothing")
             let leaves = try await store.entries(from: before, to: before + 2).map(\.json)
             #expect(leaves[0].contains("\"recordedBy\":\"clerk-a\""))
@@ -296,6 +301,7 @@ extension StoreConformance {
                 AppendRequest(events: [E.move(.issue, ["AK-404"], from: "S1", to: "U1")], recordedBy: "x", recordedAt: E.t)
             ])
             #expect(refused.checkpoint == nil)
+            #expect(refused.items.isEmpty)
             #expect(refused.size == before + 2)
             #expect(try await store.ledgerSize() == before + 2)
         }

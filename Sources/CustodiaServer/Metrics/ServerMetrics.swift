@@ -7,7 +7,9 @@ import Synchronization
 ///   `custodia_http_request_duration_seconds{route,method,status}`: every request, by the
 ///   route pattern (not the concrete path, so ids never become labels);
 /// - `custodia_events_appended_total`, `custodia_write_groups_total`,
-///   `custodia_write_group_requests` (requests per group commit);
+///   `custodia_write_group_requests` (requests per group commit),
+///   `custodia_write_group_duration_seconds` (a group's append and commit, disk flush
+///   included) and `custodia_write_group_tally_seconds` (updating the web counts after it);
 /// - `custodia_ledger_size`: events in the ledger;
 /// - `custodia_sign_ins_total{outcome}`: accepted, refused, throttled.
 final class ServerMetrics: Sendable {
@@ -15,6 +17,8 @@ final class ServerMetrics: Sendable {
     let eventsAppended: Counter
     let writeGroups: Counter
     let groupRequests: ValueHistogram
+    let groupDuration: DurationHistogram
+    let groupTally: DurationHistogram
     let ledgerSize: Gauge
 
     private struct Key: Hashable {
@@ -44,6 +48,16 @@ final class ServerMetrics: Sendable {
                 namespace: "custodia", metricName: "write_group", unitName: "requests",
                 helpText: "Requests committed together in one group"),
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
+        groupDuration = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "custodia", subsystem: "write_group", metricName: "duration", unitName: "seconds",
+                helpText: "A group's append and commit, the disk flush included"),
+            buckets: Self.buckets)
+        groupTally = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "custodia", subsystem: "write_group", metricName: "tally", unitName: "seconds",
+                helpText: "Updating the state kept in memory (the web counts) after a group commit"),
+            buckets: Self.buckets)
         ledgerSize = registry.makeGauge(
             descriptor: .init(namespace: "custodia", metricName: "ledger", unitName: "size", helpText: "Events in the ledger"))
     }

@@ -333,8 +333,8 @@ actor RegisterTally {
         draining = false
     }
 
-    /// Applies one group commit: the items its events named and the lot quantities of the
-    /// holders they named are read again.
+    /// Applies one group commit: the items it changed come with its report, and the lot
+    /// quantities of the holders its lot events named are read again.
     private func apply(_ requests: [AppendRequest], _ report: GroupAppendReport) async {
         guard let known = ledgerSize else { return }
         let written = zip(requests, report.reports).filter { $0.1.written }
@@ -344,29 +344,19 @@ actor RegisterTally {
         // is read in the background; this commit's items are read now, as they are.
         let gap = first != known
         let loads = loadCount
-        var serials: Set<String> = []
-        var ids: Set<Int64> = []
         var holders: Set<String> = []
         for (request, _) in written {
-            for event in request.events {
-                for ref in event.items {
-                    switch ref {
-                    case .marking(_, let serial, _): serials.insert(serial)
-                    case .id(let id): ids.insert(id)
-                    }
-                }
-                for marking in event.registrations { serials.insert(marking.serial) }
+            for event in request.events where !event.lots.isEmpty || !event.lotRegistrations.isEmpty {
                 if let from = event.from { holders.insert(from) }
                 if let to = event.to { holders.insert(to) }
             }
         }
         do {
-            let records = try await store.items(serials: Array(serials)) + store.items(ids: Array(ids))
             let quantities = holders.isEmpty ? [:] : try await store.lotQuantities(holders: Array(holders))
             // Counts installed meanwhile are newer than what was read: the commit is still
             // pending and is applied to them after the load.
             guard loads == loadCount, ledgerSize != nil else { return }
-            for record in records { set(record.id, compact(ItemBrief(record))) }
+            for record in report.items { set(record.id, compact(ItemBrief(record))) }
             for code in holders { lots[code] = quantities[code] }
             ledgerSize = max(report.size, ledgerSize ?? 0)
             if gap { missedOutsideWrites = true }

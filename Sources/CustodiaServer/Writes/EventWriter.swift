@@ -95,7 +95,10 @@ final class EventWriter: Service, Sendable {
             }
             guard !group.isEmpty else { return }
             do {
+                let start = ContinuousClock.now
                 let result = try await store.appendGroup(group.map(\.request))
+                let committed = ContinuousClock.now
+                metrics.groupDuration.record(committed - start)
                 var appended = 0
                 var holderChange = false
                 for (submission, report) in zip(group, result.reports) where report.written {
@@ -104,7 +107,10 @@ final class EventWriter: Service, Sendable {
                 }
                 // The holder tree and the metrics are current before anyone hears back.
                 if holderChange { holdersChanged() }
-                if appended > 0 { await self.appended(group.map(\.request), result) }
+                if appended > 0 {
+                    await self.appended(group.map(\.request), result)
+                    metrics.groupTally.record(ContinuousClock.now - committed)
+                }
                 metrics.writeGroups.increment()
                 metrics.groupRequests.record(Double(group.count))
                 metrics.eventsAppended.increment(by: Int64(appended))

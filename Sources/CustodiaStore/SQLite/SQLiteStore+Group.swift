@@ -60,10 +60,14 @@ extension SQLiteStore {
         var pending: [PendingEvent] = []
         var reports: [AppendReport] = []
         var finalHolders = holders
+        var changedItems: [Int64: ItemRecord] = [:]
 
         func flush() throws {
             finalHolders = engine.holders
-            try writer.write(events: pending, changes: engine.takeChanges())
+            let changes = engine.takeChanges()
+            for item in changes.newItems { changedItems[item.id] = item }
+            for item in changes.changedItems { changedItems[item.id] = item }
+            try writer.write(events: pending, changes: changes)
             pending.removeAll(keepingCapacity: true)
             if var t = tree {
                 try tileReader.write(t.takeDirtyTiles())
@@ -124,6 +128,7 @@ extension SQLiteStore {
             reports[i].size = newSize
             reports[i].checkpoint = note
         }
-        return (GroupAppendReport(reports: reports, size: newSize, checkpoint: note), finalHolders, version)
+        let items = changedItems.values.sorted { $0.id < $1.id }
+        return (GroupAppendReport(reports: reports, size: newSize, checkpoint: note, items: items), finalHolders, version)
     }
 }
