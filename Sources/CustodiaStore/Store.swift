@@ -213,8 +213,6 @@ public protocol Store: Sendable {
 
     /// Every item whose serial is one of `serials` (exactly; any manufacturer or model).
     func items(serials: [String]) async throws -> [ItemRecord]
-    /// The items with these ids that exist, in ascending id order.
-    func items(ids: [Int64]) async throws -> [ItemRecord]
     /// Items physically held by `holder`, in ascending id order, `offset` skipped.
     func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord]
     /// Items for one search box (see `ItemSearch`).

@@ -42,10 +42,6 @@ extension StoreConformance {
                     "AK-1/Izhmash", "AK-1/Kalashnikov", "G-1/Glock",
                 ])
             #expect(try await store.items(serials: []) == [])
-            let ids = found.map(\.id)
-            let byID = try await store.items(ids: ids.reversed() + [999_999])
-            #expect(byID.map(\.id) == ids.sorted(), "only existing ids, in ascending order")
-            #expect(Set(byID.map(\.marking.serial)) == ["AK-1", "G-1"])
             // More serials than one statement takes are still all found.
             let many = (0..<1200).map { "X-\($0)" } + ["AK-7"]
             #expect(try await store.items(serials: many).map(\.marking.serial) == ["AK-7"])

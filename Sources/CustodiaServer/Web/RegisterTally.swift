@@ -341,7 +341,7 @@ actor RegisterTally {
         guard let first = written.first?.1.firstSeq else { return }
         if report.size <= known { return }  // already in what was loaded
         // Something written in between that this server did not hear of (another process)
-        // is read in the background; this commit's items are read now, as they are.
+        // is read in the background; this commit's items come with its report.
         let gap = first != known
         let loads = loadCount
         var holders: Set<String> = []

@@ -52,26 +52,6 @@ extension SQLiteStore {
         }
     }
 
-    public func items(ids: [Int64]) async throws -> [ItemRecord] {
-        let wanted = Array(Set(ids)).sorted()
-        guard !wanted.isEmpty else { return [] }
-        return try read { db in
-            var out: [ItemRecord] = []
-            for start in stride(from: 0, to: wanted.count, by: Self.batchSize) {
-                let batch = wanted[start..<min(start + Self.batchSize, wanted.count)]
-                let list = "[" + batch.map(String.init).joined(separator: ",") + "]"
-                out += try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT \(SQLiteStateLoader.itemColumns) FROM items
-                        WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id
-                        """, arguments: [list]
-                ).map(SQLiteStateLoader.item)
-            }
-            return out
-        }
-    }
-
     public func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord] {
         try read { db in
             try Row.fetchAll(
@@ -181,7 +161,7 @@ extension SQLiteStore {
     }
 
     public func itemBriefs() async throws -> ItemBriefs {
-        try read { db in
+        try await readWhole { db in
             let size = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
             var items: [ItemBrief] = []
             items.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM items") ?? 0)
@@ -239,7 +219,7 @@ extension SQLiteStore {
     // MARK: Lots
 
     public func lotQuantities(holders: [String]?) async throws -> [String: Int64] {
-        try read { db in
+        try await readWhole { db in
             var out: [String: Int64] = [:]
             let rows: [Row]
             if let holders {

@@ -90,6 +90,13 @@ public final class SQLiteStore: Store, Sendable {
     /// A synchronous read: the reads here are short, indexed and bounded.
     func read<T>(_ body: (Database) throws -> T) throws -> T { try queue.read(body) }
 
+    /// A read of the whole register (the web counts at start): it runs on a reader
+    /// connection's own queue, not on the caller's thread, which in the server is an event
+    /// loop that other connections share.
+    func readWhole<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.read(body)
+    }
+
     /// A read of one statement, outside a transaction: the statement alone sees one
     /// committed state, and the server saves the BEGIN and COMMIT on its hottest paths.
     func readOne<T>(_ body: (Database) throws -> T) throws -> T { try queue.unsafeRead(body) }
