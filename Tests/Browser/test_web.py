@@ -19,9 +19,9 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 URL = os.environ["CUSTODIA_URL"]
@@ -130,10 +130,29 @@ def fill(driver, field, value):
     element.send_keys(value)
 
 
+def gone(element):
+    """A wait condition: `element` is no longer in the page. While the next page replaces
+    the document, chromedriver may answer "Node with given id does not belong to the
+    document" (an unknown error) instead of a stale reference: that is gone too."""
+
+    def predicate(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    return predicate
+
+
 def submit(driver):
     with_form = driver.find_element(By.CSS_SELECTOR, "form.rec button.primary, form.confirm button.primary")
     with_form.click()
-    WebDriverWait(driver, 10).until(EC.staleness_of(with_form))
+    WebDriverWait(driver, 10).until(gone(with_form))
 
 
 def issue(driver, depot, unit, serials, document):
