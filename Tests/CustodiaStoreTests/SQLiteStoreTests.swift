@@ -1,8 +1,9 @@
 import CustodiaCore
 import CustodiaLedger
-import CustodiaStore
 import Foundation
 import Testing
+
+@testable import CustodiaStore
 
 /// What only the SQLite store does: files, locks and the key file beside the database.
 @Suite struct SQLiteStoreTests {
@@ -362,6 +363,47 @@ import Testing
             let report = try await store.append(&refused, options: AppendOptions(recordedBy: "t", recordedAt: E.t))
             #expect(!report.written)
             #expect(try await store.findItems(ItemSearch(text: "QY-1")).isEmpty)
+            #expect(try await store.verify().divergence == nil)
+        }
+    }
+
+    /// A large registration builds the items' holder, account and model indexes once at the
+    /// end of its transaction: afterwards they are the same indexes, complete, and a large
+    /// append that is refused after dropping them leaves them as they were.
+    @Test func aBulkRegistrationRebuildsTheItemIndexesItDeferred() async throws {
+        try await withTemporaryDirectory { dir in
+            let (store, _) = try newStore(dir)
+            store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 16, bulkItems: 20) }
+            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid((0..<10).map { E.register(E.item("BK-A\($0)"), to: "S2") })
+            let indexes = """
+                SELECT name || ': ' || sql FROM sqlite_master
+                WHERE type = 'index' AND tbl_name = 'items' ORDER BY name;
+                """
+            let before = try sqlite3(store.path, indexes)
+            for name in ["items_holder", "items_account", "items_model"] { #expect(before.contains(name)) }
+
+            // 60 items in chunks of 16: the indexes are dropped at the second chunk (more
+            // than 20 items, and more than the 10 already there) and built at the end.
+            try await store.recordValid((0..<60).map { E.register(E.item("BK-B\($0)"), to: $0 < 45 ? "S1" : "U1") })
+            #expect(try sqlite3(store.path, indexes) == before)
+            #expect(try sqlite3(store.path, "PRAGMA integrity_check;").hasPrefix("ok"))
+            #expect(try await store.holdings(of: "S1", recursive: false)?.items.count == 45)
+            #expect(try await store.holdings(of: "S1", recursive: true)?.items.count == 60)
+            #expect(try await store.holdings(of: "S2", recursive: false)?.items.count == 10)
+            let plan = try sqlite3(store.path, "EXPLAIN QUERY PLAN SELECT id FROM items WHERE holder = 'U1';")
+            #expect(plan.contains("items_holder"), "\(plan)")
+
+            // Refused at the 50th of 60 new items, after the first three chunks were written
+            // and the indexes dropped: nothing of it stays, and the indexes are back.
+            var events = (0..<60).map { E.register(E.item("BK-C\($0)"), to: "S2") }
+            events[49] = E.register(E.item("BK-B3"), to: "S2")
+            var source = ArrayEventSource(events)
+            let report = try await store.append(&source, options: AppendOptions(recordedBy: "t", recordedAt: E.t))
+            #expect(!report.written)
+            #expect(report.errors.map(\.line) == [50])
+            #expect(try sqlite3(store.path, indexes) == before)
+            #expect(try sqlite3(store.path, "SELECT count(*) FROM items;").hasPrefix("70"))
             #expect(try await store.verify().divergence == nil)
         }
     }

@@ -37,32 +37,43 @@ struct PendingEvent {
 /// nothing behind anyway, because any error rolls the whole append back.
 final class SQLiteStateWriter {
     let db: Database
-    private let insertItem: FastStatement
-    private let updateItem: FastStatement
-    private let insertEvent: FastStatement
-    private let link: FastStatement
-    private let linkHolder: FastStatement
+    private var newItemRows: RowInserter
+    private var changedItemRows: RowInserter
+    private var eventRows: RowInserter
+    private var itemLinkRows: RowInserter
+    private var holderLinkRows: RowInserter
     private let indexSerials: FastStatement
     /// The lowest item id registered through this writer, not yet in the serial search index.
     private var firstNewItem: Int64?
+    /// The number of items before this writer's first write, and of items it has registered.
+    private let itemsBefore: Int64
+    private let bulkItems: Int64
+    private var itemsWritten: Int64 = 0
+    /// The definitions of the indexes dropped until `finish()` (see `deferIndexes`).
+    private var deferredIndexes: [String] = []
+    private var holderLinks: [(holder: String, seq: Int64)] = []
+    private var itemLinks: [(item: Int64, seq: Int64)] = []
 
-    init(db: Database) throws {
+    init(db: Database, bulkItems: Int64 = SQLiteStateWriter.bulkItems) throws {
         self.db = db
-        insertItem = try FastStatement(
-            db,
-            """
-            INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        updateItem = try FastStatement(
-            db,
-            """
-            UPDATE OR FAIL items SET status = ?, holder = ?, account = ?, condition = ?, due_back = ?, transit = ?,
-            last_counted = ?, last_seq = ? WHERE id = ?
-            """)
-        insertEvent = try FastStatement(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf) VALUES (?, ?, ?, ?)")
-        link = try FastStatement(db, "INSERT OR FAIL INTO event_items(item_id, seq) VALUES (?, ?)")
-        linkHolder = try FastStatement(db, "INSERT OR IGNORE INTO event_holders(holder, seq) VALUES (?, ?)")
+        self.bulkItems = bulkItems
+        // Item ids are given in order from 1 and items are never deleted: the largest id is
+        // the count, read from the end of the table instead of by counting it.
+        itemsBefore = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM items") ?? 0
+        newItemRows = RowInserter(db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21)
+        // Every column is given, but an item that changed always exists: the row is updated,
+        // in statements of many rows like the inserts.
+        changedItemRows = RowInserter(
+            db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21,
+            tail: """
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, holder = excluded.holder,
+                account = excluded.account, condition = excluded.condition, due_back = excluded.due_back,
+                transit = excluded.transit, last_counted = excluded.last_counted, last_seq = excluded.last_seq
+                """)
+        eventRows = RowInserter(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf)", columns: 4)
+        itemLinkRows = RowInserter(db, "INSERT OR FAIL INTO event_items(item_id, seq)", columns: 2)
+        // An event may name the same holder twice (from and to): the second is ignored.
+        holderLinkRows = RowInserter(db, "INSERT OR IGNORE INTO event_holders(holder, seq)", columns: 2)
         indexSerials = try FastStatement(
             db, "INSERT INTO item_serials(rowid, serial) SELECT id, serial FROM items WHERE id >= ?")
     }
@@ -106,46 +117,16 @@ final class SQLiteStateWriter {
                 try s.execute(arguments: [l.id, m.lot, m.manufacturer, m.calibre, m.type, m.year, l.registeredSeq])
             }
         }
-        for r in changes.newItems {
-            let m = r.marking, st = r.state, s = insertItem
-            s.bind(1, r.id)
-            s.bind(2, m.category.rawValue)
-            s.bind(3, m.manufacturer)
-            s.bind(4, m.country)
-            s.bind(5, m.model)
-            s.bind(6, m.calibre)
-            s.bind(7, m.serial)
-            s.bind(8, m.year)
-            s.bind(9, m.importCountry)
-            s.bind(10, m.importYear)
-            s.bind(11, m.marks)
-            s.bind(12, m.assignedMark)
-            s.bind(13, r.registeredSeq)
-            s.bind(14, st.status.rawValue)
-            s.bind(15, st.holder)
-            s.bind(16, st.account)
-            s.bind(17, st.condition.rawValue)
-            s.bind(18, st.dueBack)
-            s.bind(19, st.transit)
-            s.bind(20, st.lastCounted)
-            s.bind(21, st.lastSeq)
-            try s.execute()
+        itemsWritten += Int64(changes.newItems.count)
+        if deferredIndexes.isEmpty, itemsWritten >= bulkItems, itemsWritten >= itemsBefore { try deferIndexes() }
+        try newItemRows.insert(count: changes.newItems.count) { s, row, b in
+            Self.bindItem(s, changes.newItems[row], b)
         }
         if let first = changes.newItems.lazy.map(\.id).min() {
             firstNewItem = min(firstNewItem ?? first, first)
         }
-        for r in changes.changedItems {
-            let st = r.state, s = updateItem
-            s.bind(1, st.status.rawValue)
-            s.bind(2, st.holder)
-            s.bind(3, st.account)
-            s.bind(4, st.condition.rawValue)
-            s.bind(5, st.dueBack)
-            s.bind(6, st.transit)
-            s.bind(7, st.lastCounted)
-            s.bind(8, st.lastSeq)
-            s.bind(9, r.id)
-            try s.execute()
+        try changedItemRows.insert(count: changes.changedItems.count) { s, row, b in
+            Self.bindItem(s, changes.changedItems[row], b)
         }
         if !changes.balances.isEmpty {
             let s = try db.cachedStatement(
@@ -182,28 +163,26 @@ final class SQLiteStateWriter {
                 }
             }
         }
+        try eventRows.insert(count: events.count) { s, row, b in
+            let e = events[row]
+            s.bind(b + 1, e.seq)
+            s.bind(b + 2, e.kind.rawValue)
+            s.bind(b + 3, e.occurredAt)
+            s.bind(b + 4, blob: e.leaf)
+        }
+        holderLinks.removeAll(keepingCapacity: true)
+        itemLinks.removeAll(keepingCapacity: true)
         var linkLot: Statement?
         for applied in events {
-            insertEvent.bind(1, applied.seq)
-            insertEvent.bind(2, applied.kind.rawValue)
-            insertEvent.bind(3, applied.occurredAt)
-            insertEvent.bind(4, blob: applied.leaf)
-            try insertEvent.execute()
-            for code in [applied.holders.0, applied.holders.1, applied.holders.2, applied.holders.3] {
-                guard let code else { continue }
-                linkHolder.bind(1, code)
-                linkHolder.bind(2, applied.seq)
-                try linkHolder.execute()
+            let named = applied.holders
+            for code in [named.0, named.1, named.2, named.3] {
+                if let code { holderLinks.append((code, applied.seq)) }
             }
             if let corrected = applied.corrects {
                 try db.cachedStatement(sql: Self.linkCorrectionHolders).execute(arguments: [applied.seq, corrected])
             }
             if applied.kind != .register {
-                for id in applied.itemIDs {
-                    link.bind(1, id)
-                    link.bind(2, applied.seq)
-                    try link.execute()
-                }
+                for id in applied.itemIDs { itemLinks.append((id, applied.seq)) }
             }
             if !applied.lotIDs.isEmpty {
                 let s = try linkLot ?? db.cachedStatement(sql: "INSERT OR IGNORE INTO event_lots(lot_id, seq) VALUES (?, ?)")
@@ -211,6 +190,40 @@ final class SQLiteStateWriter {
                 for id in applied.lotIDs { try s.execute(arguments: [id, applied.seq]) }
             }
         }
+        try holderLinkRows.insert(count: holderLinks.count) { s, row, b in
+            s.bind(b + 1, holderLinks[row].holder)
+            s.bind(b + 2, holderLinks[row].seq)
+        }
+        try itemLinkRows.insert(count: itemLinks.count) { s, row, b in
+            s.bind(b + 1, itemLinks[row].item)
+            s.bind(b + 2, itemLinks[row].seq)
+        }
+    }
+
+    /// Binds every column of `itemColumns` for one item, at parameters `b + 1 …`.
+    private static func bindItem(_ s: FastStatement, _ r: ItemRecord, _ b: Int32) {
+        let m = r.marking, st = r.state
+        s.bind(b + 1, r.id)
+        s.bind(b + 2, m.category.rawValue)
+        s.bind(b + 3, m.manufacturer)
+        s.bind(b + 4, m.country)
+        s.bind(b + 5, m.model)
+        s.bind(b + 6, m.calibre)
+        s.bind(b + 7, m.serial)
+        s.bind(b + 8, m.year)
+        s.bind(b + 9, m.importCountry)
+        s.bind(b + 10, m.importYear)
+        s.bind(b + 11, m.marks)
+        s.bind(b + 12, m.assignedMark)
+        s.bind(b + 13, r.registeredSeq)
+        s.bind(b + 14, st.status.rawValue)
+        s.bind(b + 15, st.holder)
+        s.bind(b + 16, st.account)
+        s.bind(b + 17, st.condition.rawValue)
+        s.bind(b + 18, st.dueBack)
+        s.bind(b + 19, st.transit)
+        s.bind(b + 20, st.lastCounted)
+        s.bind(b + 21, st.lastSeq)
     }
 
     /// Adds the items registered since the last call to the serial search index, in one
@@ -220,11 +233,40 @@ final class SQLiteStateWriter {
     /// FTS5 flushes its pending terms to a new segment at every statement savepoint once it
     /// has been written in a transaction, which made registering items several times slower.
     func finish() throws {
+        for sql in deferredIndexes { try db.execute(sql: sql) }
+        deferredIndexes = []
         guard let first = firstNewItem else { return }
         // Item ids only grow, so every id from the first new one on is new.
         indexSerials.bind(1, first)
         try indexSerials.execute()
         firstNewItem = nil
+    }
+
+    /// A transaction that registers at least this many items, and at least as many as the
+    /// store held before, builds the items' holder, account and model indexes once at the end.
+    static let bulkItems: Int64 = 100_000
+
+    /// Drops the items' holder, account and model indexes until `finish()` builds them again,
+    /// in the same transaction (a failure rolls the drop back with everything else).
+    ///
+    /// Their keys have few distinct values, so every new item lands in the middle of each
+    /// index, at the end of its holder's or model's run, and splits pages there: in a bulk
+    /// import those three indexes cost more than the items table itself. Building them once
+    /// from the finished table sorts instead. The custody rules read items by serial and id
+    /// only, through indexes that stay.
+    private func deferIndexes() throws {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT name, sql FROM sqlite_master
+                WHERE type = 'index' AND tbl_name = 'items' AND name IN ('items_holder', 'items_account', 'items_model')
+                ORDER BY name
+                """)
+        for row in rows {
+            let name: String = row[0]
+            deferredIndexes.append(row[1])
+            try db.execute(sql: "DROP INDEX \(name)")
+        }
     }
 
     /// Lists correction `?1` under the holders of the event it corrects (`?2`), following a
@@ -260,5 +302,49 @@ final class SQLiteStateWriter {
         }
         holders.forEach(visit)
         return out
+    }
+}
+
+/// Inserts rows into one table several at a time: one `INSERT … VALUES (…), (…), …` of up to
+/// `rowsPerStatement` rows per step. SQLite's cost for a single-row insert is mostly the
+/// statement's own (opening a cursor on the table and each index, and closing them again),
+/// so rows written together cost a fraction of rows written one by one.
+struct RowInserter {
+    static let rowsPerStatement = 32
+    private let db: Database
+    private let head: String
+    private let columns: Int
+    private let tail: String
+    /// Prepared statements by row count: the full one, and the smaller ones a chunk ends with.
+    private var statements: [Int: FastStatement] = [:]
+
+    /// - Parameters:
+    ///   - head: the statement up to `VALUES`, e.g. `INSERT OR FAIL INTO t(a, b)`.
+    init(_ db: Database, _ head: String, columns: Int, tail: String = "") {
+        self.db = db
+        self.tail = tail
+        self.head = head
+        self.columns = columns
+    }
+
+    /// Inserts `count` rows; `bind(statement, row, base)` binds row `row` of the input at
+    /// parameters `base + 1 … base + columns`.
+    mutating func insert(count: Int, bind: (FastStatement, Int, Int32) -> Void) throws {
+        var start = 0
+        while start < count {
+            let n = min(Self.rowsPerStatement, count - start)
+            let s = try statement(rows: n)
+            for r in 0..<n { bind(s, start + r, Int32(r * columns)) }
+            try s.execute()
+            start += n
+        }
+    }
+
+    private mutating func statement(rows: Int) throws -> FastStatement {
+        if let s = statements[rows] { return s }
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let s = try FastStatement(db, head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + tail)
+        statements[rows] = s
+        return s
     }
 }

@@ -28,8 +28,17 @@ public final class SQLiteStore: Store, Sendable {
     let key: LogKey?
     let origin: String
     let ledgerMode: LedgerMode
-    /// Events written per step inside one append transaction (bounds memory, not atomicity).
-    let chunkSize = 4096
+    /// The sizes of the bulk paths. Tests make them small to reach those paths with a few rows.
+    let tuning = Mutex(Tuning())
+
+    struct Tuning: Sendable {
+        /// Events written per step inside one append transaction (bounds memory, not atomicity).
+        var chunkSize = 4096
+        /// See `SQLiteStateWriter.bulkItems`.
+        var bulkItems = SQLiteStateWriter.bulkItems
+    }
+
+    var chunkSize: Int { tuning.withLock { $0.chunkSize } }
     /// The holder tree as the last group append left it, with the writer connection's
     /// `data_version` at that moment: when another process commits, the version changes and
     /// the tree is read again.
@@ -216,7 +225,9 @@ public final class SQLiteStore: Store, Sendable {
             nextItemID: nextItem, nextLotID: nextLot)
         let tileReader = SQLiteTileReader(db: db)
         var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
-        let writer = try SQLiteStateWriter(db: db)
+        let tuning = self.tuning.withLock { $0 }
+        let chunkSize = tuning.chunkSize
+        let writer = try SQLiteStateWriter(db: db, bulkItems: tuning.bulkItems)
         var pending: [PendingEvent] = []
         pending.reserveCapacity(chunkSize)
         var errors: [LineError] = []
