@@ -1,7 +1,8 @@
 import CustodiaLedger
-import CustodiaStore
 import Foundation
 import Testing
+
+@testable import CustodiaStore
 
 /// The conformance suite against the SQLite store. Another backend adds a file like this
 /// one with its own factory.
@@ -15,6 +16,22 @@ import Testing
     @Test("the SQLite store conforms", arguments: StoreConformance.all)
     func conforms(_ check: ConformanceCheck) async throws {
         try await check.body(Self.factory)
+    }
+
+    /// The same store with its bulk paths at their smallest: every append written two events
+    /// at a time, a group written after each request, and the items' indexes rebuilt by any
+    /// append that registers three items or more.
+    static let smallStepsFactory: StoreFactory = { dir in
+        let store = try SQLiteStore.create(
+            path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: try LogKey.generate(name: testOrigin),
+            now: recordedAt)
+        store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 2, groupChunkSize: 1, bulkItems: 3) }
+        return store
+    }
+
+    @Test("the SQLite store conforms with its bulk paths in small steps", arguments: StoreConformance.all)
+    func conformsInSmallSteps(_ check: ConformanceCheck) async throws {
+        try await check.body(Self.smallStepsFactory)
     }
 
     static let userFactory: UserStoreFactory = { dir in

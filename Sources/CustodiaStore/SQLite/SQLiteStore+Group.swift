@@ -61,6 +61,7 @@ extension SQLiteStore {
         var reports: [AppendReport] = []
         var finalHolders = holders
         var changedItems: [Int64: ItemRecord] = [:]
+        let groupChunkSize = tuning.withLock { $0.groupChunkSize }
 
         func flush() throws {
             finalHolders = engine.holders
@@ -107,7 +108,7 @@ extension SQLiteStore {
             pending.append(contentsOf: accepted)
             reports.append(
                 AppendReport(accepted: count, errors: [], size: 0, firstSeq: first, checkpoint: nil, dryRun: false))
-            if pending.count >= chunkSize { try flush() }
+            if pending.count >= groupChunkSize { try flush() }
         }
         let newSize = engine.nextSeq
         guard newSize > size else {

@@ -34,11 +34,15 @@ public final class SQLiteStore: Store, Sendable {
     struct Tuning: Sendable {
         /// Events written per step inside one append transaction (bounds memory, not atomicity).
         var chunkSize = 4096
+        /// Events a group commit writes per step. Smaller than `chunkSize`: the engine is
+        /// copied before each request of a group, so that a refused request can be undone,
+        /// and a copy costs in proportion to what the engine holds since the last step.
+        /// Batches of 100 events ran 6–19% faster with 256 than with 4,096.
+        var groupChunkSize = 256
         /// See `SQLiteStateWriter.bulkItems`.
         var bulkItems = SQLiteStateWriter.bulkItems
     }
 
-    var chunkSize: Int { tuning.withLock { $0.chunkSize } }
     /// The holder tree as the last group append left it, with the writer connection's
     /// `data_version` at that moment: when another process commits, the version changes and
     /// the tree is read again.
