@@ -117,6 +117,41 @@ func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
         }
     }
 
+    /// A server's store keeps the owners of tokens it has seen, but only while nothing has
+    /// been committed since: a token revoked or a user disabled through another connection
+    /// (the command-line tool, another process) or through the server's own writer is refused
+    /// at the next lookup.
+    @Test func aServerStoreRefusesARevokedTokenOrADisabledUserAtOnce() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixture = try await UserFixture.make(in: dir)
+            var tokens: [(id: String, hash: String)] = []
+            for user in ["ana", "ana", "ada"] {
+                let (id, token) = APIToken.generate()
+                try #require(
+                    try await fixture.store.createToken(
+                        TokenRecord(id: id, user: user), secretHash: APIToken.secretHash(token), options: asAdmin
+                    ).written)
+                tokens.append((id, APIToken.secretHash(token)))
+            }
+            let server = try SQLiteStore(path: fixture.store.path, key: fixture.key, connections: .pool(readers: 2))
+            defer { try? server.close() }
+            for t in tokens {
+                for _ in 0..<2 { #expect(try await server.tokenOwner(secretHash: t.hash)?.token.id == t.id) }
+            }
+
+            try #require(try await fixture.store.revokeToken(id: tokens[0].id, options: asAdmin).written)
+            #expect(try await server.tokenOwner(secretHash: tokens[0].hash)?.account.code == nil, "revoked elsewhere")
+            #expect(try await server.tokenOwner(secretHash: tokens[1].hash)?.account.code == "ana")
+
+            try #require(try await fixture.store.disableUser(code: "ana", options: asAdmin).written)
+            #expect(try await server.tokenOwner(secretHash: tokens[1].hash)?.account.code == nil, "disabled elsewhere")
+
+            #expect(try await server.tokenOwner(secretHash: tokens[2].hash)?.account.code == "ada")
+            try #require(try await server.disableUser(code: "ada", options: asAdmin).written)
+            #expect(try await server.tokenOwner(secretHash: tokens[2].hash)?.account.code == nil, "disabled by the server")
+        }
+    }
+
     @Test func aPasswordHashRowCannotBeUpdatedOrDeletedNorATokenSecret() async throws {
         try await withTemporaryDirectory { dir in
             let fixture = try await UserFixture.make(in: dir)

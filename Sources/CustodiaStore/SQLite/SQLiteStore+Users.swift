@@ -131,7 +131,12 @@ extension SQLiteStore: UserStore {
     /// One read for the server's every token request: token, owner and the owner's role
     /// and scope, only when both are active.
     public func tokenOwner(secretHash: String) async throws -> (token: TokenRecord, account: UserAccount)? {
-        try readOne { db in
+        // The version is read before the owner, so an entry is never older than its version.
+        let version = watch?.current()
+        if let version, let hit = ownerCache.withLock({ $0[secretHash] }), hit.version == version {
+            return (hit.token, hit.account)
+        }
+        let owner = try readOne { db in
             try FastStatement.fetchOne(
                 db,
                 """
@@ -145,6 +150,13 @@ extension SQLiteStore: UserStore {
                 return (TokenRecord(id: s.string(0), user: account.code, active: true), account)
             }
         }
+        if let version, let owner {
+            ownerCache.withLock { cache in
+                if cache.count >= 10_000 { cache.removeAll() }
+                cache[secretHash] = CachedOwner(version: version, token: owner.0, account: owner.1)
+            }
+        }
+        return owner
     }
 
     /// The tokens of a user, active and revoked, oldest first (ids only, never secrets).

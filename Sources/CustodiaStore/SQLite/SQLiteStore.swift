@@ -53,6 +53,18 @@ public final class SQLiteStore: Store, Sendable {
         var dataVersion: Int64
     }
 
+    /// Token owners already looked up, by secret hash, with the database's version when they
+    /// were read: an entry serves only while nothing has been committed since, so a revoked
+    /// token or a disabled user is refused at the next request. Server stores only (a pool).
+    let ownerCache: Mutex<[String: CachedOwner]> = Mutex([:])
+    let watch: DataVersionWatch?
+
+    struct CachedOwner: Sendable {
+        var version: Int64
+        var token: TokenRecord
+        var account: UserAccount
+    }
+
     /// Opens an existing store. `key` is needed to append (every batch is signed).
     public init(path: String, key: LogKey?, ledger: LedgerMode = .on, connections: Connections = .single) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
@@ -74,6 +86,7 @@ public final class SQLiteStore: Store, Sendable {
             throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database (not SQLite); check --db")
         }
         self.queue = queue
+        if case .pool = connections { watch = DataVersionWatch(path: path) } else { watch = nil }
         guard meta["application"] == "custodia", let origin = meta["origin"] else {
             throw StoreError(.notACustodiaDatabase, "\(path) is not a Custodia database; check --db or run `custodia init`")
         }
@@ -93,6 +106,7 @@ public final class SQLiteStore: Store, Sendable {
 
     /// Closes the connections; the store cannot be used afterwards.
     public func close() throws {
+        watch?.close()
         if let pool = queue as? DatabasePool {
             try pool.close()
         } else if let single = queue as? DatabaseQueue {
