@@ -45,8 +45,8 @@ final class SQLiteStateWriter {
     private let indexSerials: FastStatement
     /// The lowest item id registered through this writer, not yet in the serial search index.
     private var firstNewItem: Int64?
-    /// The number of items before this writer's first write, and of items it has registered.
-    private let itemsBefore: Int64
+    /// The first item id this writer registered, and how many items it has registered.
+    private var firstItemID: Int64?
     private let bulkItems: Int64
     private var itemsWritten: Int64 = 0
     /// The definitions of the indexes dropped until `finish()` (see `deferIndexes`).
@@ -57,9 +57,6 @@ final class SQLiteStateWriter {
     init(db: Database, bulkItems: Int64 = SQLiteStateWriter.bulkItems) throws {
         self.db = db
         self.bulkItems = bulkItems
-        // Item ids are given in order from 1 and items are never deleted: the largest id is
-        // the count, read from the end of the table instead of by counting it.
-        itemsBefore = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM items") ?? 0
         newItemRows = RowInserter(db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21)
         // Every column is given, but an item that changed always exists: the row is updated,
         // in statements of many rows like the inserts.
@@ -118,7 +115,12 @@ final class SQLiteStateWriter {
             }
         }
         itemsWritten += Int64(changes.newItems.count)
-        if deferredIndexes.isEmpty, itemsWritten >= bulkItems, itemsWritten >= itemsBefore { try deferIndexes() }
+        if firstItemID == nil { firstItemID = changes.newItems.lazy.map(\.id).min() }
+        // Item ids are given in order from 1 and items are never deleted, so the store held
+        // one item fewer than the first id registered here.
+        if deferredIndexes.isEmpty, itemsWritten >= bulkItems, let first = firstItemID, itemsWritten >= first - 1 {
+            try deferIndexes()
+        }
         try newItemRows.insert(count: changes.newItems.count) { s, row, b in
             Self.bindItem(s, changes.newItems[row], b)
         }

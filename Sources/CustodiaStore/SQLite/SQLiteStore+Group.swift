@@ -56,12 +56,13 @@ extension SQLiteStore {
             loader: try SQLiteStateLoader(db: db), holders: holders, nextSeq: size, nextItemID: nextItem, nextLotID: nextLot)
         let tileReader = SQLiteTileReader(db: db)
         var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
-        let writer = try SQLiteStateWriter(db: db)
+        let tuning = self.tuning.withLock { $0 }
+        let writer = try SQLiteStateWriter(db: db, bulkItems: tuning.bulkItems)
         var pending: [PendingEvent] = []
         var reports: [AppendReport] = []
         var finalHolders = holders
         var changedItems: [Int64: ItemRecord] = [:]
-        let groupChunkSize = tuning.withLock { $0.groupChunkSize }
+        let groupChunkSize = tuning.groupChunkSize
 
         func flush() throws {
             finalHolders = engine.holders
