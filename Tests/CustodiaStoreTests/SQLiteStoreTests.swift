@@ -394,14 +394,15 @@ import Testing
             let plan = try sqlite3(store.path, "EXPLAIN QUERY PLAN SELECT id FROM items WHERE holder = 'U1';")
             #expect(plan.contains("items_holder"), "\(plan)")
 
-            // Refused at the 50th of 60 new items, after the first three chunks were written
-            // and the indexes dropped: nothing of it stays, and the indexes are back.
-            var events = (0..<60).map { E.register(E.item("BK-C\($0)"), to: "S2") }
-            events[49] = E.register(E.item("BK-B3"), to: "S2")
+            // Refused at the 90th of 100 new items, after five chunks were written and the
+            // indexes dropped (80 new items, more than the 70 already there): nothing of it
+            // stays, and the indexes are back.
+            var events = (0..<100).map { E.register(E.item("BK-C\($0)"), to: "S2") }
+            events[89] = E.register(E.item("BK-B3"), to: "S2")
             var source = ArrayEventSource(events)
             let report = try await store.append(&source, options: AppendOptions(recordedBy: "t", recordedAt: E.t))
             #expect(!report.written)
-            #expect(report.errors.map(\.line) == [50])
+            #expect(report.errors.map(\.line) == [90])
             #expect(try sqlite3(store.path, indexes) == before)
             #expect(try sqlite3(store.path, "SELECT count(*) FROM items;").hasPrefix("70"))
             #expect(try await store.verify().divergence == nil)
