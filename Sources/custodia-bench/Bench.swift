@@ -160,28 +160,50 @@ struct Proofs: AsyncParsableCommand {
     }
 }
 
-/// Median times of `where` and `history` lookups through the store, on random serials.
+/// Times of `where` and `history` lookups through the store, on random serials, in two
+/// passes over the same sample: the first after the database file has been dropped from the
+/// page cache (each lookup reads its pages from the disk, as after a restart), the second
+/// with those pages cached (as on a running server).
 struct Lookups: AsyncParsableCommand {
     @Option var db: String
     @Option var samples = 2000
 
     func run() async throws {
-        let store = try SQLiteStore(path: db, key: nil)
-        let serials = try store.sampleSerials(count: samples)
-        var whereTimes: [Double] = [], historyTimes: [Double] = []
-        var events = 0
-        for (serial, manufacturer) in serials {
-            var start = ContinuousClock.now
-            let found = try await store.items(serial: serial, manufacturer: manufacturer, model: nil)
-            whereTimes.append(seconds(since: start) * 1000)
-            guard let item = found.first else { throw ValidationError("sampled serial \(serial) not found") }
-            start = ContinuousClock.now
-            events += try await store.history(itemID: item.record.id).count
-            historyTimes.append(seconds(since: start) * 1000)
+        let sampler = try SQLiteStore(path: db, key: nil)
+        let serials = try sampler.sampleSerials(count: samples)
+        try sampler.close()
+        for pass in ["cold", "warm"] {
+            if pass == "cold" { try evictFromPageCache(db) }
+            let store = try SQLiteStore(path: db, key: nil)
+            var whereTimes: [Double] = [], historyTimes: [Double] = []
+            var events = 0
+            for (serial, manufacturer) in serials {
+                var start = ContinuousClock.now
+                let found = try await store.items(serial: serial, manufacturer: manufacturer, model: nil)
+                whereTimes.append(seconds(since: start) * 1000)
+                guard let item = found.first else { throw ValidationError("sampled serial \(serial) not found") }
+                start = ContinuousClock.now
+                events += try await store.history(itemID: item.record.id).count
+                historyTimes.append(seconds(since: start) * 1000)
+            }
+            try store.close()
+            print(
+                "pass=\(pass) samples=\(serials.count) where_ms_median=\(fmt(median(whereTimes), 3)) where_ms_p99=\(fmt(percentile(whereTimes, 0.99), 3)) history_ms_median=\(fmt(median(historyTimes), 3)) history_ms_p99=\(fmt(percentile(historyTimes, 0.99), 3)) mean_history_events=\(events / max(serials.count, 1))"
+            )
         }
-        print(
-            "samples=\(serials.count) where_ms_median=\(fmt(median(whereTimes), 3)) where_ms_p99=\(fmt(percentile(whereTimes, 0.99), 3)) history_ms_median=\(fmt(median(historyTimes), 3)) history_ms_p99=\(fmt(percentile(historyTimes, 0.99), 3)) mean_history_events=\(events / max(serials.count, 1))"
-        )
+    }
+
+    /// Asks the kernel to drop the cached pages of the database and its WAL
+    /// (`posix_fadvise(DONTNEED)`; needs no privileges, and only clean pages go).
+    private func evictFromPageCache(_ path: String) throws {
+        for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
+            let fd = open(file, O_RDONLY)
+            guard fd >= 0 else { throw ValidationError("cannot open \(file) to drop it from the page cache") }
+            defer { close(fd) }
+            fsync(fd)
+            let code = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            guard code == 0 else { throw ValidationError("posix_fadvise on \(file) failed (\(code))") }
+        }
     }
 }
 
