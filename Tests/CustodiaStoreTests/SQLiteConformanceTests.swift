@@ -7,11 +7,14 @@ import Testing
 /// The conformance suite against the SQLite store. Another backend adds a file like this
 /// one with its own factory.
 @Suite struct SQLiteConformanceTests {
-    static let factory: StoreFactory = { dir in
+    /// A new store in `dir`, as every factory here makes it.
+    static func newStore(_ dir: URL) throws -> SQLiteStore {
         try SQLiteStore.create(
             path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: try LogKey.generate(name: testOrigin),
             now: recordedAt)
     }
+
+    static let factory: StoreFactory = { dir in try newStore(dir) }
 
     @Test("the SQLite store conforms", arguments: StoreConformance.all)
     func conforms(_ check: ConformanceCheck) async throws {
@@ -22,9 +25,7 @@ import Testing
     /// at a time, a group written after each request, and the items' indexes rebuilt by any
     /// append that registers three items or more.
     static let smallStepsFactory: StoreFactory = { dir in
-        let store = try SQLiteStore.create(
-            path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: try LogKey.generate(name: testOrigin),
-            now: recordedAt)
+        let store = try newStore(dir)
         store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 2, groupChunkSize: 1, bulkItems: 3) }
         return store
     }
@@ -34,11 +35,7 @@ import Testing
         try await check.body(Self.smallStepsFactory)
     }
 
-    static let userFactory: UserStoreFactory = { dir in
-        try SQLiteStore.create(
-            path: dir.appendingPathComponent("custodia.db").path, origin: testOrigin, key: try LogKey.generate(name: testOrigin),
-            now: recordedAt)
-    }
+    static let userFactory: UserStoreFactory = { dir in try newStore(dir) }
 
     @Test("the SQLite store conforms as a user store", arguments: UserStoreConformance.all)
     func conformsAsAUserStore(_ check: UserConformanceCheck) async throws {

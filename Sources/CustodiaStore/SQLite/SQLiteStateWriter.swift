@@ -114,8 +114,9 @@ final class SQLiteStateWriter {
                 try s.execute(arguments: [l.id, m.lot, m.manufacturer, m.calibre, m.type, m.year, l.registeredSeq])
             }
         }
+        let firstNew = changes.newItems.lazy.map(\.id).min()
         itemsWritten += Int64(changes.newItems.count)
-        if firstItemID == nil { firstItemID = changes.newItems.lazy.map(\.id).min() }
+        if firstItemID == nil { firstItemID = firstNew }
         // Item ids are given in order from 1 and items are never deleted, so the store held
         // one item fewer than the first id registered here.
         if deferredIndexes.isEmpty, itemsWritten >= bulkItems, let first = firstItemID, itemsWritten >= first - 1 {
@@ -124,9 +125,7 @@ final class SQLiteStateWriter {
         try newItemRows.insert(count: changes.newItems.count) { s, row, b in
             Self.bindItem(s, changes.newItems[row], b)
         }
-        if let first = changes.newItems.lazy.map(\.id).min() {
-            firstNewItem = min(firstNewItem ?? first, first)
-        }
+        if let first = firstNew { firstNewItem = min(firstNewItem ?? first, first) }
         try changedItemRows.insert(count: changes.changedItems.count) { s, row, b in
             Self.bindItem(s, changes.changedItems[row], b)
         }
