@@ -2,24 +2,30 @@ import CustodiaCore
 import Foundation
 
 /// Reads and parses an event source on a second thread, a chunk ahead of the store, so that
-/// parsing (JSON, CSV) and applying (rules, hashing, SQLite) use both cores.
+/// parsing (JSON, CSV) and applying (rules, SQLite) use both cores. Given the append's
+/// options, that thread also prepares each event's leaf and hash (see `PreparedLeaf`).
 ///
 /// Call `finish()` once the append is done (it stops and joins the reading thread); the
 /// inner source's memory must stay valid until then.
-public final class BackgroundEventSource<Inner: EventSource>: EventSource, @unchecked Sendable {
+public final class BackgroundEventSource<Inner: EventSource>: EventSource, PreparingEventSource, @unchecked Sendable {
     private let condition = NSCondition()
-    private var chunks: [[SourcedEvent]] = []
+    private var chunks: [([SourcedEvent], [PreparedLeaf?])] = []
     private var producerDone = false
     private var cancelled = false
     private var current: [SourcedEvent] = []
+    private var currentPrepared: [PreparedLeaf?] = []
     private var position = 0
+    private let preparing: AppendOptions?
     private let mapping: Inner
     private let exited = DispatchSemaphore(value: 0)
     private let chunkSize: Int
     private let maxChunks: Int
 
-    public init(_ inner: Inner, chunkSize: Int = 1024, maxChunks: Int = 8) {
+    /// - Parameter preparing: the options of the append the events are for, to prepare
+    ///   them for; nil to only read.
+    public init(_ inner: Inner, preparing: AppendOptions? = nil, chunkSize: Int = 1024, maxChunks: Int = 8) {
         self.mapping = inner
+        self.preparing = preparing
         self.chunkSize = chunkSize
         self.maxChunks = maxChunks
         let box = UncheckedBox(inner)
@@ -36,6 +42,18 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, @unch
             var chunk: [SourcedEvent] = []
             chunk.reserveCapacity(chunkSize)
             while chunk.count < chunkSize, let e = inner.next() { chunk.append(e) }
+            var prepared: [PreparedLeaf?] = []
+            if let o = preparing, !o.dryRun {
+                prepared.reserveCapacity(chunk.count)
+                for i in chunk.indices {
+                    guard case .event(let line, var e) = chunk[i] else {
+                        prepared.append(nil)
+                        continue
+                    }
+                    prepared.append(PreparedLeaf(&e, recordedBy: o.recordedBy, recordedAt: o.recordedAt))
+                    chunk[i] = .event(line: line, e)
+                }
+            }
             condition.lock()
             while chunks.count >= maxChunks, !cancelled { condition.wait() }
             if cancelled || chunk.isEmpty {
@@ -44,13 +62,17 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, @unch
                 condition.unlock()
                 return
             }
-            chunks.append(chunk)
+            chunks.append((chunk, prepared))
             let last = chunk.count < chunkSize
             if last { producerDone = true }
             condition.broadcast()
             condition.unlock()
             if last { return }
         }
+    }
+
+    var lastPrepared: PreparedLeaf? {
+        position > 0 && position <= currentPrepared.count ? currentPrepared[position - 1] : nil
     }
 
     public func next() -> SourcedEvent? {
@@ -64,7 +86,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, @unch
             condition.unlock()
             return nil
         }
-        current = chunks.removeFirst()
+        (current, currentPrepared) = chunks.removeFirst()
         condition.broadcast()
         condition.unlock()
         position = 1

@@ -180,17 +180,29 @@ public struct LotQuery: Sendable, Equatable {
 /// One request of a group append: its events (applied all-or-nothing), who records them and
 /// when.
 public struct AppendRequest: Sendable {
-    public var events: [Event]
-    public var recordedBy: String
-    public var recordedAt: String
+    public let events: [Event]
+    public let recordedBy: String
+    public let recordedAt: String
     /// Check against the state (including the requests before it in the group), write nothing.
-    public var dryRun: Bool
+    public let dryRun: Bool
+    /// For a request that writes, its events stamped and normalized, and their leaves: made
+    /// here, on the caller's task, so that the group's writer thread does not (see
+    /// `PreparedLeaf`). Empty for a dry run.
+    let prepared: [(event: Event, leaf: PreparedLeaf)]
 
     public init(events: [Event], recordedBy: String, recordedAt: String, dryRun: Bool = false) {
         self.events = events
         self.recordedBy = recordedBy
         self.recordedAt = recordedAt
         self.dryRun = dryRun
+        prepared =
+            dryRun
+            ? []
+            : events.map { e in
+                var event = e
+                let leaf = PreparedLeaf(&event, recordedBy: recordedBy, recordedAt: recordedAt)
+                return (event, leaf)
+            }
     }
 }
 

@@ -109,7 +109,7 @@ struct Append: AsyncParsableCommand {
         let itemBytes = try read(dir + "/items.csv")
         var start = ContinuousClock.now
         let itemSource = BackgroundEventSource(
-            ItemsCSVSource(bytes: itemBytes, defaultHolder: nil, occurredAt: "2026-01-01T00:00:00Z"))
+            ItemsCSVSource(bytes: itemBytes, defaultHolder: nil, occurredAt: "2026-01-01T00:00:00Z"), preparing: options)
         var items = itemSource
         let r1 = try await opened.append(&items, options: options)
         itemSource.finish()
@@ -119,7 +119,7 @@ struct Append: AsyncParsableCommand {
         let eventBytes = try read(dir + "/events.jsonl")
         start = ContinuousClock.now
         let r2 = try eventBytes.withUnsafeBufferPointer { buffer in
-            let background = BackgroundEventSource(JSONLinesSource(bytes: buffer))
+            let background = BackgroundEventSource(JSONLinesSource(bytes: buffer), preparing: options)
             defer { background.finish() }
             var source = background
             return try opened.appendSync(&source, options: options)

@@ -67,7 +67,7 @@ struct UserError: Error, CustomStringConvertible {
 func runAppend(
     store: SQLiteStore, source: inout some EventSource, options: AppendOptions, file: String, noun: String
 ) async throws {
-    let background = BackgroundEventSource(source)
+    let background = BackgroundEventSource(source, preparing: options)
     var parallel = background
     let report: AppendReport
     do {

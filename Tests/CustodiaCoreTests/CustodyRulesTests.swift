@@ -379,3 +379,45 @@ import Testing
         #expect(h.balance(Fx.unit) == 100)
     }
 }
+
+/// Which fields of an item's state an event changed: what a store writes.
+@Suite struct ItemStateColumnsTests {
+    @Test func everyFieldThatDiffersIsListedAndNoOther() {
+        let base = ItemState(status: .held, holder: "A", account: "A", condition: .serviceable, lastSeq: 1)
+        #expect(base.columns(differingFrom: base).isEmpty)
+        let changes: [(ItemStateColumns, (inout ItemState) -> Void)] = [
+            (.status, { $0.status = .missing }),
+            (.holder, { $0.holder = "B" }),
+            (.account, { $0.account = "B" }),
+            (.condition, { $0.condition = .repairable }),
+            (.dueBack, { $0.dueBack = "2026-04-01T00:00:00Z" }),
+            (.transit, { $0.transit = "D-1" }),
+            (.lastCounted, { $0.lastCounted = "2026-04-01T00:00:00Z" }),
+            (.lastSeq, { $0.lastSeq = 2 }),
+        ]
+        var all = base
+        for (column, change) in changes {
+            var s = base
+            change(&s)
+            #expect(s.columns(differingFrom: base) == column)
+            #expect(base.columns(differingFrom: s) == column)
+            change(&all)
+        }
+        #expect(all.columns(differingFrom: base) == .all)
+    }
+
+    /// An issue changes the holder, not the account; a receive changes both; a condition
+    /// neither. (The rule tests write through a store that applies only the listed fields.)
+    @Test func theEngineListsOnlyTheFieldsAnEventChanged() throws {
+        let h = try CustodyHarness()
+        try h.apply(Fx.register([Fx.rifle], to: Fx.dep1))
+        let issue = Fx.event(
+            .issue, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.rifle)], dueBack: "2026-04-01T00:00:00Z")
+        _ = try h.engine.apply(issue)
+        let changes = h.engine.takeChanges()
+        #expect(changes.changedItemColumns == [[.holder, .dueBack, .lastSeq]])
+        h.store.write(changes)
+        _ = try h.engine.apply(Fx.event(.condition, from: Fx.unit, items: [Fx.ref(Fx.rifle)], condition: .repairable))
+        #expect(h.engine.takeChanges().changedItemColumns == [[.condition, .lastSeq]])
+    }
+}

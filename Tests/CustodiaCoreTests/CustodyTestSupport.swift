@@ -31,8 +31,26 @@ final class MemoryCustodyStore: StateLoader {
     func user(code: String) throws -> UserRecord? { users[code] }
     func token(id: String) throws -> APITokenRecord? { tokens[id] }
 
+    /// Writes as the SQLite store does: a changed item in only the fields the engine lists
+    /// as changed, so that a field it leaves out stays as it was, and the tests see it.
     func write(_ c: StateChanges) {
-        for r in c.newItems + c.changedItems { items[r.id] = r }
+        for r in c.newItems { items[r.id] = r }
+        precondition(c.changedItemColumns.count == c.changedItems.count, "every changed item lists its changed fields")
+        for (r, columns) in zip(c.changedItems, c.changedItemColumns) {
+            guard var stored = items[r.id] else {
+                preconditionFailure("item \(r.id) is listed as changed but was never written")
+            }
+            let new = r.state
+            if columns.contains(.status) { stored.state.status = new.status }
+            if columns.contains(.holder) { stored.state.holder = new.holder }
+            if columns.contains(.account) { stored.state.account = new.account }
+            if columns.contains(.condition) { stored.state.condition = new.condition }
+            if columns.contains(.dueBack) { stored.state.dueBack = new.dueBack }
+            if columns.contains(.transit) { stored.state.transit = new.transit }
+            if columns.contains(.lastCounted) { stored.state.lastCounted = new.lastCounted }
+            if columns.contains(.lastSeq) { stored.state.lastSeq = new.lastSeq }
+            items[r.id] = stored
+        }
         for l in c.newLots { lots[l.id] = l }
         for (k, v) in c.balances { balances[k] = v }
         for (k, v) in c.missingLots { missing[k] = v }

@@ -409,6 +409,84 @@ import Testing
         }
     }
 
+    /// The three ways events reach the writer give the same ledger and the same state: a
+    /// plain source (leaves encoded on the writer's thread), a background source that
+    /// prepares leaves on its own thread (the CLI), and group requests that prepare them on
+    /// the caller's task (the server). The events name items both by full marking (the
+    /// prepared leaf is kept) and without the model (the rules rewrite the event, so the
+    /// writer encodes it again), and change items in some fields only (holder, account,
+    /// condition, due date), which the writer updates alone. `verify` encodes every leaf
+    /// again from a replay and compares the state tables.
+    @Test func everyWritePathRecordsTheSameLeavesAndState() async throws {
+        func full(_ serial: String) -> ItemReference {
+            .marking(manufacturer: "Kalashnikov", serial: serial, model: "AK-74M")
+        }
+        var events = Fixture.holderTree
+        events.append(E.register(["PW-1", "PW-2", "PW-3", "PW-4"].map { E.item($0) }, to: "S1"))
+        var issue = E.move(.issue, from: "S1", to: "U1", dueBack: "2026-03-20T00:00:00Z")
+        issue.items = [full("PW-1"), full("PW-2")]
+        events.append(issue)
+        events.append(E.move(.dispatch, ["PW-3"], from: "S1", to: "S2", document: "D-PW"))
+        var receive = E.move(.receive, from: "S1", to: "S2", document: "D-PW")
+        receive.items = [full("PW-3")]
+        events.append(receive)
+        events.append(E.move(.condition, ["PW-4"], from: "S1", condition: .repairable))
+        var back = E.move(.return, from: "U1", to: "S1")
+        back.items = [full("PW-2")]
+        events.append(back)
+        var lost = E.move(.loss, from: "U1")
+        lost.items = [full("PW-1")]
+        events.append(lost)
+        let options = AppendOptions(recordedBy: recordedBy, recordedAt: recordedAt)
+
+        try await withTemporaryDirectory { dir in
+            var stores: [SQLiteStore] = []
+            let (plain, _) = try newStore(dir, name: "plain.db")
+            try await plain.recordValid(events)
+            stores.append(plain)
+
+            let (background, _) = try newStore(dir, name: "background.db")
+            let source = BackgroundEventSource(ArrayEventSource(events), preparing: options)
+            var reading = source
+            let report = try background.appendSync(&reading, options: options)
+            source.finish()
+            #expect(report.errors == [])
+            stores.append(background)
+
+            let (grouped, _) = try newStore(dir, name: "grouped.db")
+            let requests = [Array(events[..<9]), Array(events[9...])].map {
+                AppendRequest(events: $0, recordedBy: recordedBy, recordedAt: recordedAt)
+            }
+            let group = try await grouped.appendGroup(requests)
+            #expect(group.reports.allSatisfy { $0.errors.isEmpty && $0.written })
+            stores.append(grouped)
+
+            let expected = try await plain.entries(from: 0, to: Int64(events.count))
+            #expect(expected.count == events.count)
+            let recordedIssue = try leafObject(expected[9].leaf)
+            let named = try #require(recordedIssue["items"] as? [[String: Any]])
+            #expect(named.map { $0["model"] as? String } == ["AK-74M", "AK-74M"])
+            let serials = ["PW-1", "PW-2", "PW-3", "PW-4"]
+            var reference: [ItemRecord] = []
+            for serial in serials { reference.append(try await plain.item(serial).record) }
+            for store in stores {
+                #expect(try await store.entries(from: 0, to: Int64(events.count)) == expected, "\(store.path)")
+                #expect(try await store.verify().divergence == nil, "\(store.path)")
+                var records: [ItemRecord] = []
+                for serial in serials { records.append(try await store.item(serial).record) }
+                #expect(records == reference, "\(store.path)")
+                let one = try await store.item("PW-1").record.state
+                #expect(one.status == .missing && one.holder == nil && one.account == "S1")
+                let two = try await store.item("PW-2").record.state
+                #expect(two.status == .held && two.holder == "S1" && two.account == "S1")
+                let three = try await store.item("PW-3").record.state
+                #expect(three.holder == "S2" && three.account == "S2" && three.transit == nil)
+                let four = try await store.item("PW-4").record.state
+                #expect(four.holder == "S1" && four.condition == .repairable)
+            }
+        }
+    }
+
     /// A verification record, once written, stays as it was: a failed run cannot be hidden.
     @Test func verificationRecordsAreInsertOnly() async throws {
         try await withTemporaryDirectory { dir in

@@ -14,6 +14,9 @@ public struct CustodyEngine {
     private let loader: any StateLoader
 
     private var items: [Int64: ItemRecord] = [:]
+    /// The state the store holds for each item in `items` that it held before: as read, or
+    /// as last handed over by `takeChanges`.
+    private var storedStates: [Int64: ItemState] = [:]
     private var serialIndex: [SerialKey: [Int64]] = [:]
     private var lotsByNumber: [String: [LotRecord]] = [:]
     private var balances: [LotHolder: Int64] = [:]
@@ -49,8 +52,10 @@ public struct CustodyEngine {
     }
 
     /// Applies one event, or refuses it and changes nothing.
-    public mutating func apply(_ input: Event) throws -> AppliedEvent {
-        var event = input.normalizedText()
+    ///
+    /// - Parameter normalized: `input` is already `normalizedText()` (prepared ahead).
+    public mutating func apply(_ input: Event, normalized: Bool = false) throws -> AppliedEvent {
+        var event = normalized ? input : input.normalizedText()
         let seq = nextSeq
         if event.kind.isHolderChange {
             let name = try applyHolderChange(&event)
@@ -635,7 +640,10 @@ public struct CustodyEngine {
     private mutating func candidates(_ key: SerialKey) throws -> [ItemRecord] {
         if let ids = serialIndex[key] { return ids.compactMap { items[$0] } }
         let loaded = try loader.items(manufacturer: key.manufacturer, serial: key.serial)
-        for record in loaded where items[record.id] == nil { items[record.id] = record }
+        for record in loaded where items[record.id] == nil {
+            items[record.id] = record
+            storedStates[record.id] = record.state
+        }
         serialIndex[key] = loaded.map(\.id)
         return loaded.map { items[$0.id]! }
     }
@@ -646,6 +654,7 @@ public struct CustodyEngine {
             if let cached = items[id] { return cached }
             guard let record = try loader.item(id: id) else { throw CustodyViolation(field, "no item has id \(id)") }
             items[id] = record
+            storedStates[id] = record.state
             return record
         case .marking(let manufacturer, let serial, let model):
             let all = try candidates(SerialKey(manufacturer: manufacturer, serial: serial))
@@ -717,6 +726,7 @@ public struct CustodyEngine {
         c.newItems = newItemIDs.map { items[$0]! }
         let newSet = Set(newItemIDs)
         c.changedItems = dirtyItems.filter { !newSet.contains($0) }.sorted().map { items[$0]! }
+        c.changedItemColumns = c.changedItems.map { r in storedStates[r.id].map { r.state.columns(differingFrom: $0) } ?? .all }
         c.newLots = newLots
         c.balances = dirtyBalances.map { ($0, balances[$0]!) }
         c.missingLots = dirtyMissing.map { ($0, missing[$0]!) }
@@ -729,6 +739,10 @@ public struct CustodyEngine {
         c.changedUsers = dirtyUsers.sorted().map { users[$0]!! }
         c.newTokens = newTokens.map { tokens[$0]!! }
         c.changedTokens = dirtyTokens.sorted().map { tokens[$0]!! }
+        if !dropCache {
+            for r in c.newItems { storedStates[r.id] = r.state }
+            for r in c.changedItems { storedStates[r.id] = r.state }
+        }
         newItemIDs = []
         dirtyItems = []
         newLots = []
@@ -745,6 +759,7 @@ public struct CustodyEngine {
         dirtyTokens = []
         if dropCache {
             items = [:]
+            storedStates = [:]
             serialIndex = [:]
             lotsByNumber = [:]
             balances = [:]

@@ -44,6 +44,38 @@ public struct ItemState: Sendable, Equatable {
     }
 }
 
+/// The stored fields of an item's state, as a set: which of them differ between two states.
+public struct ItemStateColumns: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let status = ItemStateColumns(rawValue: 1 << 0)
+    public static let holder = ItemStateColumns(rawValue: 1 << 1)
+    public static let account = ItemStateColumns(rawValue: 1 << 2)
+    public static let condition = ItemStateColumns(rawValue: 1 << 3)
+    public static let dueBack = ItemStateColumns(rawValue: 1 << 4)
+    public static let transit = ItemStateColumns(rawValue: 1 << 5)
+    public static let lastCounted = ItemStateColumns(rawValue: 1 << 6)
+    public static let lastSeq = ItemStateColumns(rawValue: 1 << 7)
+    public static let all = ItemStateColumns(rawValue: 0xFF)
+}
+
+extension ItemState {
+    /// The fields in which this state differs from `other`.
+    public func columns(differingFrom other: ItemState) -> ItemStateColumns {
+        var c: ItemStateColumns = []
+        if status != other.status { c.insert(.status) }
+        if holder != other.holder { c.insert(.holder) }
+        if account != other.account { c.insert(.account) }
+        if condition != other.condition { c.insert(.condition) }
+        if dueBack != other.dueBack { c.insert(.dueBack) }
+        if transit != other.transit { c.insert(.transit) }
+        if lastCounted != other.lastCounted { c.insert(.lastCounted) }
+        if lastSeq != other.lastSeq { c.insert(.lastSeq) }
+        return c
+    }
+}
+
 /// A registered lot.
 public struct LotRecord: Sendable, Equatable {
     public var id: Int64

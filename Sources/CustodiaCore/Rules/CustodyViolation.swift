@@ -27,6 +27,10 @@ public struct AppliedEvent: Sendable {
 public struct StateChanges: Sendable {
     public var newItems: [ItemRecord] = []
     public var changedItems: [ItemRecord] = []
+    /// For each of `changedItems`, in the same order, the fields of its state that differ
+    /// from the state the store holds for it (read from the store, or last taken from the
+    /// engine): a store writes only those, and leaves the indexes of the others alone.
+    public var changedItemColumns: [ItemStateColumns] = []
     public var newLots: [LotRecord] = []
     public var balances: [(LotHolder, Int64)] = []
     public var missingLots: [(Int64, Int64)] = []

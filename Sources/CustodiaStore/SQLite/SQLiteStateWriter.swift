@@ -38,7 +38,9 @@ struct PendingEvent {
 final class SQLiteStateWriter {
     let db: Database
     private var newItemRows: RowInserter
-    private var changedItemRows: RowInserter
+    /// Upserts of changed items, one per set of changed state fields.
+    private var changedItemRows: [ItemStateColumns: RowInserter] = [:]
+    private var changedByColumns: [ItemStateColumns: [Int]] = [:]
     private var eventRows: RowInserter
     private var itemLinkRows: RowInserter
     private var holderLinkRows: RowInserter
@@ -58,15 +60,6 @@ final class SQLiteStateWriter {
         self.db = db
         self.bulkItems = bulkItems
         newItemRows = RowInserter(db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21)
-        // Every column is given, but an item that changed always exists: the row is updated,
-        // in statements of many rows like the inserts.
-        changedItemRows = RowInserter(
-            db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21,
-            tail: """
-                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, holder = excluded.holder,
-                account = excluded.account, condition = excluded.condition, due_back = excluded.due_back,
-                transit = excluded.transit, last_counted = excluded.last_counted, last_seq = excluded.last_seq
-                """)
         eventRows = RowInserter(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf)", columns: 4)
         itemLinkRows = RowInserter(db, "INSERT OR FAIL INTO event_items(item_id, seq)", columns: 2)
         // An event may name the same holder twice (from and to): the second is ignored.
@@ -126,9 +119,7 @@ final class SQLiteStateWriter {
             Self.bindItem(s, changes.newItems[row], b)
         }
         if let first = firstNew { firstNewItem = min(firstNewItem ?? first, first) }
-        try changedItemRows.insert(count: changes.changedItems.count) { s, row, b in
-            Self.bindItem(s, changes.changedItems[row], b)
-        }
+        try writeChangedItems(changes)
         if !changes.balances.isEmpty {
             let s = try db.cachedStatement(
                 sql: """
@@ -199,6 +190,37 @@ final class SQLiteStateWriter {
             s.bind(b + 1, itemLinks[row].item)
             s.bind(b + 2, itemLinks[row].seq)
         }
+    }
+
+    /// Updates the changed items, each in only the fields that changed: an update that sets
+    /// an indexed column rewrites its index entry even when the value is the same, and most
+    /// events leave an item's account (and many its holder) as they were.
+    private func writeChangedItems(_ changes: StateChanges) throws {
+        let items = changes.changedItems
+        let known = changes.changedItemColumns.count == items.count
+        for key in changedByColumns.keys { changedByColumns[key]!.removeAll(keepingCapacity: true) }
+        for i in items.indices {
+            let columns = known ? changes.changedItemColumns[i] : .all
+            if !columns.isEmpty { changedByColumns[columns, default: []].append(i) }
+        }
+        for (columns, rows) in changedByColumns where !rows.isEmpty {
+            var inserter = changedItemRows[columns] ?? Self.changedItemInserter(db, columns)
+            try inserter.insert(count: rows.count) { s, row, b in Self.bindItem(s, items[rows[row]], b) }
+            changedItemRows[columns] = inserter
+        }
+    }
+
+    /// Every column is given, but an item that changed always exists: the row is updated,
+    /// in statements of many rows like the inserts.
+    private static func changedItemInserter(_ db: Database, _ columns: ItemStateColumns) -> RowInserter {
+        let names: [(ItemStateColumns, String)] = [
+            (.status, "status"), (.holder, "holder"), (.account, "account"), (.condition, "condition"),
+            (.dueBack, "due_back"), (.transit, "transit"), (.lastCounted, "last_counted"), (.lastSeq, "last_seq"),
+        ]
+        let set = names.filter { columns.contains($0.0) }.map { "\($0.1) = excluded.\($0.1)" }
+        return RowInserter(
+            db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21,
+            tail: " ON CONFLICT(id) DO UPDATE SET " + set.joined(separator: ", "))
     }
 
     /// Binds every column of `itemColumns` for one item, at parameters `b + 1 …`.

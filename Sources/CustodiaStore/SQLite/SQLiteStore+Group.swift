@@ -83,14 +83,24 @@ extension SQLiteStore {
             let first = engine.nextSeq
             var errors: [LineError] = []
             var accepted: [PendingEvent] = []
-            for (index, input) in request.events.enumerated() {
-                var event = input
-                event.recordedAt = request.recordedAt
-                event.recordedBy = request.recordedBy
+            var hashes: [TreeHash] = []
+            // A request that writes comes with its events stamped, normalized and encoded.
+            let prepared = request.prepared.count == request.events.count ? request.prepared : nil
+            for index in request.events.indices {
                 do {
-                    let applied = try engine.apply(event)
+                    let applied: AppliedEvent
+                    if let prepared {
+                        applied = try engine.apply(prepared[index].event, normalized: true)
+                    } else {
+                        var event = request.events[index]
+                        event.recordedAt = request.recordedAt
+                        event.recordedBy = request.recordedBy
+                        applied = try engine.apply(event)
+                    }
                     if errors.isEmpty, !request.dryRun {
-                        accepted.append(PendingEvent(applied, leaf: LeafEncoding.leaf(applied.event)))
+                        let (leaf, hash) = prepared?[index].leaf.leaf(for: applied.event) ?? Self.leaf(applied.event)
+                        accepted.append(PendingEvent(applied, leaf: leaf))
+                        hashes.append(hash)
                     }
                 } catch let violation as CustodyViolation {
                     errors.append(LineError(line: index + 1, field: violation.field, message: violation.message))
@@ -105,7 +115,7 @@ extension SQLiteStore {
                         accepted: count, errors: errors, size: size, firstSeq: first, checkpoint: nil, dryRun: request.dryRun))
                 continue
             }
-            for event in accepted { tree?.append(leafHash: Merkle.leafHash(event.leaf)) }
+            for hash in hashes { tree?.append(leafHash: hash) }
             pending.append(contentsOf: accepted)
             reports.append(
                 AppendReport(accepted: count, errors: [], size: 0, firstSeq: first, checkpoint: nil, dryRun: false))

@@ -251,6 +251,7 @@ public final class SQLiteStore: Store, Sendable {
         var errors: [LineError] = []
         var accepted = 0
         let errorLimit = 1000
+        let preparing = source as? any PreparingEventSource
 
         func flush() throws {
             let changes = engine.takeChanges()
@@ -267,14 +268,20 @@ public final class SQLiteStore: Store, Sendable {
             case .invalid(let line, let error):
                 errors.append(LineError(line: line, field: error.field, message: error.message))
             case .event(let line, var event):
-                event.recordedAt = options.recordedAt
-                event.recordedBy = options.recordedBy
+                // A prepared event comes stamped and normalized (see `PreparedLeaf`).
+                let prepared = preparing?.lastPrepared.flatMap {
+                    $0.fits(recordedBy: options.recordedBy, recordedAt: options.recordedAt) ? $0 : nil
+                }
+                if prepared == nil {
+                    event.recordedAt = options.recordedAt
+                    event.recordedBy = options.recordedBy
+                }
                 do {
-                    let applied = try engine.apply(event)
+                    let applied = try engine.apply(event, normalized: prepared != nil)
                     accepted += 1
                     if errors.isEmpty {
-                        let leaf = LeafEncoding.leaf(applied.event)
-                        tree?.append(leafHash: Merkle.leafHash(leaf))
+                        let (leaf, hash) = prepared?.leaf(for: applied.event) ?? Self.leaf(applied.event)
+                        tree?.append(leafHash: hash)
                         pending.append(PendingEvent(applied, leaf: leaf))
                     }
                 } catch let violation as CustodyViolation {
@@ -303,6 +310,12 @@ public final class SQLiteStore: Store, Sendable {
         return AppendReport(
             accepted: accepted, errors: [], size: options.dryRun ? size : newSize, firstSeq: size, checkpoint: note,
             dryRun: options.dryRun)
+    }
+
+    /// An event's leaf and its hash, encoded here.
+    static func leaf(_ event: Event) -> (leaf: [UInt8], hash: TreeHash) {
+        let leaf = LeafEncoding.leaf(event)
+        return (leaf, Merkle.leafHash(leaf))
     }
 
     // MARK: Reads

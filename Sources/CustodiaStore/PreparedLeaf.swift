@@ -1,0 +1,55 @@
+import CustodiaCore
+import CustodiaLedger
+
+/// An event's ledger leaf made before the custody rules see the event, off the thread that
+/// writes: `prepare` stamps the event with who records it and when, normalizes its text,
+/// and encodes and hashes its leaf. The writer's thread then runs only the rules and the
+/// writes.
+///
+/// The rules record most events exactly as given (registrations, corrections, movements
+/// that name items by full marking); when they rewrite one (an item named by id or without
+/// its model, a holder or user change), `leaf(for:)` says so and the writer encodes again.
+/// A class: the writer's thread takes it by reference, without copying its fields.
+final class PreparedLeaf: Sendable {
+    let kind: EventKind
+    let items: [ItemReference]
+    let lots: [LotReference]
+    let recordedBy: String
+    let recordedAt: String
+    let leaf: [UInt8]
+    let hash: TreeHash
+
+    /// Stamps and normalizes `event` in place, as an append would before the rules, and
+    /// prepares its leaf.
+    init(_ event: inout Event, recordedBy: String, recordedAt: String) {
+        event.recordedAt = recordedAt
+        event.recordedBy = recordedBy
+        event = event.normalizedText()
+        kind = event.kind
+        items = event.items
+        lots = event.lots
+        self.recordedBy = recordedBy
+        self.recordedAt = recordedAt
+        leaf = LeafEncoding.leaf(event)
+        hash = Merkle.leafHash(leaf)
+    }
+
+    /// Whether it was prepared for an append by `recordedBy` at `recordedAt`.
+    func fits(recordedBy: String, recordedAt: String) -> Bool {
+        self.recordedBy == recordedBy && self.recordedAt == recordedAt
+    }
+
+    /// The prepared leaf and hash when `recorded` (the event as the rules recorded it) is
+    /// the event as prepared; the rules change only the fields compared here.
+    func leaf(for recorded: Event) -> (leaf: [UInt8], hash: TreeHash)? {
+        guard !kind.isHolderChange, !kind.isUserChange, recorded.items == items, recorded.lots == lots else { return nil }
+        return (leaf, hash)
+    }
+}
+
+/// An event source that prepares its events' leaves (see `PreparedLeaf`) on its own thread.
+protocol PreparingEventSource: AnyObject {
+    /// The leaf prepared for the event the last `next()` returned, when there is one; that
+    /// event is then already stamped and normalized.
+    var lastPrepared: PreparedLeaf? { get }
+}
