@@ -15,7 +15,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
     private var current: [SourcedEvent] = []
     private var currentPrepared: [PreparedLeaf?] = []
     private var position = 0
-    private let preparing: AppendOptions?
+    let preparedFor: AppendOptions?
     private let mapping: Inner
     private let exited = DispatchSemaphore(value: 0)
     private let chunkSize: Int
@@ -25,7 +25,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
     ///   them for; nil to only read.
     public init(_ inner: Inner, preparing: AppendOptions? = nil, chunkSize: Int = 1024, maxChunks: Int = 8) {
         self.mapping = inner
-        self.preparing = preparing
+        preparedFor = preparing
         self.chunkSize = chunkSize
         self.maxChunks = maxChunks
         let box = UncheckedBox(inner)
@@ -43,7 +43,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
             chunk.reserveCapacity(chunkSize)
             while chunk.count < chunkSize, let e = inner.next() { chunk.append(e) }
             var prepared: [PreparedLeaf?] = []
-            if let o = preparing, !o.dryRun {
+            if let o = preparedFor, !o.dryRun {
                 prepared.reserveCapacity(chunk.count)
                 for i in chunk.indices {
                     guard case .event(let line, var e) = chunk[i] else {

@@ -14,8 +14,6 @@ final class PreparedLeaf: Sendable {
     let kind: EventKind
     let items: [ItemReference]
     let lots: [LotReference]
-    let recordedBy: String
-    let recordedAt: String
     let leaf: [UInt8]
     let hash: TreeHash
 
@@ -28,15 +26,14 @@ final class PreparedLeaf: Sendable {
         kind = event.kind
         items = event.items
         lots = event.lots
-        self.recordedBy = recordedBy
-        self.recordedAt = recordedAt
-        leaf = LeafEncoding.leaf(event)
-        hash = Merkle.leafHash(leaf)
+        (leaf, hash) = Self.encode(event)
     }
 
-    /// Whether it was prepared for an append by `recordedBy` at `recordedAt`.
-    func fits(recordedBy: String, recordedAt: String) -> Bool {
-        self.recordedBy == recordedBy && self.recordedAt == recordedAt
+    /// An event's leaf and the leaf's hash, encoded now: for an event the rules rewrote, or
+    /// one that was not prepared.
+    static func encode(_ event: Event) -> (leaf: [UInt8], hash: TreeHash) {
+        let leaf = LeafEncoding.leaf(event)
+        return (leaf, Merkle.leafHash(leaf))
     }
 
     /// The prepared leaf and hash when `recorded` (the event as the rules recorded it) is
@@ -49,6 +46,8 @@ final class PreparedLeaf: Sendable {
 
 /// An event source that prepares its events' leaves (see `PreparedLeaf`) on its own thread.
 protocol PreparingEventSource: AnyObject {
+    /// The append the source prepares its events for (their stamp); nil when it does not.
+    var preparedFor: AppendOptions? { get }
     /// The leaf prepared for the event the last `next()` returned, when there is one; that
     /// event is then already stamped and normalized.
     var lastPrepared: PreparedLeaf? { get }

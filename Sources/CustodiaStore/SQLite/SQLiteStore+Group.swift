@@ -85,7 +85,7 @@ extension SQLiteStore {
             var accepted: [PendingEvent] = []
             var hashes: [TreeHash] = []
             // A request that writes comes with its events stamped, normalized and encoded.
-            let prepared = request.prepared.count == request.events.count ? request.prepared : nil
+            let prepared = request.dryRun ? nil : request.prepared
             for index in request.events.indices {
                 do {
                     let applied: AppliedEvent
@@ -98,7 +98,7 @@ extension SQLiteStore {
                         applied = try engine.apply(event)
                     }
                     if errors.isEmpty, !request.dryRun {
-                        let (leaf, hash) = prepared?[index].leaf.leaf(for: applied.event) ?? Self.leaf(applied.event)
+                        let (leaf, hash) = prepared?[index].leaf.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
                         accepted.append(PendingEvent(applied, leaf: leaf))
                         hashes.append(hash)
                     }

@@ -251,7 +251,10 @@ public final class SQLiteStore: Store, Sendable {
         var errors: [LineError] = []
         var accepted = 0
         let errorLimit = 1000
-        let preparing = source as? any PreparingEventSource
+        // Prepared leaves are used when they were stamped for this append.
+        var preparing = source as? any PreparingEventSource
+        let stamp = preparing?.preparedFor
+        if stamp?.recordedBy != options.recordedBy || stamp?.recordedAt != options.recordedAt { preparing = nil }
 
         func flush() throws {
             let changes = engine.takeChanges()
@@ -269,9 +272,7 @@ public final class SQLiteStore: Store, Sendable {
                 errors.append(LineError(line: line, field: error.field, message: error.message))
             case .event(let line, var event):
                 // A prepared event comes stamped and normalized (see `PreparedLeaf`).
-                let prepared = preparing?.lastPrepared.flatMap {
-                    $0.fits(recordedBy: options.recordedBy, recordedAt: options.recordedAt) ? $0 : nil
-                }
+                let prepared = preparing?.lastPrepared
                 if prepared == nil {
                     event.recordedAt = options.recordedAt
                     event.recordedBy = options.recordedBy
@@ -280,7 +281,7 @@ public final class SQLiteStore: Store, Sendable {
                     let applied = try engine.apply(event, normalized: prepared != nil)
                     accepted += 1
                     if errors.isEmpty {
-                        let (leaf, hash) = prepared?.leaf(for: applied.event) ?? Self.leaf(applied.event)
+                        let (leaf, hash) = prepared?.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
                         tree?.append(leafHash: hash)
                         pending.append(PendingEvent(applied, leaf: leaf))
                     }
@@ -310,12 +311,6 @@ public final class SQLiteStore: Store, Sendable {
         return AppendReport(
             accepted: accepted, errors: [], size: options.dryRun ? size : newSize, firstSeq: size, checkpoint: note,
             dryRun: options.dryRun)
-    }
-
-    /// An event's leaf and its hash, encoded here.
-    static func leaf(_ event: Event) -> (leaf: [UInt8], hash: TreeHash) {
-        let leaf = LeafEncoding.leaf(event)
-        return (leaf, Merkle.leafHash(leaf))
     }
 
     // MARK: Reads
