@@ -78,7 +78,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
     public func next() -> SourcedEvent? {
         if position < current.count {
             defer { position += 1 }
-            return current[position]
+            return take(position)
         }
         condition.lock()
         while chunks.isEmpty, !producerDone { condition.wait() }
@@ -90,7 +90,15 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
         condition.broadcast()
         condition.unlock()
         position = 1
-        return current[0]
+        return take(0)
+    }
+
+    /// Moves an event out of the current chunk, which is read once: a copy would retain
+    /// every field of the event, and the chunk release them again later.
+    private func take(_ index: Int) -> SourcedEvent {
+        var out = SourcedEvent.invalid(line: 0, FieldError("", "taken"))
+        swap(&out, &current[index])
+        return out
     }
 
     public func inputField(for eventField: String) -> String { mapping.inputField(for: eventField) }

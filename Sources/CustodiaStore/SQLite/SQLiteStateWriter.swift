@@ -15,16 +15,15 @@ struct PendingEvent {
     /// The event a correction corrects: it is listed with that event's holders.
     let corrects: Int64?
 
-    init(_ applied: AppliedEvent, leaf: [UInt8]) {
-        let event = applied.event
+    init(_ applied: borrowing AppliedEvent, leaf: [UInt8]) {
         seq = applied.seq
-        kind = event.kind
-        occurredAt = event.occurredAt
+        kind = applied.event.kind
+        occurredAt = applied.event.occurredAt
         itemIDs = applied.itemIDs
         lotIDs = applied.lotIDs
         self.leaf = leaf
-        holders = (event.from, event.to, event.holder?.code, event.holder?.parent)
-        corrects = event.kind == .correction ? event.corrects : nil
+        holders = (applied.event.from, applied.event.to, applied.event.holder?.code, applied.event.holder?.parent)
+        corrects = kind == .correction ? applied.event.corrects : nil
     }
 }
 
@@ -38,8 +37,8 @@ struct PendingEvent {
 final class SQLiteStateWriter {
     let db: Database
     private var newItemRows: RowInserter
-    /// Upserts of changed items, one per set of changed state fields.
-    private var changedItemRows: [ItemStateColumns: RowInserter] = [:]
+    /// Updates of changed items, one per set of changed state fields.
+    private var changedItemRows: [ItemStateColumns: ChangedItemUpdater] = [:]
     private var changedByColumns: [ItemStateColumns: [Int]] = [:]
     private var eventRows: RowInserter
     private var itemLinkRows: RowInserter
@@ -155,31 +154,34 @@ final class SQLiteStateWriter {
                 }
             }
         }
-        try eventRows.insert(count: events.count) { s, row, b in
-            let e = events[row]
-            s.bind(b + 1, e.seq)
-            s.bind(b + 2, e.kind.rawValue)
-            s.bind(b + 3, e.occurredAt)
-            s.bind(b + 4, blob: e.leaf)
+        // Fields are read in place: a copy of each pending event would retain all of them.
+        try events.withUnsafeBufferPointer { events in
+            try eventRows.insert(count: events.count) { s, row, b in
+                s.bind(b + 1, events[row].seq)
+                s.bind(b + 2, events[row].kind.rawValue)
+                s.bind(b + 3, events[row].occurredAt)
+                s.bind(b + 4, blob: events[row].leaf)
+            }
         }
         holderLinks.removeAll(keepingCapacity: true)
         itemLinks.removeAll(keepingCapacity: true)
         var linkLot: Statement?
-        for applied in events {
-            let named = applied.holders
-            for code in [named.0, named.1, named.2, named.3] {
-                if let code { holderLinks.append((code, applied.seq)) }
+        for i in events.indices {
+            let seq = events[i].seq
+            if let code = events[i].holders.0 { holderLinks.append((code, seq)) }
+            if let code = events[i].holders.1 { holderLinks.append((code, seq)) }
+            if let code = events[i].holders.2 { holderLinks.append((code, seq)) }
+            if let code = events[i].holders.3 { holderLinks.append((code, seq)) }
+            if let corrected = events[i].corrects {
+                try db.cachedStatement(sql: Self.linkCorrectionHolders).execute(arguments: [seq, corrected])
             }
-            if let corrected = applied.corrects {
-                try db.cachedStatement(sql: Self.linkCorrectionHolders).execute(arguments: [applied.seq, corrected])
+            if events[i].kind != .register {
+                for id in events[i].itemIDs { itemLinks.append((id, seq)) }
             }
-            if applied.kind != .register {
-                for id in applied.itemIDs { itemLinks.append((id, applied.seq)) }
-            }
-            if !applied.lotIDs.isEmpty {
+            if !events[i].lotIDs.isEmpty {
                 let s = try linkLot ?? db.cachedStatement(sql: "INSERT OR IGNORE INTO event_lots(lot_id, seq) VALUES (?, ?)")
                 linkLot = s
-                for id in applied.lotIDs { try s.execute(arguments: [id, applied.seq]) }
+                for id in events[i].lotIDs { try s.execute(arguments: [id, seq]) }
             }
         }
         try holderLinkRows.insert(count: holderLinks.count) { s, row, b in
@@ -204,23 +206,10 @@ final class SQLiteStateWriter {
             if !columns.isEmpty { changedByColumns[columns, default: []].append(i) }
         }
         for (columns, rows) in changedByColumns where !rows.isEmpty {
-            var inserter = changedItemRows[columns] ?? Self.changedItemInserter(db, columns)
-            try inserter.insert(count: rows.count) { s, row, b in Self.bindItem(s, items[rows[row]], b) }
-            changedItemRows[columns] = inserter
+            var updater = changedItemRows[columns] ?? ChangedItemUpdater(db, columns)
+            try updater.update(items, rows)
+            changedItemRows[columns] = updater
         }
-    }
-
-    /// Every column is given, but an item that changed always exists: the row is updated,
-    /// in statements of many rows like the inserts.
-    private static func changedItemInserter(_ db: Database, _ columns: ItemStateColumns) -> RowInserter {
-        let names: [(ItemStateColumns, String)] = [
-            (.status, "status"), (.holder, "holder"), (.account, "account"), (.condition, "condition"),
-            (.dueBack, "due_back"), (.transit, "transit"), (.lastCounted, "last_counted"), (.lastSeq, "last_seq"),
-        ]
-        let set = names.filter { columns.contains($0.0) }.map { "\($0.1) = excluded.\($0.1)" }
-        return RowInserter(
-            db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21,
-            tail: " ON CONFLICT(id) DO UPDATE SET " + set.joined(separator: ", "))
     }
 
     /// Binds every column of `itemColumns` for one item, at parameters `b + 1 …`.
@@ -369,5 +358,69 @@ struct RowInserter {
         let s = try FastStatement(db, head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + tail)
         statements[rows] = s
         return s
+    }
+}
+
+/// Updates existing items in a fixed set of state fields, many rows per statement:
+/// `UPDATE items SET … FROM (VALUES (id, …), …) WHERE items.id = id`. Only the id and the
+/// changed fields are bound; an upsert would bind and check every column of a row it never
+/// inserts.
+struct ChangedItemUpdater {
+    private var rows: RowInserter
+    private let columns: [ItemStateColumns]
+    private let db: Database
+
+    /// The item state fields in the order they are bound, with their column names.
+    private static let names: [(ItemStateColumns, String)] = [
+        (.status, "status"), (.holder, "holder"), (.account, "account"), (.condition, "condition"),
+        (.dueBack, "due_back"), (.transit, "transit"), (.lastCounted, "last_counted"), (.lastSeq, "last_seq"),
+    ]
+
+    init(_ db: Database, _ set: ItemStateColumns) {
+        let listed = Self.names.filter { set.contains($0.0) }
+        let assignments = listed.enumerated().map { "\($0.element.1) = v.column\($0.offset + 2)" }
+        self.db = db
+        columns = listed.map(\.0)
+        rows = RowInserter(
+            db, "UPDATE items SET \(assignments.joined(separator: ", ")) FROM (", columns: listed.count + 1,
+            tail: ") AS v WHERE items.id = v.column1")
+    }
+
+    /// Updates `items[i]` for each `i` in `listed`. Every item must exist and be listed once:
+    /// anything else is an error in the writer, and fails the append.
+    mutating func update(_ items: [ItemRecord], _ listed: [Int]) throws {
+        let before = db.totalChangesCount
+        let columns = self.columns
+        try items.withUnsafeBufferPointer { items in
+            try rows.insert(count: listed.count) { s, row, b in
+                let i = listed[row]
+                s.bind(b + 1, items[i].id)
+                for (n, column) in columns.enumerated() {
+                    Self.bind(s, b + 2 + Int32(n), column, items[i].state)
+                }
+            }
+        }
+        let changed = db.totalChangesCount - before
+        guard changed == listed.count else {
+            throw DatabaseError(
+                resultCode: .SQLITE_MISMATCH,
+                message: "the writer updated \(changed) of \(listed.count) changed items, so nothing was recorded; "
+                    + "this is a defect in Custodia: report it with the input that caused it")
+        }
+    }
+
+    @inline(__always) private static func bind(
+        _ s: FastStatement, _ index: Int32, _ column: ItemStateColumns, _ st: borrowing ItemState
+    ) {
+        switch column {
+        case .status: s.bind(index, st.status.rawValue)
+        case .holder: s.bind(index, st.holder)
+        case .account: s.bind(index, st.account)
+        case .condition: s.bind(index, st.condition.rawValue)
+        case .dueBack: s.bind(index, st.dueBack)
+        case .transit: s.bind(index, st.transit)
+        case .lastCounted: s.bind(index, st.lastCounted)
+        default: s.bind(index, st.lastSeq)
+        }
     }
 }
