@@ -2,7 +2,7 @@ import CustodiaCore
 import CustodiaLedger
 
 /// An event's ledger leaf made before the custody rules see the event, off the thread that
-/// writes: `prepare` stamps the event with who records it and when, normalizes its text,
+/// writes: `init` stamps the event with who records it and when, normalizes its text,
 /// and encodes and hashes its leaf. The writer's thread then runs only the rules and the
 /// writes.
 ///

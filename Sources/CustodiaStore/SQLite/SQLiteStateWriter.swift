@@ -199,11 +199,10 @@ final class SQLiteStateWriter {
     /// events leave an item's account (and many its holder) as they were.
     private func writeChangedItems(_ changes: StateChanges) throws {
         let items = changes.changedItems
-        let known = changes.changedItemColumns.count == items.count
+        precondition(changes.changedItemColumns.count == items.count, "every changed item lists its changed fields")
         for key in changedByColumns.keys { changedByColumns[key]!.removeAll(keepingCapacity: true) }
-        for i in items.indices {
-            let columns = known ? changes.changedItemColumns[i] : .all
-            if !columns.isEmpty { changedByColumns[columns, default: []].append(i) }
+        for (i, columns) in changes.changedItemColumns.enumerated() where !columns.isEmpty {
+            changedByColumns[columns, default: []].append(i)
         }
         for (columns, rows) in changedByColumns where !rows.isEmpty {
             var updater = changedItemRows[columns] ?? ChangedItemUpdater(db, columns)
@@ -420,7 +419,8 @@ struct ChangedItemUpdater {
         case .dueBack: s.bind(index, st.dueBack)
         case .transit: s.bind(index, st.transit)
         case .lastCounted: s.bind(index, st.lastCounted)
-        default: s.bind(index, st.lastSeq)
+        case .lastSeq: s.bind(index, st.lastSeq)
+        default: preconditionFailure("one state field at a time")
         }
     }
 }
