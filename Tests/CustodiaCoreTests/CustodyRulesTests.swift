@@ -56,6 +56,40 @@ import Testing
         #expect(v.message.contains("unknown holder DEP-99"))
     }
 
+    // MARK: What the engine reads from the store
+
+    @Test func overAStoreThatHeldNoItemsANewMarkingIsNotLookedUpButAnEarlierOneIsStillRefused() throws {
+        let h = try CustodyHarness()
+        try h.apply(Fx.register([Fx.rifle, Fx.pistol], to: Fx.dep1))
+        #expect(h.store.serialReads == 0, "no item existed before this engine: nothing to read")
+        // The harness drops the engine's cache after each event, so only the store knows.
+        let v = try #require(h.refusal(Fx.register([Fx.rifle], to: Fx.dep2)))
+        #expect(v.message.contains("already registered"))
+        #expect(h.store.serialReads == 1, "a marking this engine registered is read back")
+    }
+
+    @Test func overAStoreThatHeldItemsEveryNewMarkingIsLookedUp() throws {
+        let h = try registered([Fx.rifle])
+        var engine = CustodyEngine(
+            loader: h.store, holders: h.engine.holders, nextSeq: h.engine.nextSeq, nextItemID: 2, nextLotID: 1)
+        let v = try #require(throws: CustodyViolation.self) {
+            try engine.apply(Fx.register([Fx.pistol, Fx.rifle], to: Fx.dep1))
+        }
+        #expect(v.message.contains("already registered"))
+        #expect(h.store.serialReads == 2)
+    }
+
+    @Test func keepingItsCacheTheEngineReadsAnItemOnceButForgetsWhatItRegistered() throws {
+        let h = try CustodyHarness(dropCache: false)
+        try h.apply(Fx.register([Fx.rifle], to: Fx.dep1))
+        try h.apply(Fx.event(.issue, from: Fx.dep1, to: Fx.person, items: [Fx.ref(Fx.rifle)]))
+        #expect(h.store.serialReads == 1, "registered items are not kept: the issue reads the rifle back")
+        try h.apply(Fx.event(.return, from: Fx.person, to: Fx.dep1, items: [Fx.ref(Fx.rifle)]))
+        try h.apply(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.rifle)]))
+        #expect(h.store.serialReads == 1, "an item read is kept across steps")
+        #expect(try h.item(Fx.rifle).state.holder == Fx.unit)
+    }
+
     // MARK: Issue, return, maintenance
 
     @Test func returnAfterIssueClearsTheDueDateAndKeepsTheAccount() throws {

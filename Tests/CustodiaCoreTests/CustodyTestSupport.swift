@@ -17,9 +17,12 @@ final class MemoryCustodyStore: StateLoader {
     var holders: [String: Holder] = [:]
     var users: [String: UserRecord] = [:]
     var tokens: [String: APITokenRecord] = [:]
+    /// How many times the engine looked items up by serial.
+    var serialReads = 0
 
     func items(manufacturer: String, serial: String) throws -> [ItemRecord] {
-        items.values.filter { $0.marking.manufacturer == manufacturer && $0.marking.serial == serial }.sorted { $0.id < $1.id }
+        serialReads += 1
+        return items.values.filter { $0.marking.manufacturer == manufacturer && $0.marking.serial == serial }.sorted { $0.id < $1.id }
     }
     func item(id: Int64) throws -> ItemRecord? { items[id] }
     func lots(number: String) throws -> [LotRecord] {

@@ -23,10 +23,11 @@ import Testing
 
     /// The same store with its bulk paths at their smallest: every append written two events
     /// at a time, a group written after each request, and the items' indexes rebuilt by any
-    /// append that registers three items or more.
+    /// append that registers three items or more; the rules drop their cache past four
+    /// records.
     static let smallStepsFactory: StoreFactory = { dir in
         let store = try newStore(dir)
-        store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 2, groupChunkSize: 1, bulkItems: 3) }
+        store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 2, groupChunkSize: 1, bulkItems: 3, cachedRecords: 4) }
         return store
     }
 

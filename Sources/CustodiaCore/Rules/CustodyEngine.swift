@@ -14,10 +14,21 @@ public struct CustodyEngine {
     private let loader: any StateLoader
 
     private var items: [Int64: ItemRecord] = [:]
-    /// The state the store holds for each item in `items` that it held before: as read, or
-    /// as last handed over by `takeChanges`.
+    /// The state the store holds for each item changed since the last `takeChanges`, taken
+    /// before its first change: what the store must update (see `ItemStateColumns`).
     private var storedStates: [Int64: ItemState] = [:]
     private var serialIndex: [SerialKey: [Int64]] = [:]
+    /// Items from this id on were registered since the last `takeChanges`: the store does
+    /// not hold them yet.
+    private var firstUnwrittenItemID: Int64
+    /// True when the store held no item when the engine was made (ids start at 1 and are
+    /// never deleted): an item then exists only if this engine registered it, and
+    /// `registeredKeys` answers a look-up of any other marking without the store.
+    private let storeHadNoItems: Bool
+    /// The hash of the serial key of every item this engine registered, while
+    /// `storeHadNoItems`: a compact record that outlives the dropped cache. A hash shared by
+    /// two keys only costs a read from the store.
+    private var registeredKeys: Set<Int> = []
     private var lotsByNumber: [String: [LotRecord]] = [:]
     private var balances: [LotHolder: Int64] = [:]
     private var missing: [Int64: Int64] = [:]
@@ -49,6 +60,16 @@ public struct CustodyEngine {
         self.nextSeq = nextSeq
         self.nextItemID = nextItemID
         self.nextLotID = nextLotID
+        firstUnwrittenItemID = nextItemID
+        storeHadNoItems = nextItemID == 1
+    }
+
+    /// How many records the engine holds in memory (items, lots, balances, dispatches, users,
+    /// tokens): those read since the cache was last dropped, and those created since the
+    /// last `takeChanges`. The store drops the cache (`takeChanges(dropCache: true)`) past a
+    /// limit of its own.
+    public var cachedRecords: Int {
+        items.count + lotsByNumber.count + balances.count + missing.count + dispatches.count + users.count + tokens.count
     }
 
     /// Applies one event, or refuses it and changes nothing.
@@ -256,12 +277,16 @@ public struct CustodyEngine {
         for var record in created {
             record.state.lastSeq = seq
             items[record.id] = record
-            serialIndex[SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial), default: []]
-                .append(record.id)
+            let key = SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial)
+            serialIndex[key, default: []].append(record.id)
+            if storeHadNoItems { registeredKeys.insert(key.hashValue) }
             newItemIDs.append(record.id)
         }
         nextItemID += Int64(created.count)
         for record in updated {
+            if record.id < firstUnwrittenItemID, storedStates[record.id] == nil {
+                storedStates[record.id] = items[record.id]!.state
+            }
             items[record.id] = record
             dirtyItems.insert(record.id)
         }
@@ -639,11 +664,11 @@ public struct CustodyEngine {
 
     private mutating func candidates(_ key: SerialKey) throws -> [ItemRecord] {
         if let ids = serialIndex[key] { return ids.compactMap { items[$0] } }
+        // Not remembered, so not registered here since the cache was dropped: when the
+        // store held no item before, only a key registered here may exist.
+        if storeHadNoItems, !registeredKeys.contains(key.hashValue) { return [] }
         let loaded = try loader.items(manufacturer: key.manufacturer, serial: key.serial)
-        for record in loaded where items[record.id] == nil {
-            items[record.id] = record
-            storedStates[record.id] = record.state
-        }
+        for record in loaded where items[record.id] == nil { items[record.id] = record }
         serialIndex[key] = loaded.map(\.id)
         return loaded.map { items[$0.id]! }
     }
@@ -654,7 +679,6 @@ public struct CustodyEngine {
             if let cached = items[id] { return cached }
             guard let record = try loader.item(id: id) else { throw CustodyViolation(field, "no item has id \(id)") }
             items[id] = record
-            storedStates[id] = record.state
             return record
         case .marking(let manufacturer, let serial, let model):
             let all = try candidates(SerialKey(manufacturer: manufacturer, serial: serial))
@@ -718,15 +742,18 @@ public struct CustodyEngine {
 
     // MARK: Handing changes to the store
 
-    /// The state rows changed since the last call. With `dropCache`, the engine forgets what
-    /// it read too (after the store has written the changes, it reads them back on demand),
-    /// so memory stays flat however long the batch.
+    /// The state rows changed since the last call, which the store then writes. With
+    /// `dropCache`, the engine forgets what it read too (it reads it back on demand), so
+    /// memory stays flat however long the batch. Without, it keeps what it read, which then
+    /// holds what the store holds, and saves the store's reads of items touched again; it
+    /// forgets the items registered since the last call all the same (a register of many
+    /// items rarely touches them again).
     public mutating func takeChanges(dropCache: Bool = true) -> StateChanges {
         var c = StateChanges()
         c.newItems = newItemIDs.map { items[$0]! }
         let newSet = Set(newItemIDs)
         c.changedItems = dirtyItems.filter { !newSet.contains($0) }.sorted().map { items[$0]! }
-        c.changedItemColumns = c.changedItems.map { r in storedStates[r.id].map { r.state.columns(differingFrom: $0) } ?? .all }
+        c.changedItemColumns = c.changedItems.map { r in r.state.columns(differingFrom: storedStates[r.id]!) }
         c.newLots = newLots
         c.balances = dirtyBalances.map { ($0, balances[$0]!) }
         c.missingLots = dirtyMissing.map { ($0, missing[$0]!) }
@@ -739,10 +766,8 @@ public struct CustodyEngine {
         c.changedUsers = dirtyUsers.sorted().map { users[$0]!! }
         c.newTokens = newTokens.map { tokens[$0]!! }
         c.changedTokens = dirtyTokens.sorted().map { tokens[$0]!! }
-        if !dropCache {
-            for r in c.newItems { storedStates[r.id] = r.state }
-            for r in c.changedItems { storedStates[r.id] = r.state }
-        }
+        storedStates = [:]
+        firstUnwrittenItemID = nextItemID
         newItemIDs = []
         dirtyItems = []
         newLots = []
@@ -757,9 +782,14 @@ public struct CustodyEngine {
         dirtyUsers = []
         newTokens = []
         dirtyTokens = []
+        if !dropCache {
+            for r in c.newItems {
+                items[r.id] = nil
+                serialIndex[SerialKey(manufacturer: r.marking.manufacturer, serial: r.marking.serial)] = nil
+            }
+        }
         if dropCache {
             items = [:]
-            storedStates = [:]
             serialIndex = [:]
             lotsByNumber = [:]
             balances = [:]

@@ -41,6 +41,11 @@ public final class SQLiteStore: Store, Sendable {
         var groupChunkSize = 256
         /// See `SQLiteStateWriter.bulkItems`.
         var bulkItems = SQLiteStateWriter.bulkItems
+        /// Records (mostly items) the rules keep in memory from one step of an append to the
+        /// next, so that an item touched again is not read back from the store; past this
+        /// many, they are dropped and read again on demand. An item takes about 1 KB:
+        /// 300,000 of them about 290 MB.
+        var cachedRecords = 300_000
     }
 
     /// The holder tree as the last group append left it, with the writer connection's
@@ -257,7 +262,7 @@ public final class SQLiteStore: Store, Sendable {
         if stamp?.recordedBy != options.recordedBy || stamp?.recordedAt != options.recordedAt { preparing = nil }
 
         func flush() throws {
-            let changes = engine.takeChanges()
+            let changes = engine.takeChanges(dropCache: engine.cachedRecords > tuning.cachedRecords)
             try writer.write(events: pending, changes: changes)
             pending.removeAll(keepingCapacity: true)
             if var t = tree {
