@@ -104,7 +104,10 @@ done
 curl -fsS "http://127.0.0.1:$PORT/healthz"
 echo
 
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status"; }
+# Resident memory and its private (anonymous) part, in KiB. The pool's readers map the
+# database file, so resident memory also counts the file's pages they have read (shared with
+# the page cache and given back under pressure); the private part is the server's own.
+rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$server_pid/status"; }
 
 run_phase() {
   local name=$1 script=$2 events_per_request=$3
@@ -129,12 +132,15 @@ run_phase() {
   fi
   printf '   p50 %s   p99 %s   non-2xx %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}"
   [ -n "$errors" ] && echo "   $errors"
-  awk '{ v[NR] = $1; if ($1 > max) max = $1 }
+  awk '{ v[NR] = $1; p[NR] = $2; if ($1 > max) max = $1; if ($2 > pmax) pmax = $2 }
        END {
          if (!NR) exit
          printf "   server RSS MiB: max %.0f; by quarter of the run:", max / 1024
          for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", v[i] / 1024 }
          printf " (%d samples)\n", NR
+         printf "   of it private (anonymous) MiB: max %.0f; by quarter:", pmax / 1024
+         for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", p[i] / 1024 }
+         printf "\n"
        }' "$work/rss-$name"
   if [ -n "$non2xx" ] && [ "$non2xx" != "0" ]; then
     grep "^$name: " "$work/wrk-$name" | head -3 | cut -c1-400 | sed 's/^/   /' || true

@@ -289,7 +289,8 @@ import Testing
         }
     }
 
-    /// The server's pool: reads run beside appends and see committed state.
+    /// The server's pool: reads run beside appends and see committed state, through readers
+    /// that map the database file.
     @Test func aPooledStoreReadsWhatItsWriterCommitted() async throws {
         try await withTemporaryDirectory { dir in
             let (store, key) = try newStore(dir)
@@ -304,6 +305,7 @@ import Testing
             async let b = pooled.summary()
             #expect(try await a.elements.count == 1)
             #expect(try await b.items == 1)
+            #expect(try pooled.read { try Int64.fetchOne($0, sql: "PRAGMA mmap_size") } ?? 0 > 1 << 30)
             #expect(try await pooled.verify().divergence == nil)
             try pooled.close()
         }

@@ -188,6 +188,9 @@ public final class SQLiteStore: Store, Sendable {
             // Pool readers get a smaller page cache each; the writer (or the one connection)
             // the larger one that bulk appends need.
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
+            // Pool readers map the database file instead of copying each page they read
+            // into their own cache: a read of an event's leaf is then a memory access.
+            if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // Nothing is ever deleted from the ledger, and every earlier state is in the
             // events: zeroing the free space of each changed page buys nothing here.
