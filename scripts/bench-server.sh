@@ -132,14 +132,17 @@ run_phase() {
   fi
   printf '   p50 %s   p99 %s   non-2xx %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}"
   [ -n "$errors" ] && echo "   $errors"
-  awk '{ v[NR] = $1; p[NR] = $2; if ($1 > max) max = $1; if ($2 > pmax) pmax = $2 }
+  awk 'function quarters(a,   q, i) {
+         for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", a[i] / 1024 }
+       }
+       { v[NR] = $1; p[NR] = $2; if ($1 > max) max = $1; if ($2 > pmax) pmax = $2 }
        END {
          if (!NR) exit
          printf "   server RSS MiB: max %.0f; by quarter of the run:", max / 1024
-         for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", v[i] / 1024 }
+         quarters(v)
          printf " (%d samples)\n", NR
          printf "   of it private (anonymous) MiB: max %.0f; by quarter:", pmax / 1024
-         for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", p[i] / 1024 }
+         quarters(p)
          printf "\n"
        }' "$work/rss-$name"
   if [ -n "$non2xx" ] && [ "$non2xx" != "0" ]; then

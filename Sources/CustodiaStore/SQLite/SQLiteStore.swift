@@ -175,6 +175,10 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
+    /// How much of the database file a pool reader maps: SQLite's own ceiling
+    /// (`SQLITE_MAX_MMAP_SIZE`, just under 2 GiB); a larger file is read past it as usual.
+    static let readerMapBytes: Int64 = 0x7fff_0000
+
     static func configuration() -> Configuration {
         var config = Configuration()
         config.busyMode = .timeout(5)
@@ -185,12 +189,16 @@ public final class SQLiteStore: Store, Sendable {
         config.foreignKeysEnabled = false
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Pool readers get a smaller page cache each; the writer (or the one connection)
-            // the larger one that bulk appends need.
-            try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
-            // Pool readers map the database file instead of copying each page they read
-            // into their own cache: a read of an event's leaf is then a memory access.
-            if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
+            if db.configuration.readonly {
+                // Pool readers map the database file instead of copying each page they read
+                // into their own cache (a read of an event's leaf is then a memory access),
+                // and keep a smaller cache each.
+                try db.execute(sql: "PRAGMA mmap_size = \(Self.readerMapBytes)")
+                try db.execute(sql: "PRAGMA cache_size = -16384")
+            } else {
+                // The writer (or the one connection) gets the larger cache bulk appends need.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
+            }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // Nothing is ever deleted from the ledger, and every earlier state is in the
             // events: zeroing the free space of each changed page buys nothing here.
