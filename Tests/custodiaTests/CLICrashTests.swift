@@ -5,33 +5,47 @@ import Testing
 /// as it was: the append is one transaction.
 @Suite(.serialized) struct CLICrashTests {
     /// Waits until the running `custodia` holds the database's write lock (it has begun its
-    /// append transaction), probing with `sqlite3` and no busy timeout.
-    func waitUntilAppending(_ cli: CLI, _ process: Process) async throws {
+    /// append transaction), probing with `sqlite3` and no busy timeout. Only the probe's
+    /// "database is locked" counts: any other failure of the probe (opening the file while
+    /// `custodia` sets up its WAL, say) is probed again.
+    func waitUntilAppending(_ cli: CLI, _ process: Process, _ report: () -> String) async throws {
         // Generous: among the other tests on two cores, starting takes seconds.
         let deadline = ContinuousClock.now + .seconds(60)
+        let probeErrors = cli.path("probe.err")
         while true {
-            try #require(process.isRunning, "custodia ended before it was seen writing")
+            try #require(process.isRunning, "custodia ended before it was seen writing: \(report())")
             try #require(ContinuousClock.now < deadline, "custodia never took the write lock")
             let probe = Process()
             probe.executableURL = sqlite3Executable
             probe.arguments = ["-batch", "-bail", "-cmd", ".timeout 0", cli.database, "BEGIN IMMEDIATE; ROLLBACK;"]
             probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
+            _ = FileManager.default.createFile(atPath: probeErrors, contents: nil)
+            probe.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: probeErrors))
             try probe.run()
             probe.waitUntilExit()
-            if probe.terminationStatus != 0 { return }
+            let said = (try? String(contentsOfFile: probeErrors, encoding: .utf8)) ?? ""
+            if probe.terminationStatus != 0, said.contains("database is locked") { return }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    /// Starts `custodia args…`, kills it with SIGKILL once it is well into its append, and
-    /// checks that the store is as before and verifies.
+    /// Starts `custodia args…`, kills it with SIGKILL once it has held the write lock for a
+    /// moment, and checks that the store is as before and verifies. The process is stopped
+    /// (SIGSTOP) before it is checked and killed, so a slow machine cannot let it finish in
+    /// between; if it ended on its own, its status and standard error are shown.
     func killMidway(_ cli: CLI, _ arguments: [String]) async throws {
         let before = try cli.state()
-        let process = try cli.start(arguments)
-        try await waitUntilAppending(cli, process)
+        let errors = URL(fileURLWithPath: cli.path("custodia.err"))
+        let process = try cli.start(arguments, stderr: errors)
+        func report() -> String {
+            let said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            let status = process.isRunning ? "still running" : "status \(process.terminationStatus)"
+            return "\(status); stderr: \(said.prefix(2000))"
+        }
+        try await waitUntilAppending(cli, process, report)
         try await Task.sleep(for: .milliseconds(150))
-        try #require(process.isRunning, "custodia finished before it could be killed; make the input larger")
+        kill(process.processIdentifier, SIGSTOP)
+        try #require(process.isRunning, "custodia ended before it could be killed (make the input larger): \(report())")
         process.killHard()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(process.terminationStatus == SIGKILL)
