@@ -2,6 +2,7 @@
 # Server benchmark on the national demo (release build, wrk on loopback):
 #
 #   1. reads:  GET an item by serial, then its history (alternating), random items;
+#      (the phases item and history, not run by default, send only one of the two);
 #   2. single: POST one event per request (issue, later return, of depot items);
 #   3. batch:  POST batches of 100 events (50 items issued and returned in each batch).
 #
@@ -110,12 +111,12 @@ echo
 rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$server_pid/status"; }
 
 run_phase() {
-  local name=$1 script=$2 events_per_request=$3
+  local name=$1 script=$2 events_per_request=$3 mode=${4:-both}
   echo "== $name ($DURATION s, $THREADS threads, $CONNECTIONS connections)"
   : >"$work/rss-$name"
   (while kill -0 "$server_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
   sampler_pid=$!
-  wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
+  READS_MODE=$mode wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
     -s "scripts/bench/$script" "http://127.0.0.1:$PORT" >"$work/wrk-$name" 2>&1 || true
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
@@ -126,11 +127,15 @@ run_phase() {
   p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk-$name")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$work/wrk-$name")
   errors=$(awk '/Socket errors:/ { print }' "$work/wrk-$name")
+  # Bytes read per response (headers included): wrk's total read over its request count.
+  bytes=$(awk '/requests in/ { n = $1; v = $5; u = v; sub(/[0-9.]+/, "", u); sub(/[A-Za-z]+$/, "", v)
+                 m = (u == "KB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : 1
+                 if (n > 0) printf "%.0f", v * m / n }' "$work/wrk-$name")
   printf '   requests/s %s' "${rps:-?}"
   if [ "$events_per_request" -gt 1 ] && [ -n "$rps" ]; then
     printf '   events/s %.0f' "$(echo "$rps * $events_per_request" | bc -l)"
   fi
-  printf '   p50 %s   p99 %s   non-2xx %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}"
+  printf '   p50 %s   p99 %s   non-2xx %s   bytes/response %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}" "${bytes:-?}"
   [ -n "$errors" ] && echo "   $errors"
   awk 'function quarters(a,   q, i) {
          for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", a[i] / 1024 }
@@ -153,9 +158,11 @@ run_phase() {
 for phase in $PHASES; do
   case "$phase" in
     reads) run_phase reads reads.lua 1 ;;
+    item) run_phase item reads.lua 1 item ;;
+    history) run_phase history reads.lua 1 history ;;
     single) run_phase single single.lua 1 ;;
     batch) run_phase batch batch.lua 100 ;;
-    *) echo "unknown phase $phase (reads, single, batch)" >&2; exit 1 ;;
+    *) echo "unknown phase $phase (reads, item, history, single, batch)" >&2; exit 1 ;;
   esac
 done
 
