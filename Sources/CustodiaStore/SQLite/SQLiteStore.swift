@@ -63,6 +63,8 @@ public final class SQLiteStore: Store, Sendable {
     /// token or a disabled user is refused at the next request. Server stores only (a pool).
     let ownerCache: Mutex<[String: CachedOwner]> = Mutex([:])
     let watch: DataVersionWatch?
+    /// The pool's checkpointer (see `WALCheckpointer`); nil for a single connection.
+    let checkpointer: WALCheckpointer?
 
     struct CachedOwner: Sendable {
         var version: Int64
@@ -78,8 +80,9 @@ public final class SQLiteStore: Store, Sendable {
         self.ledgerMode = ledger
         let queue: any DatabaseWriter
         let meta: [String: String]
+        if case .pool = connections { checkpointer = WALCheckpointer(path: path) } else { checkpointer = nil }
         do {
-            queue = try Self.open(path, connections: connections)
+            queue = try Self.open(path, connections: connections, checkpointer: checkpointer)
             meta = try queue.read { (db: Database) -> [String: String] in
                 guard try db.tableExists("meta") else { return [:] }
                 return try Dictionary(
@@ -117,6 +120,7 @@ public final class SQLiteStore: Store, Sendable {
         } else if let single = queue as? DatabaseQueue {
             try single.close()
         }
+        checkpointer?.close()
     }
 
     /// A synchronous read: the reads here are short, indexed and bounded.
@@ -165,12 +169,19 @@ public final class SQLiteStore: Store, Sendable {
         try DatabaseQueue(path: path, configuration: configuration())
     }
 
-    static func open(_ path: String, connections: Connections) throws -> any DatabaseWriter {
+    static func open(_ path: String, connections: Connections, checkpointer: WALCheckpointer?) throws
+        -> any DatabaseWriter
+    {
         switch connections {
         case .single: return try openQueue(path)
         case .pool(let readers):
             var config = configuration()
             config.maximumReaderCount = max(1, readers)
+            if let checkpointer {
+                config.prepareDatabase { db in
+                    if !db.configuration.readonly, let connection = db.sqliteConnection { checkpointer.install(on: connection) }
+                }
+            }
             return try DatabasePool(path: path, configuration: config)
         }
     }
