@@ -16,7 +16,8 @@
 #
 # The national demo (about 5 minutes to build) is kept in bench-out/server/national.db and
 # reused; each run works on a copy. Environment: DURATION (s), THREADS (wrk threads),
-# CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections).
+# CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections),
+# CUSTODIA_BIN (a custodia binary to run instead of building this tree's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,12 +32,18 @@ READERS=${READERS:-4}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
 
-echo "== release build"
-swift build -c release --product custodia >"${TMPDIR:-/tmp}/custodia-bench-build.log" 2>&1 || {
-  tail -n 30 "${TMPDIR:-/tmp}/custodia-bench-build.log"
-  exit 1
-}
-bin="$PWD/.build/release/custodia"
+if [ -n "${CUSTODIA_BIN:-}" ]; then
+  # Another build of custodia (e.g. the baseline of a side-by-side comparison).
+  bin=$(cd "$(dirname "$CUSTODIA_BIN")" && pwd)/$(basename "$CUSTODIA_BIN")
+  echo "== binary $bin"
+else
+  echo "== release build"
+  swift build -c release --product custodia >"${TMPDIR:-/tmp}/custodia-bench-build.log" 2>&1 || {
+    tail -n 30 "${TMPDIR:-/tmp}/custodia-bench-build.log"
+    exit 1
+  }
+  bin="$PWD/.build/release/custodia"
+fi
 
 out="$PWD/bench-out/server"
 mkdir -p "$out"
