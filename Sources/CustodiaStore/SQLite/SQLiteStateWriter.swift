@@ -205,9 +205,8 @@ final class SQLiteStateWriter {
             changedByColumns[columns, default: []].append(i)
         }
         for (columns, rows) in changedByColumns where !rows.isEmpty {
-            let updater = try changedItemRows[columns] ?? ChangedItemUpdater(db, columns)
-            try updater.update(items, rows)
-            changedItemRows[columns] = updater
+            if changedItemRows[columns] == nil { changedItemRows[columns] = try ChangedItemUpdater(db, columns) }
+            try changedItemRows[columns]!.update(items, rows)
         }
     }
 
@@ -389,14 +388,13 @@ struct ChangedItemUpdater {
     func update(_ items: [ItemRecord], _ listed: [Int]) throws {
         let before = db.totalChangesCount
         let columns = self.columns
-        let s = statement
         try items.withUnsafeBufferPointer { items in
             for i in listed {
-                s.bind(1, items[i].id)
+                statement.bind(1, items[i].id)
                 for (n, column) in columns.enumerated() {
-                    Self.bind(s, 2 + Int32(n), column, items[i].state)
+                    Self.bind(statement, 2 + Int32(n), column, items[i].state)
                 }
-                try s.execute()
+                try statement.execute()
             }
         }
         let changed = db.totalChangesCount - before
