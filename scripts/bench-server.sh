@@ -117,9 +117,19 @@ echo
 # the page cache and given back under pressure); the private part is the server's own.
 rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$server_pid/status"; }
 
+# The server's CPU seconds so far (user + system, all threads).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
+# A counter or sum from /metrics (0 when absent).
+metric() { curl -fsS "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'; }
+
 run_phase() {
   local name=$1 script=$2 events_per_request=$3 mode=${4:-both}
   echo "== $name ($DURATION s, $THREADS threads, $CONNECTIONS connections)"
+  local cpu0 group0 events0 t0
+  cpu0=$(cpu_s)
+  group0=$(metric custodia_write_group_duration_seconds_sum)
+  events0=$(metric custodia_events_appended_total)
+  t0=$(date +%s.%N)
   : >"$work/rss-$name"
   (while kill -0 "$server_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
   sampler_pid=$!
@@ -128,6 +138,11 @@ run_phase() {
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
+  local cpu1 group1 events1 t1
+  cpu1=$(cpu_s)
+  group1=$(metric custodia_write_group_duration_seconds_sum)
+  events1=$(metric custodia_events_appended_total)
+  t1=$(date +%s.%N)
   local rps p50 p99 non2xx errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$name")
   p50=$(awk '$1 == "50%" { print $2 }' "$work/wrk-$name")
@@ -144,6 +159,14 @@ run_phase() {
   fi
   printf '   p50 %s   p99 %s   non-2xx %s   bytes/response %s\n' "${p50:-?}" "${p99:-?}" "${non2xx:-0}" "${bytes:-?}"
   [ -n "$errors" ] && echo "   $errors"
+  # Where the time went: the cores the server kept busy, and for writes the share of the run
+  # the writer spent inside group commits and the server's CPU per event written.
+  awk -v c="$cpu1" -v c0="$cpu0" -v t="$t1" -v t0="$t0" -v g="$group1" -v g0="$group0" -v e="$events1" -v e0="$events0" \
+    -v n="$(nproc)" 'BEGIN {
+      w = t - t0; printf "   server CPU: %.2f of %d cores busy on average", (c - c0) / w, n
+      if (e > e0) printf "; writer inside group commits %.0f%% of the run; %.1f µs of server CPU per event written",
+        100 * (g - g0) / w, 1e6 * (c - c0) / (e - e0)
+      printf "\n" }'
   awk 'function quarters(a,   q, i) {
          for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", a[i] / 1024 }
        }

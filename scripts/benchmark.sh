@@ -19,13 +19,18 @@ B="$BIN/custodia-bench"
 secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 rate() { python3 -c "import sys; print(int(float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
-# timed LABEL CMD…: runs CMD, sets T (seconds) and M (peak RSS, MB)
+# timed LABEL CMD…: runs CMD, sets T (seconds), M (peak RSS, MB) and CPU (user + system
+# seconds, all threads)
 timed() {
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
-  read -r T KB <"$OUT/time.txt"
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
+  local user sys
+  read -r T KB user sys <"$OUT/time.txt"
   M=$((KB / 1024))
+  CPU=$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys")
 }
+# cores T CPU: how many of the machine's cores a run kept busy on average
+cores() { python3 -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.2f}')" "$1" "$2"; }
 
 echo "== inputs: $ITEMS items, $EVENTS events"
 if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
@@ -39,16 +44,31 @@ timed floor sqlite3 "$OUT/floor.db" ".mode csv" ".import $OUT/items.csv items"
 FLOOR=$T
 echo "   sqlite3 .import: $(secs "$FLOOR") s, $(rate "$ITEMS" "$FLOOR") rows/s"
 
+echo "== schema floor: the rows an import writes (scripts/bench/schema-floor.sql), by the sqlite3 shell"
+# The same store schema (custodia init, holders), the CSV staged in a table, then the items
+# with their indexes and serial search, the register events with their leaves and the holder
+# links written in one transaction: what SQLite itself costs for Custodia's rows.
+rm -f "$OUT/schema.db" "$OUT/schema.db-wal" "$OUT/schema.db-shm" "$OUT/schema.db.key"
+"$C" init --db "$OUT/schema.db" --origin bench.custodia.example/ledger >/dev/null
+"$C" import holders "$OUT/holders.csv" --db "$OUT/schema.db" >/dev/null
+sqlite3 "$OUT/schema.db" ".mode csv" ".import $OUT/items.csv csvitems"
+timed schema sqlite3 "$OUT/schema.db" ".read scripts/bench/schema-floor.sql"
+SCHEMA=$T
+echo "   sqlite3, the import's rows from the staged CSV: $(secs "$SCHEMA") s; with the staging: $(secs "$(python3 -c "print($SCHEMA + $FLOOR)")") s, $(ratio "$(python3 -c "print($SCHEMA + $FLOOR)")" "$FLOOR")x the floor"
+rm -f "$OUT/schema.db" "$OUT/schema.db-wal" "$OUT/schema.db-shm" "$OUT/schema.db.key"
+
 echo "== custodia CLI (ledger on, durable): import items, then record events"
 rm -f "$OUT/cli.db" "$OUT/cli.db-wal" "$OUT/cli.db-shm" "$OUT/cli.db.key"
 "$C" init --db "$OUT/cli.db" --origin bench.custodia.example/ledger >/dev/null
 "$C" import holders "$OUT/holders.csv" --db "$OUT/cli.db" >/dev/null
 timed items "$C" import items "$OUT/items.csv" --db "$OUT/cli.db"
 ITEM_T=$T; ITEM_M=$M
-echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor"
+echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor, $(ratio "$ITEM_T" "$(python3 -c "print($SCHEMA + $FLOOR)")")x the schema floor"
+echo "      CPU $CPU s: $(cores "$ITEM_T" "$CPU") of $(nproc) cores busy on average"
 timed record "$C" record "$OUT/events.jsonl" --db "$OUT/cli.db"
 EV_T=$T; EV_M=$M
 echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB"
+echo "      CPU $CPU s: $(cores "$EV_T" "$CPU") of $(nproc) cores busy on average"
 
 echo "== ledger overhead, in-process, same inputs: hashing and tiles off vs on, alternated, 3 runs each"
 for run in 1 2 3; do
