@@ -120,7 +120,7 @@ rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }'
 # The server's CPU seconds so far (user + system, all threads).
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
 # A counter or sum from /metrics (0 when absent).
-metric() { curl -fsS "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'; }
+metric() { { curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'; }
 
 run_phase() {
   local name=$1 script=$2 events_per_request=$3 mode=${4:-both}
