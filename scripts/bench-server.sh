@@ -119,16 +119,20 @@ rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }'
 
 # The server's CPU seconds so far (user + system, all threads).
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
-# A counter or sum from /metrics (0 when absent).
-metric() { { curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'; }
+# The writer's totals from one read of /metrics: seconds inside group commits and events
+# appended (0 when absent).
+writer_totals() {
+  { curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } |
+    awk '$1 == "custodia_write_group_duration_seconds_sum" { g = $2 } $1 == "custodia_events_appended_total" { e = $2 }
+         END { print g + 0, e + 0 }'
+}
 
 run_phase() {
   local name=$1 script=$2 events_per_request=$3 mode=${4:-both}
   echo "== $name ($DURATION s, $THREADS threads, $CONNECTIONS connections)"
   local cpu0 group0 events0 t0
   cpu0=$(cpu_s)
-  group0=$(metric custodia_write_group_duration_seconds_sum)
-  events0=$(metric custodia_events_appended_total)
+  read -r group0 events0 < <(writer_totals)
   t0=$(date +%s.%N)
   : >"$work/rss-$name"
   (while kill -0 "$server_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
@@ -140,8 +144,7 @@ run_phase() {
   sampler_pid=""
   local cpu1 group1 events1 t1
   cpu1=$(cpu_s)
-  group1=$(metric custodia_write_group_duration_seconds_sum)
-  events1=$(metric custodia_events_appended_total)
+  read -r group1 events1 < <(writer_totals)
   t1=$(date +%s.%N)
   local rps p50 p99 non2xx errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$name")

@@ -29,8 +29,6 @@ timed() {
   M=$((KB / 1024))
   CPU=$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys")
 }
-# cores T CPU: how many of the machine's cores a run kept busy on average
-cores() { python3 -c "import sys; print(f'{float(sys.argv[2])/float(sys.argv[1]):.2f}')" "$1" "$2"; }
 
 echo "== inputs: $ITEMS items, $EVENTS events"
 if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
@@ -54,7 +52,9 @@ rm -f "$OUT/schema.db" "$OUT/schema.db-wal" "$OUT/schema.db-shm" "$OUT/schema.db
 sqlite3 "$OUT/schema.db" ".mode csv" ".import $OUT/items.csv csvitems"
 timed schema sqlite3 "$OUT/schema.db" ".read scripts/bench/schema-floor.sql"
 SCHEMA=$T
-echo "   sqlite3, the import's rows from the staged CSV: $(secs "$SCHEMA") s; with the staging: $(secs "$(python3 -c "print($SCHEMA + $FLOOR)")") s, $(ratio "$(python3 -c "print($SCHEMA + $FLOOR)")" "$FLOOR")x the floor"
+# The schema floor counts the staging too, as the import's time counts its CSV parsing.
+SCHEMA_ALL=$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$SCHEMA" "$FLOOR")
+echo "   sqlite3, the import's rows from the staged CSV: $(secs "$SCHEMA") s; with the staging: $(secs "$SCHEMA_ALL") s, $(ratio "$SCHEMA_ALL" "$FLOOR")x the floor"
 rm -f "$OUT/schema.db" "$OUT/schema.db-wal" "$OUT/schema.db-shm" "$OUT/schema.db.key"
 
 echo "== custodia CLI (ledger on, durable): import items, then record events"
@@ -63,12 +63,12 @@ rm -f "$OUT/cli.db" "$OUT/cli.db-wal" "$OUT/cli.db-shm" "$OUT/cli.db.key"
 "$C" import holders "$OUT/holders.csv" --db "$OUT/cli.db" >/dev/null
 timed items "$C" import items "$OUT/items.csv" --db "$OUT/cli.db"
 ITEM_T=$T; ITEM_M=$M
-echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor, $(ratio "$ITEM_T" "$(python3 -c "print($SCHEMA + $FLOOR)")")x the schema floor"
-echo "      CPU $CPU s: $(cores "$ITEM_T" "$CPU") of $(nproc) cores busy on average"
+echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor, $(ratio "$ITEM_T" "$SCHEMA_ALL")x the schema floor"
+echo "      CPU $CPU s: $(ratio "$CPU" "$ITEM_T") of $(nproc) cores busy on average"
 timed record "$C" record "$OUT/events.jsonl" --db "$OUT/cli.db"
 EV_T=$T; EV_M=$M
 echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB"
-echo "      CPU $CPU s: $(cores "$EV_T" "$CPU") of $(nproc) cores busy on average"
+echo "      CPU $CPU s: $(ratio "$CPU" "$EV_T") of $(nproc) cores busy on average"
 
 echo "== ledger overhead, in-process, same inputs: hashing and tiles off vs on, alternated, 3 runs each"
 for run in 1 2 3; do
