@@ -95,6 +95,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The HTTP floor of scripts/bench-server.sh: bare Hummingbird answering the benchmark's
+        // requests with bodies of the sizes Custodia answers with.
+        .executableTarget(
+            name: "custodia-http-floor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Benchmarks: input generation, ledger overhead, proof and lookup timings.
         .executableTarget(
             name: "custodia-bench",

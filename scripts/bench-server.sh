@@ -6,6 +6,11 @@
 #   2. single: POST one event per request (issue, later return, of depot items);
 #   3. batch:  POST batches of 100 events (50 items issued and returned in each batch).
 #
+# Then the HTTP floor: the same phases, scripts and load against custodia-http-floor, a bare
+# Hummingbird server that answers each request with a body of the size Custodia answered
+# with and does nothing else. Its rates are what Hummingbird, SwiftNIO and loopback allow on
+# this machine for these requests; the last table puts each phase beside its floor.
+#
 # Writes are durable (synchronous=FULL, ledger on, a signed checkpoint per group commit).
 # For each phase it prints requests/s (and events/s), p50/p99 latency, non-2xx answers and
 # the server's resident memory sampled every second (start, max, end).
@@ -17,7 +22,8 @@
 # The national demo (about 5 minutes to build) is kept in bench-out/server/national.db and
 # reused; each run works on a copy. Environment: DURATION (s), THREADS (wrk threads),
 # CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections),
-# CUSTODIA_BIN (a custodia binary to run instead of building this tree's).
+# CUSTODIA_BIN (a custodia binary to run instead of building this tree's), FLOOR=0 (skip the
+# HTTP floor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +34,7 @@ PHASES=${PHASES:-"reads single batch"}
 PORT=${PORT:-18282}
 SCALE=${SCALE:-national}
 READERS=${READERS:-4}
+FLOOR=${FLOOR:-1}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
@@ -43,6 +50,13 @@ else
     exit 1
   }
   bin="$PWD/.build/release/custodia"
+fi
+if [ "$FLOOR" = 1 ]; then
+  swift build -c release --product custodia-http-floor >"${TMPDIR:-/tmp}/custodia-bench-build.log" 2>&1 || {
+    tail -n 30 "${TMPDIR:-/tmp}/custodia-bench-build.log"
+    exit 1
+  }
+  floor_bin="$PWD/.build/release/custodia-http-floor"
 fi
 
 out="$PWD/bench-out/server"
@@ -105,6 +119,8 @@ echo "   $(grep -c '^{' "$work/items.lua") items to read; $(grep -c '^{' "$work/
 echo "== server on 127.0.0.1:$PORT"
 "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS" >"$work/server.log" 2>&1 &
 server_pid=$!
+target_pid=$server_pid
+target_port=$PORT
 for _ in $(seq 1 300); do
   curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.1
@@ -115,14 +131,14 @@ echo
 # Resident memory and its private (anonymous) part, in KiB. The pool's readers map the
 # database file, so resident memory also counts the file's pages they have read (shared with
 # the page cache and given back under pressure); the private part is the server's own.
-rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$server_pid/status"; }
+rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$target_pid/status"; }
 
 # The server's CPU seconds so far (user + system, all threads).
-cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$target_pid/stat"; }
 # The writer's totals from one read of /metrics: seconds inside group commits and events
 # appended (0 when absent).
 writer_totals() {
-  { curl -fsS "http://127.0.0.1:$PORT/metrics" 2>/dev/null || true; } |
+  { curl -fsS "http://127.0.0.1:$target_port/metrics" 2>/dev/null || true; } |
     awk '$1 == "custodia_write_group_duration_seconds_sum" { g = $2 } $1 == "custodia_events_appended_total" { e = $2 }
          END { print g + 0, e + 0 }'
 }
@@ -135,10 +151,10 @@ run_phase() {
   read -r group0 events0 < <(writer_totals)
   t0=$(date +%s.%N)
   : >"$work/rss-$name"
-  (while kill -0 "$server_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
+  (while kill -0 "$target_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
   sampler_pid=$!
   READS_MODE=$mode wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
-    -s "scripts/bench/$script" "http://127.0.0.1:$PORT" >"$work/wrk-$name" 2>&1 || true
+    -s "scripts/bench/$script" "http://127.0.0.1:$target_port" >"$work/wrk-$name" 2>&1 || true
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
@@ -156,6 +172,7 @@ run_phase() {
   bytes=$(awk '/requests in/ { n = $1; v = $5; u = v; sub(/[0-9.]+/, "", u); sub(/[A-Za-z]+$/, "", v)
                  m = (u == "KB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : 1
                  if (n > 0) printf "%.0f", v * m / n }' "$work/wrk-$name")
+  echo "$name ${rps:-0} $events_per_request" >>"$work/rates"
   printf '   requests/s %s' "${rps:-?}"
   if [ "$events_per_request" -gt 1 ] && [ -n "$rps" ]; then
     printf '   events/s %.0f' "$(echo "$rps * $events_per_request" | bc -l)"
@@ -205,3 +222,52 @@ if [ -s "$work/server.log" ]; then
   echo "server log (last 20 lines):"
   tail -n 20 "$work/server.log"
 fi
+[ "$FLOOR" = 1 ] || exit 0
+
+# The bodies Custodia answered the read phases with: their mean sizes over 500 of the sampled
+# items, by the same requests reads.lua sends.
+read -r item_bytes history_bytes < <(python3 - "$work/items.lua" "$PORT" "$BENCH_TOKEN" <<'PY'
+import re, sys, urllib.parse, urllib.request
+items = re.findall(r'\{id=(\d+),serial="((?:[^"\\]|\\.)*)",manufacturer="((?:[^"\\]|\\.)*)"\}', open(sys.argv[1]).read())[:500]
+def size(path):
+    request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[2]}{path}", headers={"Authorization": f"Bearer {sys.argv[3]}"})
+    return len(urllib.request.urlopen(request).read())
+unescape = lambda s: s.replace('\\"', '"').replace('\\\\', '\\')
+q = urllib.parse.quote
+item = [size(f"/api/v1/items?serial={q(unescape(s), safe='')}&manufacturer={q(unescape(m), safe='')}") for _, s, m in items]
+history = [size(f"/api/v1/items/{i}/history?limit=100") for i, _, _ in items]
+print(sum(item) // len(item), sum(history) // len(history))
+PY
+)
+kill -TERM "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+floor_port=$((PORT + 1))
+echo "== HTTP floor: custodia-http-floor on 127.0.0.1:$floor_port, bodies of $item_bytes (item) and $history_bytes (history) bytes"
+"$floor_bin" --port "$floor_port" --item-bytes "$item_bytes" --history-bytes "$history_bytes" >"$work/floor.log" 2>&1 &
+server_pid=$!
+target_pid=$server_pid
+target_port=$floor_port
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$floor_port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+for phase in $PHASES; do
+  case "$phase" in
+    reads) run_phase floor-reads reads.lua 1 ;;
+    item) run_phase floor-item reads.lua 1 item ;;
+    history) run_phase floor-history reads.lua 1 history ;;
+    single) run_phase floor-single single.lua 1 ;;
+    batch) run_phase floor-batch batch.lua 100 ;;
+  esac
+done
+
+echo "== each phase beside its HTTP floor (events/s for batches)"
+awk -v phases="$PHASES" '{ rate[$1] = $2 * $3 } END {
+       printf "   %-8s %12s %12s %8s\n", "phase", "custodia", "floor", "ratio"
+       n = split(phases, names, " ")
+       for (i = 1; i <= n; i++) { name = names[i]
+         if ((name in rate) && rate["floor-" name] > 0)
+           printf "   %-8s %12.0f %12.0f %7.2fx\n", name, rate[name], rate["floor-" name], rate[name] / rate["floor-" name] }
+     }' "$work/rates"

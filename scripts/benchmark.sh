@@ -65,9 +65,26 @@ timed items "$C" import items "$OUT/items.csv" --db "$OUT/cli.db"
 ITEM_T=$T; ITEM_M=$M
 echo "   import items: $(secs "$ITEM_T") s, $(rate "$ITEMS" "$ITEM_T") items/s, peak $ITEM_M MB, $(ratio "$ITEM_T" "$FLOOR")x the sqlite3 floor, $(ratio "$ITEM_T" "$SCHEMA_ALL")x the schema floor"
 echo "      CPU $CPU s: $(ratio "$CPU" "$ITEM_T") of $(nproc) cores busy on average"
+
+echo "== record's schema floor: the rows record writes (scripts/bench/record-floor.sql), by the sqlite3 shell"
+# A copy of the store the import just made; the JSON lines staged in a table (read whole,
+# their fields taken out by SQLite's JSON functions), then each event's leaf, its item and
+# holder links and its item's state row written in one transaction: what SQLite itself
+# costs for the rows of record. No rules, no tiles, no checkpoint.
+rm -f "$OUT/recfloor.db" "$OUT/recfloor.db-wal" "$OUT/recfloor.db-shm"
+cp "$OUT/cli.db" "$OUT/recfloor.db"
+timed recstage sqlite3 "$OUT/recfloor.db" "CREATE TABLE staged_lines(line TEXT NOT NULL)" ".mode tabs" \
+  ".import $OUT/events.jsonl staged_lines" ".read scripts/bench/record-stage.sql"
+REC_STAGE=$T
+timed recfloor sqlite3 "$OUT/recfloor.db" ".read scripts/bench/record-floor.sql"
+REC_FLOOR=$T
+REC_ALL=$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$REC_FLOOR" "$REC_STAGE")
+echo "   sqlite3, record's rows from the staged lines: $(secs "$REC_FLOOR") s, $(rate "$EVENTS" "$REC_FLOOR") events/s; with the staging: $(secs "$REC_ALL") s, $(rate "$EVENTS" "$REC_ALL") events/s"
+rm -f "$OUT/recfloor.db" "$OUT/recfloor.db-wal" "$OUT/recfloor.db-shm"
+
 timed record "$C" record "$OUT/events.jsonl" --db "$OUT/cli.db"
 EV_T=$T; EV_M=$M
-echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB"
+echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB, $(ratio "$EV_T" "$REC_FLOOR")x record's schema floor, $(ratio "$EV_T" "$REC_ALL")x with its staging"
 echo "      CPU $CPU s: $(ratio "$CPU" "$EV_T") of $(nproc) cores busy on average"
 
 echo "== ledger overhead, in-process, same inputs: hashing and tiles off vs on, alternated, 3 runs each"
