@@ -116,15 +116,22 @@ for part in single batch; do
 done
 echo "   $(grep -c '^{' "$work/items.lua") items to read; $(grep -c '^{' "$work/single-items.lua") + $(grep -c '^{' "$work/batch-items.lua") depot items to move (to $unit)"
 
+# serve PORT LOG CMD…: starts the server CMD in the background, makes it the target of the
+# phases and waits (up to 30 s) until PORT answers /healthz.
+serve() {
+  local port=$1 log=$2; shift 2
+  "$@" >"$log" 2>&1 &
+  server_pid=$!
+  target_pid=$server_pid
+  target_port=$port
+  for _ in $(seq 1 300); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+}
+
 echo "== server on 127.0.0.1:$PORT"
-"$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS" >"$work/server.log" 2>&1 &
-server_pid=$!
-target_pid=$server_pid
-target_port=$PORT
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+serve "$PORT" "$work/server.log" "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS"
 curl -fsS "http://127.0.0.1:$PORT/healthz"
 echo
 
@@ -205,16 +212,21 @@ run_phase() {
   fi
 }
 
-for phase in $PHASES; do
-  case "$phase" in
-    reads) run_phase reads reads.lua 1 ;;
-    item) run_phase item reads.lua 1 item ;;
-    history) run_phase history reads.lua 1 history ;;
-    single) run_phase single single.lua 1 ;;
-    batch) run_phase batch batch.lua 100 ;;
-    *) echo "unknown phase $phase (reads, item, history, single, batch)" >&2; exit 1 ;;
-  esac
-done
+# run_phases PREFIX: every phase of PHASES against the target, each named PREFIX + phase.
+run_phases() {
+  local prefix=$1 phase
+  for phase in $PHASES; do
+    case "$phase" in
+      reads) run_phase "${prefix}reads" reads.lua 1 ;;
+      item) run_phase "${prefix}item" reads.lua 1 item ;;
+      history) run_phase "${prefix}history" reads.lua 1 history ;;
+      single) run_phase "${prefix}single" single.lua 1 ;;
+      batch) run_phase "${prefix}batch" batch.lua 100 ;;
+      *) echo "unknown phase $phase (reads, item, history, single, batch)" >&2; exit 1 ;;
+    esac
+  done
+}
+run_phases ""
 
 echo "== server"
 curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size) ' || true
@@ -245,23 +257,8 @@ server_pid=""
 
 floor_port=$((PORT + 1))
 echo "== HTTP floor: custodia-http-floor on 127.0.0.1:$floor_port, bodies of $item_bytes (item) and $history_bytes (history) bytes"
-"$floor_bin" --port "$floor_port" --item-bytes "$item_bytes" --history-bytes "$history_bytes" >"$work/floor.log" 2>&1 &
-server_pid=$!
-target_pid=$server_pid
-target_port=$floor_port
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$floor_port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-for phase in $PHASES; do
-  case "$phase" in
-    reads) run_phase floor-reads reads.lua 1 ;;
-    item) run_phase floor-item reads.lua 1 item ;;
-    history) run_phase floor-history reads.lua 1 history ;;
-    single) run_phase floor-single single.lua 1 ;;
-    batch) run_phase floor-batch batch.lua 100 ;;
-  esac
-done
+serve "$floor_port" "$work/floor.log" "$floor_bin" --port "$floor_port" --item-bytes "$item_bytes" --history-bytes "$history_bytes"
+run_phases floor-
 
 echo "== each phase beside its HTTP floor (events/s for batches)"
 awk -v phases="$PHASES" '{ rate[$1] = $2 * $3 } END {

@@ -19,6 +19,7 @@ B="$BIN/custodia-bench"
 secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 rate() { python3 -c "import sys; print(int(float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
+add() { python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$1" "$2"; }
 # timed LABEL CMD…: runs CMD, sets T (seconds), M (peak RSS, MB) and CPU (user + system
 # seconds, all threads)
 timed() {
@@ -27,7 +28,7 @@ timed() {
   local user sys
   read -r T KB user sys <"$OUT/time.txt"
   M=$((KB / 1024))
-  CPU=$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys")
+  CPU=$(add "$user" "$sys")
 }
 
 echo "== inputs: $ITEMS items, $EVENTS events"
@@ -53,7 +54,7 @@ sqlite3 "$OUT/schema.db" ".mode csv" ".import $OUT/items.csv csvitems"
 timed schema sqlite3 "$OUT/schema.db" ".read scripts/bench/schema-floor.sql"
 SCHEMA=$T
 # The schema floor counts the staging too, as the import's time counts its CSV parsing.
-SCHEMA_ALL=$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$SCHEMA" "$FLOOR")
+SCHEMA_ALL=$(add "$SCHEMA" "$FLOOR")
 echo "   sqlite3, the import's rows from the staged CSV: $(secs "$SCHEMA") s; with the staging: $(secs "$SCHEMA_ALL") s, $(ratio "$SCHEMA_ALL" "$FLOOR")x the floor"
 rm -f "$OUT/schema.db" "$OUT/schema.db-wal" "$OUT/schema.db-shm" "$OUT/schema.db.key"
 
@@ -78,7 +79,7 @@ timed recstage sqlite3 "$OUT/recfloor.db" "CREATE TABLE staged_lines(line TEXT N
 REC_STAGE=$T
 timed recfloor sqlite3 "$OUT/recfloor.db" ".read scripts/bench/record-floor.sql"
 REC_FLOOR=$T
-REC_ALL=$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$REC_FLOOR" "$REC_STAGE")
+REC_ALL=$(add "$REC_FLOOR" "$REC_STAGE")
 echo "   sqlite3, record's rows from the staged lines: $(secs "$REC_FLOOR") s, $(rate "$EVENTS" "$REC_FLOOR") events/s; with the staging: $(secs "$REC_ALL") s, $(rate "$EVENTS" "$REC_ALL") events/s"
 rm -f "$OUT/recfloor.db" "$OUT/recfloor.db-wal" "$OUT/recfloor.db-shm"
 
