@@ -28,8 +28,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
-        // Pure domain: events, custody rules, CSV and JSON input. No I/O, no dependencies.
-        .target(name: "CustodiaCore"),
+        // Pure domain: events, custody rules, CSV and JSON input. No I/O, no dependencies
+        // beyond the toolchain's own ICU (Unicode look-alike skeletons, UTS #39).
+        .target(
+            name: "CustodiaCore",
+            linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]
+        ),
         // Canonical leaf encoding, Merkle tree and tiles, proofs, signed notes, checkpoints.
         .target(
             name: "CustodiaLedger",

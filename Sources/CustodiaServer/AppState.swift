@@ -2,6 +2,7 @@ import CustodiaCore
 import CustodiaStore
 import Dispatch
 import Foundation
+import HTTPTypes
 import HummingbirdBcrypt
 import Logging
 import ServiceLifecycle
@@ -43,7 +44,12 @@ public final class AppState: Sendable {
         let metrics = ServerMetrics()
         self.metrics = metrics
         sessions = SessionStore(idle: configuration.sessionIdle, lifetime: configuration.sessionLifetime, now: now)
-        throttle = LoginThrottle(limit: configuration.loginAttempts, window: configuration.loginWindow, now: now)
+        throttle = LoginThrottle(
+            limits: LoginThrottle.Limits(
+                pairLimit: configuration.loginAttempts, addressLimit: configuration.loginAddressAttempts,
+                accountCeiling: configuration.loginAccountCeiling, window: configuration.loginWindow,
+                slowdown: configuration.loginSlowdown),
+            now: now)
         let directory = HolderDirectory(store: store, refresh: configuration.holderRefresh, now: now)
         self.directory = directory
         confirmations = ConfirmationTokens(
@@ -90,29 +96,26 @@ public final class AppState: Sendable {
 
     /// Checks a user's password and opens a session.
     ///
-    /// Failed attempts count per account and per client address; past the limit the answer
-    /// is a 429 problem with `Retry-After`. An unknown user, a disabled user and a wrong
-    /// password get the same answer after the same work.
+    /// Attempts are limited per address and account, per address and per account (see
+    /// `LoginThrottle`); past a limit the answer is a 429 problem with `Retry-After`. An
+    /// unknown user, a disabled user and a wrong password get the same answer after the same
+    /// work.
     public func signIn(user: String, password: String, clientAddress: String?) async throws -> (Session, Principal) {
-        var keys = ["user:\(user)"]
-        if let clientAddress { keys.append("address:\(clientAddress)") }
-        if let wait = await throttle.retryAfter(keys) {
+        let account: UserAccount
+        switch try await checkPassword(user: user, password: password, clientAddress: clientAddress) {
+        case .throttled(let wait):
             metrics.signIn("throttled")
             throw Problem.tooManyRequests(
-                "too many failed sign-ins for this account or from this address; wait \(wait) seconds and try again",
+                "too many failed sign-ins for this account from this address, or from this address; wait \(wait) seconds and try again",
                 retryAfter: wait)
-        }
-        let account = try await users.user(code: user)
-        let stored = account?.active == true ? try await users.passwordHash(user: user) : nil
-        let matches = await Self.bcryptVerify(password, hash: stored ?? comparisonHashValue())
-        guard let account, account.active, stored != nil, matches else {
-            await throttle.recordFailure(keys)
+        case .refused:
             metrics.signIn("refused")
             throw Problem.unauthenticated("the user or the password is wrong, or the user is disabled; check both and try again")
+        case .accepted(let a):
+            account = a
         }
-        await throttle.clear("user:\(user)")
         metrics.signIn("accepted")
-        let session = await sessions.create(user: user)
+        let session = await sessions.create(user: account.code)
         let scope = try await directory.scope(root: account.scope)
         return (
             session,
@@ -120,6 +123,53 @@ public final class AppState: Sendable {
                 code: account.code, role: account.role, scope: scope,
                 credential: .session(id: session.id, csrf: session.csrfToken))
         )
+    }
+
+    /// What a password check gave.
+    enum PasswordCheck: Sendable {
+        case accepted(UserAccount)
+        /// Wrong password, unknown user or disabled user: one answer for all three.
+        case refused
+        case throttled(seconds: Int)
+    }
+
+    /// Checks `user`'s password, counted by the throttle before it is checked: sign-ins and
+    /// the second person's password on the confirmation page alike.
+    func checkPassword(user: String, password: String, clientAddress: String?) async throws -> PasswordCheck {
+        let ticket: LoginThrottle.Ticket
+        switch await throttle.begin(account: user, address: clientAddress) {
+        case .wait(let seconds): return .throttled(seconds: seconds)
+        case .proceed(let t, let delay):
+            ticket = t
+            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+        }
+        let account: UserAccount?
+        let stored: String?
+        do {
+            account = try await users.user(code: user)
+            stored = account?.active == true ? try await users.passwordHash(user: user) : nil
+        } catch {
+            await throttle.finish(ticket, succeeded: false)
+            throw error
+        }
+        let matches = await Self.bcryptVerify(password, hash: stored ?? comparisonHashValue())
+        guard let account, account.active, stored != nil, matches else {
+            await throttle.finish(ticket, succeeded: false)
+            return .refused
+        }
+        await throttle.finish(ticket, succeeded: true)
+        return .accepted(account)
+    }
+
+    /// The client's address for rate limits: the socket's peer, or, when that peer is a
+    /// trusted reverse proxy (`trustedProxies`), the last address its header names that is
+    /// not itself a trusted proxy. A header from anyone else is ignored.
+    func clientAddress(_ headers: HTTPFields, socket: String?) -> String? {
+        guard let socket, configuration.trustedProxies.contains(socket),
+            let name = HTTPField.Name(configuration.clientAddressHeader), let value = headers[values: name].last
+        else { return socket }
+        let hops = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return hops.last { !configuration.trustedProxies.contains($0) } ?? hops.first ?? socket
     }
 
     /// Ends a session.

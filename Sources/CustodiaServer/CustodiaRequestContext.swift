@@ -63,6 +63,9 @@ public struct Principal: Sendable {
         self.credential = credential
     }
 
+    /// The principal as the custody rules know a recorder.
+    public var authority: Authority { .user(code: code, role: role, scope: scope.root) }
+
     /// Refuses with 403 unless the role allows `action`.
     func require(_ action: Action, _ what: String) throws {
         guard role.may(action) else {

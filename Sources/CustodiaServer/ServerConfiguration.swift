@@ -1,5 +1,7 @@
 import Configuration
+import CustodiaCore
 import Foundation
+import HTTPTypes
 
 /// The server's settings, read with swift-configuration.
 ///
@@ -15,7 +17,16 @@ import Foundation
 /// | `sessionHours` | `12` | a session ends this long after sign-in, whatever the activity |
 /// | `confirmationMinutes` | `15` | how long a two-person confirmation token is valid |
 /// | `confirmationSecret` | random | secret (base64, ≥ 32 bytes) for confirmation tokens; secret |
-/// | `loginAttempts` | `5` | failed sign-ins per minute allowed per account and per address |
+/// | `loginAttempts` | `5` | sign-ins a minute per account from one client address before that pair waits (doubling, up to an hour) |
+/// | `loginAddressAttempts` | `20` | failed sign-ins a minute from one address, any accounts, before the address waits |
+/// | `loginAccountCeiling` | `10` | failed sign-ins a minute for one account, from anywhere, past which each answer for it is slowed (never refused) |
+/// | `loginSlowdownSeconds` | `2` | how long each such answer is held back |
+/// | `trustedProxies` | none | comma-separated addresses of reverse proxies whose `clientAddressHeader` names the client |
+/// | `clientAddressHeader` | `X-Forwarded-For` | the header a trusted proxy sets |
+/// | `futureHours` | `24` | how far after the time of recording an event may say it happened |
+/// | `earliestYear` | `1900` | the earliest year an event may say it happened |
+/// | `operatorToken` | none | bearer token (≥ 32 characters) for `/metrics` and `/healthz?detail=true`; secret |
+/// | `cursorSecret` | random | secret (base64, ≥ 32 bytes) that signs list cursors; set it alike on every server of one register; secret |
 /// | `maxBatchEvents` | `10000` | events in one `POST /api/v1/events` |
 /// | `maxBatchBytes` | `8388608` | bytes in one `POST /api/v1/events` body |
 /// | `maxBodyBytes` | `65536` | bytes in any other request body |
@@ -35,6 +46,19 @@ public struct ServerConfiguration: Sendable {
     public var confirmationSecret: [UInt8]?
     public var loginAttempts = 5
     public var loginWindow: TimeInterval = 60
+    public var loginAddressAttempts = 20
+    public var loginAccountCeiling = 10
+    public var loginSlowdown: TimeInterval = 2
+    /// Reverse proxies trusted to name the client in `clientAddressHeader`.
+    public var trustedProxies: Set<String> = []
+    public var clientAddressHeader = "X-Forwarded-For"
+    /// When a new event may say it happened.
+    public var timeWindow = TimeWindow.standard
+    /// The bearer token of operators' monitoring (`/metrics`, `/healthz?detail=true`); nil:
+    /// only administrators and auditors of the whole register read them.
+    public var operatorToken: String?
+    /// The key that signs list cursors; a random one per process when nil.
+    public var cursorSecret: [UInt8]?
     public var maxBatchEvents = 10_000
     public var maxBatchBytes = 8 * 1024 * 1024
     public var maxBodyBytes = 64 * 1024
@@ -84,6 +108,34 @@ public struct ServerConfiguration: Sendable {
             confirmationSecret = [UInt8](bytes)
         }
         loginAttempts = try int("loginAttempts", loginAttempts, 1...1000)
+        loginAddressAttempts = try int("loginAddressAttempts", loginAddressAttempts, 1...100_000)
+        loginAccountCeiling = try int("loginAccountCeiling", loginAccountCeiling, 1...100_000)
+        loginSlowdown = TimeInterval(try int("loginSlowdownSeconds", 2, 0...60))
+        if let proxies = reader.string(forKey: "trustedProxies") {
+            trustedProxies = Set(
+                proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
+        clientAddressHeader = reader.string(forKey: "clientAddressHeader", default: clientAddressHeader)
+        guard HTTPField.Name(clientAddressHeader) != nil else {
+            throw ConfigurationError("clientAddressHeader must be an HTTP header name, not \"\(clientAddressHeader)\"")
+        }
+        timeWindow = TimeWindow(
+            futureSeconds: Int64(try int("futureHours", 24, 0...8760)) * 3600,
+            earliestYear: try int("earliestYear", 1900, 1800...2100))
+        if let token = reader.string(forKey: "operatorToken", isSecret: true) {
+            guard token.count >= 32 else {
+                throw ConfigurationError(
+                    "operatorToken must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)")
+            }
+            operatorToken = token
+        }
+        if let secret = reader.string(forKey: "cursorSecret", isSecret: true) {
+            guard let bytes = Data(base64Encoded: secret), bytes.count >= 32 else {
+                throw ConfigurationError(
+                    "cursorSecret must be at least 32 bytes in base64 (e.g. the output of `openssl rand -base64 32`)")
+            }
+            cursorSecret = [UInt8](bytes)
+        }
         maxBatchEvents = try int("maxBatchEvents", maxBatchEvents, 1...1_000_000)
         maxBatchBytes = try int("maxBatchBytes", maxBatchBytes, 1024...(1 << 30))
         maxBodyBytes = try int("maxBodyBytes", maxBodyBytes, 1024...(1 << 24))

@@ -14,6 +14,9 @@ final class PreparedLeaf: Sendable {
     let kind: EventKind
     let items: [ItemReference]
     let lots: [LotReference]
+    let from: String?
+    let to: String?
+    let witnesses: [String]
     let leaf: [UInt8]
     let hash: TreeHash
 
@@ -26,6 +29,9 @@ final class PreparedLeaf: Sendable {
         kind = event.kind
         items = event.items
         lots = event.lots
+        from = event.from
+        to = event.to
+        witnesses = event.witnesses
         (leaf, hash) = Self.encode(event)
     }
 
@@ -39,7 +45,9 @@ final class PreparedLeaf: Sendable {
     /// The prepared leaf and hash when `recorded` (the event as the rules recorded it) is
     /// the event as prepared; the rules change only the fields compared here.
     func leaf(for recorded: Event) -> (leaf: [UInt8], hash: TreeHash)? {
-        guard !kind.isHolderChange, !kind.isUserChange, recorded.items == items, recorded.lots == lots else { return nil }
+        guard !kind.isHolderChange, !kind.isUserChange, recorded.items == items, recorded.lots == lots,
+            recorded.from == from, recorded.to == to, recorded.witnesses == witnesses
+        else { return nil }
         return (leaf, hash)
     }
 }

@@ -185,16 +185,28 @@ public struct AppendRequest: Sendable {
     public let recordedAt: String
     /// Check against the state (including the requests before it in the group), write nothing.
     public let dryRun: Bool
+    /// Who records (a user, for the server), and when the events may say they happened.
+    public let authority: Authority
+    public let window: TimeWindow
+    /// For each event, the second people's proven consents to it (may be shorter than
+    /// `events`: the rest have none).
+    public let confirmations: [[Confirmation]]
     /// For a request that writes, its events stamped and normalized, and their leaves: made
     /// here, on the caller's task, so that the group's writer thread does not (see
     /// `PreparedLeaf`). Empty for a dry run.
     let prepared: [(event: Event, leaf: PreparedLeaf)]
 
-    public init(events: [Event], recordedBy: String, recordedAt: String, dryRun: Bool = false) {
+    public init(
+        events: [Event], recordedBy: String, recordedAt: String, dryRun: Bool = false, authority: Authority = .operator,
+        window: TimeWindow = .standard, confirmations: [[Confirmation]] = []
+    ) {
         self.events = events
         self.recordedBy = recordedBy
         self.recordedAt = recordedAt
         self.dryRun = dryRun
+        self.authority = authority
+        self.window = window
+        self.confirmations = confirmations
         prepared =
             dryRun
             ? []
@@ -203,6 +215,16 @@ public struct AppendRequest: Sendable {
                 let leaf = PreparedLeaf(&event, recordedBy: recordedBy, recordedAt: recordedAt)
                 return (event, leaf)
             }
+    }
+}
+
+extension AppendRequest {
+    /// The rules of new input for this request.
+    public var admission: Admission { Admission(authority: authority, now: recordedAt, window: window) }
+
+    /// The proven consents to event `index`.
+    func confirmations(of index: Int) -> [Confirmation] {
+        index < confirmations.count ? confirmations[index] : []
     }
 }
 

@@ -9,12 +9,25 @@ public struct AppendOptions: Sendable {
     public var recordedBy: String
     /// The recording time, RFC 3339 UTC. Injected so that rules and tests control time.
     public var recordedAt: String
+    /// Who the rules of users apply to (`.operator`: the command-line tool's, which are
+    /// only the custody rules).
+    public var authority: Authority
+    /// When the events may say they happened.
+    public var window: TimeWindow
 
-    public init(dryRun: Bool = false, recordedBy: String, recordedAt: String) {
+    public init(
+        dryRun: Bool = false, recordedBy: String, recordedAt: String, authority: Authority = .operator,
+        window: TimeWindow = .standard
+    ) {
         self.dryRun = dryRun
         self.recordedBy = recordedBy
         self.recordedAt = recordedAt
+        self.authority = authority
+        self.window = window
     }
+
+    /// The rules of new input for this append.
+    public var admission: Admission { Admission(authority: authority, now: recordedAt, window: window) }
 }
 
 /// A refused line of input: where, which field, and why.
@@ -22,11 +35,14 @@ public struct LineError: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var field: String
     public var message: String
+    /// The family of rule that refused (see `CustodyViolation.rule`).
+    public var rule: String?
 
-    public init(line: Int, field: String, message: String) {
+    public init(line: Int, field: String, message: String, rule: String? = nil) {
         self.line = line
         self.field = field
         self.message = message
+        self.rule = rule
     }
 
     public var description: String { field.isEmpty ? "\(line): \(message)" : "\(line): \(field): \(message)" }

@@ -37,13 +37,26 @@ struct RecordingOptions: ParsableArguments {
     @Flag(name: .long, help: "Check everything, write nothing.")
     var dryRun = false
 
-    @Option(name: .long, help: "The code of who records the events (default: $CUSTODIA_USER or cli).")
+    @Option(
+        name: .long,
+        help:
+            "The code of who records the events (default: $CUSTODIA_USER or cli). A user's code applies that user's role, scope and the two-person rule."
+    )
     var recordedBy: String?
 
-    func appendOptions(now: String) -> AppendOptions {
-        AppendOptions(
-            dryRun: dryRun, recordedBy: recordedBy ?? ProcessInfo.processInfo.environment["CUSTODIA_USER"] ?? "cli",
-            recordedAt: now)
+    /// The append's options. When the recorder is a user of the store, their role and scope
+    /// apply exactly as on the server (a disabled user records nothing); any other code is
+    /// the operator's, who holds the database and its key.
+    func appendOptions(now: String, store: SQLiteStore) async throws -> AppendOptions {
+        let code = recordedBy ?? ProcessInfo.processInfo.environment["CUSTODIA_USER"] ?? "cli"
+        var authority = Authority.operator
+        if let user = try await store.user(code: code) {
+            guard user.active else {
+                throw UserError("user \(code) is disabled and records nothing; record as an active user (--recorded-by)")
+            }
+            authority = .user(code: user.code, role: user.role, scope: user.scope)
+        }
+        return AppendOptions(dryRun: dryRun, recordedBy: code, recordedAt: now, authority: authority)
     }
 }
 

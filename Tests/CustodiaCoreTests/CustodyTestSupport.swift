@@ -17,6 +17,9 @@ final class MemoryCustodyStore: StateLoader {
     var holders: [String: Holder] = [:]
     var users: [String: UserRecord] = [:]
     var tokens: [String: APITokenRecord] = [:]
+    var serialKeys: [Int64: String] = [:]
+    var events: [Int64: Event] = [:]
+    var usedConfirmations: Set<String> = []
     /// How many times the engine looked items up by serial.
     var serialReads = 0
 
@@ -33,11 +36,19 @@ final class MemoryCustodyStore: StateLoader {
     func dispatch(document: String) throws -> DispatchRecord? { dispatches[document] }
     func user(code: String) throws -> UserRecord? { users[code] }
     func token(id: String) throws -> APITokenRecord? { tokens[id] }
+    func items(serialKey: String) throws -> [ItemRecord] {
+        serialKeys.filter { $0.value == serialKey }.keys.sorted().compactMap { items[$0] }
+    }
+    func event(seq: Int64) throws -> Event? { events[seq] }
+    func confirmationUsed(id: String) throws -> Bool { usedConfirmations.contains(id) }
+    func userCodes() throws -> [String] { Array(users.keys) }
 
     /// Writes as the SQLite store does: a changed item in only the fields the engine lists
     /// as changed, so that a field it leaves out stays as it was, and the tests see it.
     func write(_ c: StateChanges) {
         for r in c.newItems { items[r.id] = r }
+        for (r, key) in zip(c.newItems, c.newItemSerialKeys) { serialKeys[r.id] = key }
+        for u in c.usedConfirmations { usedConfirmations.insert(u.id) }
         precondition(c.changedItemColumns.count == c.changedItems.count, "every changed item lists its changed fields")
         for (r, columns) in zip(c.changedItems, c.changedItemColumns) {
             guard var stored = items[r.id] else {
@@ -190,6 +201,7 @@ final class CustodyHarness {
         try event.checkShape()
         let applied = try engine.apply(event)
         store.write(engine.takeChanges(dropCache: dropCache))
+        store.events[applied.seq] = applied.event
         return applied
     }
 

@@ -200,7 +200,7 @@ import Testing
     }
 
     @Test func failedSignInsAreLimitedPerAddressOverASocket() async throws {
-        let server = try await TestServer.make()
+        let server = try await TestServer.make { $0.loginAddressAttempts = 5 }
         try await server.run(.live) { client in
             for n in 0..<5 {
                 #expect(try await Self.signIn(client, "user-\(n)", password: "x").response.status == 401)

@@ -31,8 +31,10 @@ import Testing
 
     static let readers: @Sendable (Role, Side) -> Int = { _, side in side == .inside ? 200 : 404 }
     static let lists: @Sendable (Role, Side) -> Int = { _, _ in 200 }
+    /// Writes: 403 for a role that may not record the kind; outside the scope, refused by the
+    /// rules as if the holder or item did not exist (409).
     static func recorder(_ kinds: Set<Role>) -> @Sendable (Role, Side) -> Int {
-        { role, side in kinds.contains(role) && side == .inside ? 200 : 403 }
+        { role, side in kinds.contains(role) ? (side == .inside ? 200 : 409) : 403 }
     }
 
     static let endpoints: [Endpoint] = [

@@ -80,18 +80,20 @@ import Testing
                     J.move("dispatch", ["AK-2"], from: "S1", to: "S2", extra: "\"document\":\"D-1\""),
                     J.move("issue", ["AK-21"], from: "S2", to: "U2"),
                 ]))
-            #expect(outside.status == 403)
-            #expect(outside.problem == "out-of-scope")
-            // A dispatch to another region needs only its sender inside the scope.
-            #expect(outside.errors.map { $0["index"] as? Int } == [2, 2])
-            #expect(outside.errors.map { $0["field"] as? String } == ["from", "to"])
+            // A holder outside the scope is refused as if it did not exist. A dispatch to
+            // another region needs only its sender inside the scope.
+            #expect(outside.status == 409)
+            #expect(outside.problem == "refused-by-rules")
+            #expect(outside.errors.map { $0["index"] as? Int } == [2])
+            #expect(outside.errors.map { $0["field"] as? String } == ["from"])
+            #expect(outside.errors.first?["message"] as? String == "unknown holder S2; add it first (custodia holder add)")
             let dispatched = try await client.post(
                 "/api/v1/events", as: "clerk-n",
                 json: J.move("dispatch", ["AK-2"], from: "S1", to: "S2", extra: "\"document\":\"D-1\""))
             #expect(dispatched.status == 201)
             // The receiving region's clerk records the receive; the sender's clerk cannot.
             let receive = J.move("receive", ["AK-2"], to: "S2", extra: "\"document\":\"D-1\"")
-            #expect(try await client.post("/api/v1/events", as: "clerk-n", json: receive).status == 403)
+            #expect(try await client.post("/api/v1/events", as: "clerk-n", json: receive).status == 409)
 
             let holderAdd =
                 "{\"kind\":\"holder-add\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"holder\":{\"code\":\"S9\",\"kind\":\"site\",\"name\":\"Nine\",\"parent\":\"Z1\"}}"
@@ -128,8 +130,12 @@ import Testing
                 "{\"kind\":\"correction\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"corrects\":\(seq),\"reason\":\"wrong voucher\"}"
             }
             let outside = try await client.post("/api/v1/events", as: "clerk-n", json: correction(12))
-            #expect(outside.status == 403)
+            #expect(outside.status == 409)
             #expect(outside.errors.first?["field"] as? String == "corrects")
+            let missing = try await client.post("/api/v1/events", as: "clerk-n", json: correction(99_999))
+            #expect(
+                (missing.errors.first?["message"] as? String)?.replacingOccurrences(of: "99999", with: "12")
+                    == outside.errors.first?["message"] as? String, "the same answer as for an event that does not exist")
             #expect(try await client.post("/api/v1/events", as: "clerk-n", json: correction(11)).status == 201)
             #expect(try await client.post("/api/v1/events", as: "root", json: correction(12)).status == 201)
         }

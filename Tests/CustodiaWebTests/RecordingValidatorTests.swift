@@ -180,8 +180,8 @@ let errorCases: [ErrorCase] = [
         fields: ["from": "DEP-N1-01", "to": "U-99", "items": "AK-0001", "document": "VO-1"], field: .to,
         es: "No hay ningún titular con el código U-99 en su ámbito", en: "No holder has the code U-99 in your scope"),
     ErrorCase(
-        name: "a holder outside the scope looks unknown", kind: .dispatch,
-        fields: ["from": "DEP-N1-01", "to": "DEP-S-01", "items": "AK-0001", "document": "TR-9"], field: .to,
+        name: "a holder outside the scope looks unknown", kind: .issue,
+        fields: ["from": "DEP-N1-01", "to": "DEP-S-01", "items": "AK-0001", "document": "VO-9"], field: .to,
         es: "No hay ningún titular con el código DEP-S-01 en su ámbito", en: "No holder has the code DEP-S-01 in your scope",
         scope: Fixture.zoneScope),
     ErrorCase(

@@ -38,6 +38,19 @@ public struct ItemMarking: Sendable, Equatable, Hashable, Codable {
 
     /// A short, human label without personal data: "AK-000123 (Kalashnikov Concern AK-74M)".
     public var label: String { identity.label }
+
+    /// Puts the marking's text in normal form (see `Identifier`), refusing hidden characters;
+    /// `path` names the marking in errors (`items[0]`, or empty for a CSV row's columns).
+    public mutating func normalizeIdentifiers(path: String) throws(FieldError) {
+        func field(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+        manufacturer = try Identifier.normalized(manufacturer, field: field("manufacturer"))
+        country = try Identifier.normalized(country, field: field("country"))
+        model = try Identifier.normalized(model, field: field("model"))
+        calibre = try Identifier.normalized(calibre, field: field("calibre"))
+        serial = try Identifier.normalized(serial, field: field("serial"))
+        if let c = importCountry { importCountry = try Identifier.normalized(c, field: field(path.isEmpty ? "import_country" : "importCountry")) }
+        if let m = marks { marks = try Identifier.normalized(m, field: field("marks")) }
+    }
 }
 
 /// The identity of an item: (manufacturer, model, serial).

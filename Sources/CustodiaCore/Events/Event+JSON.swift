@@ -5,8 +5,8 @@ extension Event {
 
     static let commonFields: Set<String> = [
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
-        "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "holder",
-        "user",
+        "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "distinct",
+        "holder", "user",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -78,6 +78,9 @@ extension Event {
             case "witnesses": witnesses = try Self.codes(value, key)
             case "licence": licence = try Self.text(value, key)
             case "destinationCountry": destinationCountry = try Self.text(value, key)
+            case "distinct":
+                guard case .bool(let b) = value else { throw FieldError(key, "expected true or false") }
+                distinct = b
             case "holder": holder = try Self.holderChange(value, kind: kind, source: source)
             case "user": user = try Self.userChange(value, kind: kind)
             default:
@@ -85,6 +88,7 @@ extension Event {
                     key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
             }
         }
+        if source == .input { try normalizeIdentifiers() }
         if source == .ledger {
             guard recordedAt != nil else {
                 throw FieldError("recordedAt", "missing; every recorded event carries when it was recorded")
@@ -172,6 +176,44 @@ extension Event {
         if dueBack != nil, kind != .issue, kind != .maintenanceOut {
             throw FieldError("dueBack", "only an issue or maintenance-out has a due date")
         }
+        if distinct, kind != .register || registrations.isEmpty {
+            throw FieldError("distinct", "only a register event of items says they are distinct from look-alikes")
+        }
+    }
+
+    /// Puts the identifiers of new input in normal form, refusing hidden characters (see
+    /// `Identifier`): serials, marks, manufacturers, models and the rest of a marking, lot
+    /// numbers, and the document, licence and certificate numbers.
+    public mutating func normalizeIdentifiers() throws(FieldError) {
+        func norm(_ value: inout String, _ field: String) throws(FieldError) {
+            value = try Identifier.normalized(value, field: field)
+        }
+        func norm(_ value: inout String?, _ field: String) throws(FieldError) {
+            if let v = value { value = try Identifier.normalized(v, field: field) }
+        }
+        for n in items.indices {
+            guard case .marking(var manufacturer, var serial, var model) = items[n] else { continue }
+            try norm(&manufacturer, "items[\(n)].manufacturer")
+            try norm(&serial, "items[\(n)].serial")
+            try norm(&model, "items[\(n)].model")
+            items[n] = .marking(manufacturer: manufacturer, serial: serial, model: model)
+        }
+        for n in registrations.indices {
+            try registrations[n].normalizeIdentifiers(path: "items[\(n)]")
+        }
+        for n in lots.indices {
+            try norm(&lots[n].lot, "lots[\(n)].lot")
+            try norm(&lots[n].manufacturer, "lots[\(n)].manufacturer")
+        }
+        for n in lotRegistrations.indices {
+            try norm(&lotRegistrations[n].marking.lot, "lots[\(n)].lot")
+            try norm(&lotRegistrations[n].marking.manufacturer, "lots[\(n)].manufacturer")
+            try norm(&lotRegistrations[n].marking.calibre, "lots[\(n)].calibre")
+            try norm(&lotRegistrations[n].marking.type, "lots[\(n)].type")
+        }
+        try norm(&document, "document")
+        try norm(&licence, "licence")
+        try norm(&certificate, "certificate")
     }
 
     static let userKindList = "user-add, user-change, user-disable, token-create and token-revoke"
@@ -493,6 +535,7 @@ extension Event {
         if !witnesses.isEmpty { m.append(("witnesses", .array(witnesses.map { .string($0) }))) }
         add("licence", licence)
         add("destinationCountry", destinationCountry)
+        if distinct { m.append(("distinct", .bool(true))) }
         if let holder {
             var h: [(String, JSONValue)] = [("code", .string(holder.code))]
             if let k = holder.kind { h.append(("kind", .string(k.rawValue))) }

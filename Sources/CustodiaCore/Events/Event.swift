@@ -132,6 +132,9 @@ public struct Event: Sendable, Equatable {
     public var witnesses: [String] = []
     public var licence: String?
     public var destinationCountry: String?
+    /// `register` only: the recorder states that the items registered are distinct from
+    /// any registered item whose serial looks the same (see `Identifier`).
+    public var distinct: Bool = false
     public var holder: HolderChange?
     public var user: UserChange?
 

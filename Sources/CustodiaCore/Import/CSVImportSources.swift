@@ -47,9 +47,10 @@ public struct ItemsCSVSource: EventSource {
             throw FieldError("holder", "empty and no --holder given; say where the item is")
         }
         guard HolderTree.isValidCode(holder) else { throw FieldError("holder", "\"\(holder)\" is not a holder code") }
-        let marking = ItemMarking(
+        var marking = ItemMarking(
             category: category, manufacturer: f[1], country: f[2], model: f[3], calibre: f[4], serial: f[5], year: year,
             importCountry: f[7].isEmpty ? nil : f[7], importYear: importYear, marks: f[9].isEmpty ? nil : f[9])
+        try marking.normalizeIdentifiers(path: "")
         if let first = seen[marking.identity] {
             throw FieldError("serial", "\(marking.label) is already listed on line \(first) of this file")
         }
@@ -103,7 +104,10 @@ public struct LotsCSVSource: EventSource {
         event.lotRegistrations = [
             LotRegistration(
                 marking: LotMarking(
-                    lot: f[0], manufacturer: f[1], calibre: f[2], type: f[3], year: try CSVFields.year(f[4], "year")),
+                    lot: try Identifier.normalized(f[0], field: "lot"),
+                    manufacturer: try Identifier.normalized(f[1], field: "manufacturer"),
+                    calibre: try Identifier.normalized(f[2], field: "calibre"),
+                    type: try Identifier.normalized(f[3], field: "type"), year: try CSVFields.year(f[4], "year")),
                 quantity: quantity)
         ]
         return event

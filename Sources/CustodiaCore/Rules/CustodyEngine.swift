@@ -11,45 +11,69 @@ public struct CustodyEngine {
     public private(set) var nextItemID: Int64
     public private(set) var nextLotID: Int64
     public private(set) var holders: [String: Holder]
-    private let loader: any StateLoader
+    let loader: any StateLoader
 
-    private var items: [Int64: ItemRecord] = [:]
+    var items: [Int64: ItemRecord] = [:]
     /// The state the store holds for each item changed since the last `takeChanges`, taken
     /// before its first change: what the store must update (see `ItemStateColumns`).
-    private var storedStates: [Int64: ItemState] = [:]
-    private var serialIndex: [SerialKey: [Int64]] = [:]
+    var storedStates: [Int64: ItemState] = [:]
+    var serialIndex: [SerialKey: [Int64]] = [:]
     /// Items from this id on were registered since the last `takeChanges`: the store does
     /// not hold them yet.
-    private var firstUnwrittenItemID: Int64
+    var firstUnwrittenItemID: Int64
     /// True when the store held no item when the engine was made (ids start at 1 and are
     /// never deleted): an item then exists only if this engine registered it, and
     /// `registeredKeys` answers a look-up of any other marking without the store.
-    private let storeHadNoItems: Bool
+    let storeHadNoItems: Bool
     /// The hash of the serial key of every item this engine registered, while
     /// `storeHadNoItems`: a compact record that outlives the dropped cache. A hash shared by
     /// two keys only costs a read from the store.
-    private var registeredKeys: Set<Int> = []
-    private var lotsByNumber: [String: [LotRecord]] = [:]
-    private var balances: [LotHolder: Int64] = [:]
-    private var missing: [Int64: Int64] = [:]
-    private var dispatches: [String: DispatchRecord?] = [:]
+    var registeredKeys: Set<Int> = []
+    var lotsByNumber: [String: [LotRecord]] = [:]
+    var balances: [LotHolder: Int64] = [:]
+    var missing: [Int64: Int64] = [:]
+    var dispatches: [String: DispatchRecord?] = [:]
 
-    private var newItemIDs: [Int64] = []
-    private var dirtyItems: Set<Int64> = []
-    private var newLots: [LotRecord] = []
-    private var dirtyBalances: Set<LotHolder> = []
-    private var dirtyMissing: Set<Int64> = []
-    private var newDispatches: [String] = []
-    private var dirtyDispatches: Set<String> = []
-    private var newHolders: [String] = []
-    private var newHolderSeqs: [String: Int64] = [:]
-    private var dirtyHolders: Set<String> = []
-    private var users: [String: UserRecord?] = [:]
-    private var tokens: [String: APITokenRecord?] = [:]
-    private var newUsers: [String] = []
-    private var dirtyUsers: Set<String> = []
-    private var newTokens: [String] = []
-    private var dirtyTokens: Set<String> = []
+    var newItemIDs: [Int64] = []
+    var dirtyItems: Set<Int64> = []
+    var newLots: [LotRecord] = []
+    var dirtyBalances: Set<LotHolder> = []
+    var dirtyMissing: Set<Int64> = []
+    var newDispatches: [String] = []
+    var dirtyDispatches: Set<String> = []
+    var newHolders: [String] = []
+    var newHolderSeqs: [String: Int64] = [:]
+    var dirtyHolders: Set<String> = []
+    var users: [String: UserRecord?] = [:]
+    var tokens: [String: APITokenRecord?] = [:]
+    var newUsers: [String] = []
+    var dirtyUsers: Set<String> = []
+    var newTokens: [String] = []
+    var dirtyTokens: Set<String> = []
+
+    /// The rules of new input; nil while a ledger is replayed (see `Admission`). The store
+    /// sets it per append, or per request of a group commit.
+    public var admission: Admission?
+    /// The look-alike key of each item registered since the last `takeChanges`, and those
+    /// items by key.
+    var newSerialKeys: [Int64: String] = [:]
+    var pendingByKey: [String: [Int64]] = [:]
+    /// The hash of the look-alike key of every item registered here, while
+    /// `storeHadNoItems` (as `registeredKeys` for serials).
+    var registeredSerialKeys: Set<Int> = []
+    /// Confirmations consumed since the last `takeChanges`.
+    var newConfirmations: [UsedConfirmation] = []
+    var usedConfirmationIDs: Set<String> = []
+    /// Events accepted with an admission since the last `takeChanges`, for corrections of
+    /// events not yet written.
+    var recentEvents: [Int64: Event] = [:]
+    /// The look-alike keys of holder codes (`Identifier.codeKeys`) and of user codes, built
+    /// on first need and kept current.
+    var holderCodeKeys: [String: String]?
+    var userCodeKeys: [String: String]?
+    /// Holder codes by their lower-case form, built on first need: new input may name a
+    /// holder in any case.
+    var holderCodesByCase: [String: String]?
 
     /// - Parameters:
     ///   - holders: every holder, by code.
@@ -74,29 +98,50 @@ public struct CustodyEngine {
 
     /// Applies one event, or refuses it and changes nothing.
     ///
-    /// - Parameter normalized: `input` is already `normalizedText()` (prepared ahead).
-    public mutating func apply(_ input: Event, normalized: Bool = false) throws -> AppliedEvent {
+    /// With an `admission` (new input), the event is first authorised against the state as
+    /// it stands before it (see `CustodyEngine+Admission.swift`): anything outside the
+    /// recorder's scope is refused exactly as if it did not exist.
+    ///
+    /// - Parameters:
+    ///   - normalized: `input` is already `normalizedText()` (prepared ahead).
+    ///   - confirmations: the second people's proven consents to this event.
+    public mutating func apply(_ input: Event, normalized: Bool = false, confirmations: [Confirmation] = []) throws
+        -> AppliedEvent
+    {
         var event = normalized ? input : input.normalizedText()
         let seq = nextSeq
+        if let admission { try admit(&event, admission) }
         if event.kind.isHolderChange {
+            if admission != nil { try authorizeHolderChange(event) }
             let name = try applyHolderChange(&event)
+            remember(event, seq: seq)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: name)
         }
         if event.kind.isUserChange {
+            if admission != nil { try authorizeUserChange(event) }
             try applyUserChange(&event)
+            remember(event, seq: seq)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
         if event.kind == .correction {
-            guard let target = event.corrects, target < seq else {
+            if admission?.authority.isScoped == true {
+                try authorizeCorrection(event, seq: seq)
+            } else if event.corrects.map({ $0 >= seq }) ?? true {
                 throw CustodyViolation(
                     "corrects", "no event \(event.corrects ?? -1) exists yet; the ledger has \(seq) events (0–\(seq - 1))")
             }
+            remember(event, seq: seq)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
-        _ = try event.from.map { try holder($0, field: "from", receiving: false) }
+        let scoped = admission?.authority.isScoped == true
+        // A scoped receive may name a sender outside the scope: it is compared with the
+        // dispatch below, which says the same whether or not that holder exists.
+        if let from = event.from, !(scoped && event.kind == .receive && !inScope(from)) {
+            _ = try holder(from, field: "from", receiving: false)
+        }
         let to = try event.to.map { try holder($0, field: "to", receiving: true) }
         if event.kind == .export, to?.kind != .external {
             throw CustodyViolation(
@@ -104,8 +149,10 @@ public struct CustodyEngine {
                 "\(event.to ?? "") is \(article((to?.kind.rawValue ?? "holder"))) \(to?.kind.rawValue ?? "holder"); an export goes to an external holder"
             )
         }
-        for (n, code) in event.confirmedBy.enumerated() where holders[code] == nil {
-            throw CustodyViolation("confirmedBy[\(n)]", "unknown code \(code)")
+        if admission?.requiresProof != true {
+            for (n, code) in event.confirmedBy.enumerated() where holders[code] == nil {
+                throw CustodyViolation("confirmedBy[\(n)]", "unknown code \(code)")
+            }
         }
         for (n, code) in event.witnesses.enumerated() where holders[code] == nil {
             throw CustodyViolation("witnesses[\(n)]", "unknown code \(code)")
@@ -114,6 +161,10 @@ public struct CustodyEngine {
         var dispatch: DispatchRecord?
         if event.kind == .dispatch, let doc = event.document {
             if let existing = try lookupDispatch(doc) {
+                if scoped, !inScope(existing.from), !inScope(existing.to) {
+                    throw CustodyViolation(
+                        "document", "a dispatch with document \(doc) already exists; each dispatch needs its own document number")
+                }
                 throw CustodyViolation(
                     "document",
                     "dispatch \(doc) already exists (event \(existing.seq)); each dispatch needs its own document number")
@@ -121,9 +172,7 @@ public struct CustodyEngine {
             dispatch = DispatchRecord(
                 document: doc, seq: seq, from: event.from!, to: event.to!, itemsInTransit: 0, lotsInTransit: [:])
         } else if event.kind == .receive, let doc = event.document {
-            guard let open = try lookupDispatch(doc) else {
-                throw CustodyViolation("document", "no dispatch has document \(doc); a receive names the dispatch it completes")
-            }
+            guard let open = try lookupDispatch(doc), !scoped || inScope(open.to) else { throw Self.unknownDispatch(doc) }
             guard open.to == event.to else {
                 throw CustodyViolation("to", "dispatch \(doc) was sent to \(open.to), not \(event.to ?? "")")
             }
@@ -136,26 +185,32 @@ public struct CustodyEngine {
         // Items: compute every new state first; commit only when all fit.
         var updated: [ItemRecord] = []
         var created: [ItemRecord] = []
+        var createdKeys: [String] = []
         if event.kind == .register {
             var seen: Set<ItemIdentity> = []
             for (n, marking) in event.registrations.enumerated() {
                 let existing = try candidates(SerialKey(manufacturer: marking.manufacturer, serial: marking.serial))
                 if let twin = existing.first(where: { $0.marking.model == marking.model }) {
+                    let state = scoped && !visible(twin, event: event) ? "" : " (\(twin.state.status.rawValue))"
                     throw CustodyViolation(
-                        "items[\(n)]",
-                        "\(marking.label) is already registered (\(twin.state.status.rawValue)); an item is registered once")
+                        "items[\(n)]", "\(marking.label) is already registered\(state); an item is registered once")
                 }
                 guard seen.insert(marking.identity).inserted else {
                     throw CustodyViolation("items[\(n)]", "\(marking.label) is listed twice in this event")
+                }
+                let key = Identifier.serialKey(marking.serial)
+                if admission != nil, !event.distinct {
+                    try refuseLookAlike(marking, key: key, field: "items[\(n)]", event: event, alsoAgainst: created)
                 }
                 let state = ItemState(
                     status: .held, holder: event.to, account: event.to, condition: event.condition ?? .serviceable, lastSeq: seq)
                 created.append(
                     ItemRecord(id: nextItemID + Int64(created.count), marking: marking, state: state, registeredSeq: seq))
+                createdKeys.append(key)
             }
         } else {
             for (n, ref) in event.items.enumerated() {
-                var record = try resolve(ref, field: "items[\(n)]")
+                var record = try resolve(ref, field: "items[\(n)]", scopedFor: scoped ? event : nil)
                 if updated.contains(where: { $0.id == record.id }) {
                     throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
                 }
@@ -205,7 +260,11 @@ public struct CustodyEngine {
         } else {
             for (n, ref) in event.lots.enumerated() {
                 let field = "lots[\(n)]"
-                let lot = try resolveLot(ref, field: field)
+                if event.kind == .condition || event.kind == .deactivate {
+                    throw CustodyViolation(
+                        field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
+                }
+                let lot = try scoped ? resolveScopedLot(ref, field: field, event: event, dispatch: dispatch) : resolveLot(ref, field: field)
                 lotIDs.append(lot.id)
                 let name = "lot \(lot.marking.lot)"
                 func take(from holder: String) throws {
@@ -263,18 +322,30 @@ public struct CustodyEngine {
                     try take(from: event.from!)
                 case .count:
                     break  // a count records what was found; it moves nothing
-                case .condition, .deactivate:
-                    throw CustodyViolation(
-                        field, "\(article(event.kind.rawValue)) \(event.kind.rawValue) applies to items, not to lots")
-                case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
-                    .userDisable, .tokenCreate, .tokenRevoke:
+                case .condition, .deactivate, .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose,
+                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke:
                     break
                 }
             }
         }
 
+        // The second person, where the event names one or needs one.
+        var consumed: [UsedConfirmation] = []
+        if let admission, admission.requiresProof {
+            consumed = try checkConfirmations(
+                event, confirmations, categories: (event.kind == .register ? created : updated).map(\.marking.category),
+                admission: admission, seq: seq)
+        }
+
         // Everything fits: commit.
-        for var record in created {
+        for use in consumed {
+            usedConfirmationIDs.insert(use.id)
+            newConfirmations.append(use)
+        }
+        for (var record, lookAlikeKey) in zip(created, createdKeys) {
+            newSerialKeys[record.id] = lookAlikeKey
+            pendingByKey[lookAlikeKey, default: []].append(record.id)
+            if storeHadNoItems { registeredSerialKeys.insert(lookAlikeKey.hashValue) }
             record.state.lastSeq = seq
             items[record.id] = record
             let key = SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial)
@@ -328,6 +399,7 @@ public struct CustodyEngine {
                     lot: ref.lot, manufacturer: lot?.marking.manufacturer ?? ref.manufacturer, quantity: ref.quantity)
             }
         }
+        remember(event, seq: seq)
         nextSeq += 1
         let ids = event.kind == .register ? created.map(\.id) : updated.map(\.id)
         return AppliedEvent(seq: seq, event: event, itemIDs: ids, lotIDs: lotIDs, privateName: nil)
@@ -445,7 +517,7 @@ public struct CustodyEngine {
 
     // MARK: Holder tree
 
-    private mutating func applyHolderChange(_ event: inout Event) throws -> String? {
+    mutating func applyHolderChange(_ event: inout Event) throws -> String? {
         guard var change = event.holder else { throw CustodyViolation("holder", "missing") }
         let code = change.code
         var privateName: String?
@@ -460,6 +532,7 @@ public struct CustodyEngine {
             }
             try checkParent(change.parent, for: kind, code: code)
             holders[code] = Holder(code: code, kind: kind, name: name, parent: change.parent)
+            noteHolderAdded(code)
             newHolders.append(code)
             newHolderSeqs[code] = nextSeq
             if kind == .person {
@@ -467,7 +540,7 @@ public struct CustodyEngine {
                 change.name = nil
             }
         case .holderRename:
-            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            guard var h = holders[code] else { throw Self.unknownHolder(code, field: "holder.code") }
             let name = change.name ?? ""
             guard h.kind == .person || !name.allSatisfy(\.isWhitespace) else {
                 throw CustodyViolation("holder.name", "missing; give the new name")
@@ -480,7 +553,7 @@ public struct CustodyEngine {
                 change.name = nil
             }
         case .holderMove:
-            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            guard var h = holders[code] else { throw Self.unknownHolder(code, field: "holder.code") }
             try checkParent(change.parent, for: h.kind, code: code)
             var cursor = change.parent
             while let c = cursor {
@@ -493,7 +566,7 @@ public struct CustodyEngine {
             holders[code] = h
             markDirty(code)
         case .holderClose:
-            guard var h = holders[code] else { throw CustodyViolation("holder.code", "unknown holder \(code)") }
+            guard var h = holders[code] else { throw Self.unknownHolder(code, field: "holder.code") }
             if h.closed { throw CustodyViolation("holder.code", "holder \(code) is already closed") }
             h.closed = true
             holders[code] = h
@@ -505,11 +578,11 @@ public struct CustodyEngine {
         return privateName
     }
 
-    private mutating func markDirty(_ code: String) {
+    mutating func markDirty(_ code: String) {
         if !newHolders.contains(code) { dirtyHolders.insert(code) }
     }
 
-    private func checkParent(_ parent: String?, for kind: HolderKind, code: String) throws {
+    func checkParent(_ parent: String?, for kind: HolderKind, code: String) throws {
         guard let parent else {
             guard HolderTree.mayBeRoot(kind) else {
                 throw CustodyViolation(
@@ -517,7 +590,7 @@ public struct CustodyEngine {
             }
             return
         }
-        guard let p = holders[parent] else { throw CustodyViolation("holder.parent", "unknown holder \(parent)") }
+        guard let p = holders[parent] else { throw Self.unknownHolder(parent, field: "holder.parent") }
         guard !p.closed else { throw CustodyViolation("holder.parent", "holder \(parent) is closed") }
         let allowed = HolderTree.allowedParents(of: kind)
         guard allowed.contains(p.kind) else {
@@ -532,7 +605,7 @@ public struct CustodyEngine {
 
     /// Applies a user or token kind. The recorded form of a `user-add` always states its
     /// scope (absent: the whole register).
-    private mutating func applyUserChange(_ event: inout Event) throws {
+    mutating func applyUserChange(_ event: inout Event) throws {
         // Events built in code (not parsed) get the same shape checks as parsed input.
         do { try event.checkShape() } catch { throw CustodyViolation(error.field, error.message) }
         guard var change = event.user else { throw CustodyViolation("user", "missing") }
@@ -549,6 +622,7 @@ public struct CustodyEngine {
             try checkScope(change.scope, role: role, user: code)
             change.setsScope = true
             users[code] = UserRecord(code: code, role: role, scope: change.scope, addedSeq: nextSeq)
+            noteUserAdded(code)
             newUsers.append(code)
         case .userChange:
             var user = try activeUser(code, kind: kind)
@@ -604,7 +678,7 @@ public struct CustodyEngine {
     static func describe(scope: String?) -> String { scope.map { "scope \($0)" } ?? "the whole register as scope" }
 
     /// A scope must be an open holder; only roles that may be unscoped go without one.
-    private func checkScope(_ scope: String?, role: Role, user: String) throws {
+    func checkScope(_ scope: String?, role: Role, user: String) throws {
         guard let scope else {
             guard role.mayBeUnscoped else {
                 throw CustodyViolation(
@@ -614,38 +688,33 @@ public struct CustodyEngine {
             }
             return
         }
-        guard let holder = holders[scope] else {
-            throw CustodyViolation(
-                "user.scope", "unknown holder \(scope); a user's scope is the code of an existing holder (custodia holder list)")
-        }
+        guard let holder = holders[scope] else { throw Self.unknownHolder(scope, field: "user.scope") }
         guard !holder.closed else {
             throw CustodyViolation("user.scope", "holder \(scope) is closed; user \(user)'s scope must be an open holder")
         }
     }
 
     /// The user, which must exist and be active for `kind`.
-    private mutating func activeUser(_ code: String, kind: String) throws -> UserRecord {
-        guard let user = try lookupUser(code) else {
-            throw CustodyViolation("user.code", "unknown user \(code); add it first (custodia user add)")
-        }
+    mutating func activeUser(_ code: String, kind: String) throws -> UserRecord {
+        guard let user = try lookupUser(code) else { throw Self.unknownUser(code) }
         guard user.active else {
             throw CustodyViolation("user.code", "user \(code) is disabled; \(article(kind)) \(kind) needs an active user")
         }
         return user
     }
 
-    private mutating func markUserDirty(_ code: String) {
+    mutating func markUserDirty(_ code: String) {
         if !newUsers.contains(code) { dirtyUsers.insert(code) }
     }
 
-    private mutating func lookupUser(_ code: String) throws -> UserRecord? {
+    mutating func lookupUser(_ code: String) throws -> UserRecord? {
         if let cached = users[code] { return cached }
         let loaded = try loader.user(code: code)
         users[code] = loaded
         return loaded
     }
 
-    private mutating func lookupToken(_ id: String) throws -> APITokenRecord? {
+    mutating func lookupToken(_ id: String) throws -> APITokenRecord? {
         if let cached = tokens[id] { return cached }
         let loaded = try loader.token(id: id)
         tokens[id] = loaded
@@ -654,15 +723,13 @@ public struct CustodyEngine {
 
     // MARK: Lookups through the cache
 
-    private func holder(_ code: String, field: String, receiving: Bool) throws -> Holder {
-        guard let h = holders[code] else {
-            throw CustodyViolation(field, "unknown holder \(code); add it first (custodia holder add)")
-        }
+    func holder(_ code: String, field: String, receiving: Bool) throws -> Holder {
+        guard let h = holders[code] else { throw Self.unknownHolder(code, field: field) }
         if receiving, h.closed { throw CustodyViolation(field, "holder \(code) is closed and cannot receive custody") }
         return h
     }
 
-    private mutating func candidates(_ key: SerialKey) throws -> [ItemRecord] {
+    mutating func candidates(_ key: SerialKey) throws -> [ItemRecord] {
         if let ids = serialIndex[key] { return ids.compactMap { items[$0] } }
         // Not remembered, so not registered here since the cache was dropped: when the
         // store held no item before, only a key registered here may exist.
@@ -673,37 +740,44 @@ public struct CustodyEngine {
         return loaded.map { items[$0.id]! }
     }
 
-    private mutating func resolve(_ ref: ItemReference, field: String) throws -> ItemRecord {
+    /// The item `ref` names. For a scoped recorder (`scopedFor` is the event), only items
+    /// they may see are candidates: any other is refused as if it did not exist; one they
+    /// see but may not move is refused as outside their scope.
+    mutating func resolve(_ ref: ItemReference, field: String, scopedFor event: Event? = nil) throws -> ItemRecord {
+        let record: ItemRecord
         switch ref {
         case .id(let id):
-            if let cached = items[id] { return cached }
-            guard let record = try loader.item(id: id) else { throw CustodyViolation(field, "no item has id \(id)") }
-            items[id] = record
-            return record
-        case .marking(let manufacturer, let serial, let model):
-            let all = try candidates(SerialKey(manufacturer: manufacturer, serial: serial))
-            let matching = model.map { m in all.filter { $0.marking.model == m } } ?? all
-            if matching.isEmpty {
-                throw CustodyViolation(
-                    field, "no item \(ref.label) is registered; check the serial and manufacturer, or register it first")
+            var found = items[id]
+            if found == nil {
+                found = try loader.item(id: id)
+                if let found { items[id] = found }
             }
+            guard let found, event.map({ visible(found, event: $0) }) ?? true else { throw Self.unknownItem(ref, field: field) }
+            record = found
+        case .marking(let manufacturer, let serial, let model):
+            var all = try candidates(SerialKey(manufacturer: manufacturer, serial: serial))
+            if let event { all = all.filter { visible($0, event: event) } }
+            let matching = model.map { m in all.filter { $0.marking.model == m } } ?? all
+            if matching.isEmpty { throw Self.unknownItem(ref, field: field) }
             if matching.count > 1 {
                 let models = matching.map(\.marking.model).sorted().joined(separator: ", ")
                 throw CustodyViolation(
                     field, "\(serial) of \(manufacturer) is ambiguous (models \(models)); add \"model\" to name the item")
             }
-            return matching[0]
+            record = matching[0]
         }
+        if let event { try requireWritable(record, event: event, field: field) }
+        return record
     }
 
-    private mutating func lotCandidates(_ number: String) throws -> [LotRecord] {
+    mutating func lotCandidates(_ number: String) throws -> [LotRecord] {
         if let cached = lotsByNumber[number] { return cached }
         let loaded = try loader.lots(number: number)
         lotsByNumber[number] = loaded
         return loaded
     }
 
-    private mutating func resolveLot(_ ref: LotReference, field: String) throws -> LotRecord {
+    mutating func resolveLot(_ ref: LotReference, field: String) throws -> LotRecord {
         let all = try lotCandidates(ref.lot)
         let matching = ref.manufacturer.map { m in all.filter { $0.marking.manufacturer == m } } ?? all
         if matching.isEmpty { throw CustodyViolation("\(field).lot", "no lot \(ref.lot) is registered; register it first") }
@@ -714,26 +788,26 @@ public struct CustodyEngine {
         return matching[0]
     }
 
-    private func lotRecord(_ id: Int64) -> LotRecord? {
+    func lotRecord(_ id: Int64) -> LotRecord? {
         for lots in lotsByNumber.values { if let l = lots.first(where: { $0.id == id }) { return l } }
         return nil
     }
 
-    private mutating func balance(_ key: LotHolder) throws -> Int64 {
+    mutating func balance(_ key: LotHolder) throws -> Int64 {
         if let cached = balances[key] { return cached }
         let loaded = try loader.balance(key)
         balances[key] = loaded
         return loaded
     }
 
-    private mutating func missingQuantity(_ lot: Int64) throws -> Int64 {
+    mutating func missingQuantity(_ lot: Int64) throws -> Int64 {
         if let cached = missing[lot] { return cached }
         let loaded = try loader.missingQuantity(lot: lot)
         missing[lot] = loaded
         return loaded
     }
 
-    private mutating func lookupDispatch(_ document: String) throws -> DispatchRecord? {
+    mutating func lookupDispatch(_ document: String) throws -> DispatchRecord? {
         if let cached = dispatches[document] { return cached }
         let loaded = try loader.dispatch(document: document)
         dispatches[document] = loaded
@@ -751,6 +825,13 @@ public struct CustodyEngine {
     public mutating func takeChanges(dropCache: Bool = true) -> StateChanges {
         var c = StateChanges()
         c.newItems = newItemIDs.map { items[$0]! }
+        c.newItemSerialKeys = newItemIDs.map { newSerialKeys[$0]! }
+        c.usedConfirmations = newConfirmations
+        newSerialKeys = [:]
+        pendingByKey = [:]
+        newConfirmations = []
+        usedConfirmationIDs = []
+        recentEvents = [:]
         let newSet = Set(newItemIDs)
         c.changedItems = dirtyItems.filter { !newSet.contains($0) }.sorted().map { items[$0]! }
         c.changedItemColumns = c.changedItems.map { r in r.state.columns(differingFrom: storedStates[r.id]!) }

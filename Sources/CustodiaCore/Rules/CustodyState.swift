@@ -176,6 +176,15 @@ public protocol StateLoader {
     func user(code: String) throws -> UserRecord?
     /// The API token with this id, active or revoked.
     func token(id: String) throws -> APITokenRecord?
+    /// Every item whose serial has this look-alike key (`Identifier.serialKey`), of any
+    /// manufacturer and model.
+    func items(serialKey: String) throws -> [ItemRecord]
+    /// The recorded event at `seq`, as its leaf reads (nil when there is none).
+    func event(seq: Int64) throws -> Event?
+    /// Whether a confirmation with this id was already consumed by an event.
+    func confirmationUsed(id: String) throws -> Bool
+    /// The code of every user, active or disabled.
+    func userCodes() throws -> [String]
 }
 
 /// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.
@@ -189,4 +198,8 @@ public struct EmptyStateLoader: StateLoader {
     public func dispatch(document: String) throws -> DispatchRecord? { nil }
     public func user(code: String) throws -> UserRecord? { nil }
     public func token(id: String) throws -> APITokenRecord? { nil }
+    public func items(serialKey: String) throws -> [ItemRecord] { [] }
+    public func event(seq: Int64) throws -> Event? { nil }
+    public func confirmationUsed(id: String) throws -> Bool { false }
+    public func userCodes() throws -> [String] { [] }
 }

@@ -3,10 +3,25 @@
 public struct CustodyViolation: Error, Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
+    /// Which family of rule refused, where an interface answers it differently (nil: the
+    /// custody rules). `confirmation`: the two-person rule.
+    public var rule: String?
 
-    public init(_ field: String, _ message: String) {
+    public init(_ field: String, _ message: String, rule: String? = nil) {
         self.field = field
         self.message = message
+        self.rule = rule
+    }
+
+    /// The rule family of the two-person rule's refusals: `confirmation`, or
+    /// `confirmation.<refusal>` for those an interface words itself.
+    public static let confirmationRule = "confirmation"
+
+    /// The two-person rule's refusals that interfaces word in the reader's language.
+    public enum ConfirmationRefusal: String, Sendable, CaseIterable {
+        case inactive, role, notParty = "not-party", used, required
+
+        public var rule: String { "\(CustodyViolation.confirmationRule).\(rawValue)" }
     }
 
     public var description: String { field.isEmpty ? message : "\(field): \(message)" }
@@ -26,6 +41,11 @@ public struct AppliedEvent: Sendable {
 /// The state rows an accepted batch changed, for the store to write.
 public struct StateChanges: Sendable {
     public var newItems: [ItemRecord] = []
+    /// For each of `newItems`, in the same order, its serial's look-alike key
+    /// (`Identifier.serialKey`).
+    public var newItemSerialKeys: [String] = []
+    /// The confirmations consumed by the events, in order.
+    public var usedConfirmations: [UsedConfirmation] = []
     public var changedItems: [ItemRecord] = []
     /// For each of `changedItems`, in the same order, the fields of its state that differ
     /// from the state the store holds for it (read from the store, or last taken from the
@@ -50,8 +70,22 @@ public struct StateChanges: Sendable {
     public var changedTokens: [APITokenRecord] = []
 
     public var isEmpty: Bool {
-        newItems.isEmpty && changedItems.isEmpty && newLots.isEmpty && balances.isEmpty && missingLots.isEmpty
+        usedConfirmations.isEmpty && newItems.isEmpty && changedItems.isEmpty && newLots.isEmpty && balances.isEmpty && missingLots.isEmpty
             && newDispatches.isEmpty && changedDispatches.isEmpty && newHolders.isEmpty && changedHolders.isEmpty
             && newUsers.isEmpty && changedUsers.isEmpty && newTokens.isEmpty && changedTokens.isEmpty
+    }
+}
+
+/// A confirmation consumed by an event: kept beside the ledger so that no second event can
+/// offer it, on any server, after any restart.
+public struct UsedConfirmation: Sendable, Equatable {
+    public var id: String
+    public var user: String
+    public var seq: Int64
+
+    public init(id: String, user: String, seq: Int64) {
+        self.id = id
+        self.user = user
+        self.seq = seq
     }
 }

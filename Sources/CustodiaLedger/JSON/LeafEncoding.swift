@@ -22,6 +22,7 @@ public enum LeafEncoding {
         if !e.confirmedBy.isEmpty { w.strings("confirmedBy", e.confirmedBy) }
         if let c = e.corrects { w.int("corrects", c) }
         w.string("destinationCountry", e.destinationCountry)
+        if e.distinct { w.key("distinct"); w.raw("true") }
         w.string("document", e.document)
         w.string("dueBack", e.dueBack)
         w.string("from", e.from)

@@ -67,19 +67,13 @@ enum EventsAPI {
 
         let events = try parse(values)
         try authorize(events, principal)
-        try await checkCorrections(events, principal.scope, app)
-        try await checkConfirmations(events, request: request, recorder: principal, app: app)
+        let confirmations = try confirmations(for: events, request: request, app: app)
 
         let report = try await app.writer.submit(
-            AppendRequest(events: events, recordedBy: principal.code, recordedAt: app.timestamp(), dryRun: dryRun))
-        guard report.errors.isEmpty else {
-            let (subject, them) =
-                events.count == 1
-                ? ("the event does", "it") : ("\(report.errors.count) of \(events.count) events do", "them")
-            throw Problem.refused(
-                "\(subject) not fit the register's state; nothing was written. Fix \(them) and send the whole request again",
-                errors: report.errors.map { .init(index: $0.line - 1, field: $0.field, message: $0.message) })
-        }
+            AppendRequest(
+                events: events, recordedBy: principal.code, recordedAt: app.timestamp(), dryRun: dryRun,
+                authority: principal.authority, window: app.configuration.timeWindow, confirmations: confirmations))
+        try refusal(report, count: events.count)
         if dryRun {
             return JSONOut.object([("dryRun", .bool(true)), ("accepted", .int(Int64(report.accepted)))]).response()
         }
@@ -88,6 +82,23 @@ enum EventsAPI {
             ("dryRun", .bool(false)), ("accepted", .int(Int64(report.accepted))), ("firstSeq", .int(report.firstSeq)),
             ("size", .int(report.size)), ("checkpoint", .optional(report.checkpoint)),
         ]).response(status: .created)
+    }
+
+    /// The rules' refusal as a problem: 403 `confirmation-required` when only the two-person
+    /// rule refused, else 409 `refused-by-rules`. Nothing when the report has no errors.
+    static func refusal(_ report: AppendReport, count: Int) throws {
+        guard !report.errors.isEmpty else { return }
+        let errors = report.errors.map { Problem.FieldProblem(index: $0.line - 1, field: $0.field, message: $0.message) }
+        if report.errors.allSatisfy({ $0.rule?.hasPrefix(CustodyViolation.confirmationRule) == true }) {
+            throw Problem.confirmationRequired(
+                "events that need a second person, or name one in confirmedBy, need that person's confirmation; nothing was written",
+                errors: errors)
+        }
+        let (subject, them) =
+            count == 1 ? ("the event does", "it") : ("\(report.errors.count) of \(count) events do", "them")
+        throw Problem.refused(
+            "\(subject) not fit the register's state; nothing was written. Fix \(them) and send the whole request again",
+            errors: errors)
     }
 
     /// Every element read as an event; all the malformed ones reported at once.
@@ -121,78 +132,28 @@ enum EventsAPI {
         return events
     }
 
-    /// The role rule and the scope rule for every event.
+    /// The role rule, answered before anything is read: 403 when the role may not record a
+    /// kind. Everything that depends on the register (the scope, the custody rules, the
+    /// second person) is the custody engine's, on every path alike.
     static func authorize(_ events: [Event], _ principal: Principal) throws {
         var forbidden: [Problem.FieldProblem] = []
-        var outside: [Problem.FieldProblem] = []
-        for (index, event) in events.enumerated() {
-            if !principal.role.may(.record(event.kind)) {
-                forbidden.append(
-                    .init(
-                        index: index, field: "kind",
-                        message: "the role \(principal.role.rawValue) may not record \(event.kind.rawValue) events"))
-            }
-            // The holders that must be inside the scope: a dispatch or export needs only its
-            // sender, a receive only its receiver, everything else every holder it names.
-            let required = Set(HolderScope.holdersInScope(for: event))
-            var flagged = false
-            for (field, code) in namedHolders(event) where required.contains(code) && !principal.scope.contains(code) {
-                outside.append(
-                    .init(
-                        index: index, field: field,
-                        message: "\(code) is not a holder inside your scope (\(principal.scope.root ?? ""))"))
-                flagged = true
-            }
-            if !flagged, !principal.scope.admits(event) {
-                outside.append(.init(index: index, field: "", message: "the event is outside your scope"))
-            }
+        for (index, event) in events.enumerated() where !principal.role.may(.record(event.kind)) {
+            forbidden.append(
+                .init(
+                    index: index, field: "kind",
+                    message: "the role \(principal.role.rawValue) may not record \(event.kind.rawValue) events"))
         }
         if !forbidden.isEmpty {
             throw Problem.forbidden(
                 "your role (\(principal.role.rawValue)) may not record \(forbidden.count == 1 ? "this event" : "these events"); nothing was written",
                 errors: forbidden)
         }
-        if !outside.isEmpty {
-            throw Problem.outOfScope(
-                "the request names holders outside your scope; nothing was written. Ask someone whose scope covers them",
-                errors: outside)
-        }
     }
 
-    /// The holders an event names, with the field that names each.
-    static func namedHolders(_ event: Event) -> [(String, String)] {
-        var out: [(String, String)] = []
-        if let from = event.from { out.append(("from", from)) }
-        if let to = event.to { out.append(("to", to)) }
-        if let change = event.holder {
-            if event.kind != .holderAdd { out.append(("holder.code", change.code)) }
-            if let parent = change.parent { out.append(("holder.parent", parent)) }
-        }
-        return out
-    }
-
-    /// A scoped user corrects only events whose holders are all inside their scope.
-    static func checkCorrections(_ events: [Event], _ scope: HolderScope, _ app: AppState) async throws {
-        guard !scope.isEverything else { return }
-        var outside: [Problem.FieldProblem] = []
-        for (index, event) in events.enumerated() where event.kind == .correction {
-            guard let corrected = event.corrects else { continue }
-            let named = try await app.store.holdersNamed(bySeq: corrected)
-            if let code = named.first(where: { !scope.contains($0) }) {
-                outside.append(
-                    .init(index: index, field: "corrects", message: "event \(corrected) names \(code), outside your scope"))
-            }
-        }
-        if !outside.isEmpty {
-            throw Problem.outOfScope(
-                "a correction may only correct events inside your scope; nothing was written", errors: outside)
-        }
-    }
-
-    /// The holder codes an event names; for a correction, those of the event it corrects.
+    /// The holder codes an event names, with a correction's those of the event it corrects.
     static func holderCodes(_ event: Event, _ app: AppState) async throws -> [String] {
         if event.kind == .correction, let corrected = event.corrects { return try await app.store.holdersNamed(bySeq: corrected) }
-        return namedHolders(event).map(\.1)
+        return HolderScope.holdersNamed(by: event)
     }
 
     /// Whether a confirming user is party to the event: a holder it names is inside their
@@ -202,75 +163,52 @@ enum EventsAPI {
         scope.isEverything || codes.contains(where: scope.contains)
     }
 
-    /// The two-person rule: every code in an event's `confirmedBy` needs a valid, unexpired
-    /// confirmation token from that user, in the `Custodia-Confirmation` header; the user must
-    /// be active, allowed to confirm, party to the event (a holder it names inside their
-    /// scope), and not the recorder.
-    static func checkConfirmations(_ events: [Event], request: Request, recorder: Principal, app: AppState) async throws {
-        guard events.contains(where: { !$0.confirmedBy.isEmpty }) else { return }
-        var tokens: [ConfirmationTokens.Parsed] = []
-        for (n, text) in request.headers[values: .confirmation].flatMap({ $0.split(separator: ",") }).enumerated() {
+    /// The second people's proofs in the `Custodia-Confirmation` header, per event: each
+    /// token this server issued for exactly that event's content and the person it names.
+    /// The custody engine decides whether they suffice (and consumes them); an expired token
+    /// is refused here, where its time is known.
+    static func confirmations(for events: [Event], request: Request, app: AppState) throws -> [[Confirmation]] {
+        let texts = request.headers[values: .confirmation].flatMap { $0.split(separator: ",") }
+        guard !texts.isEmpty else { return [] }
+        var tokens: [(ConfirmationTokens.Parsed, String)] = []
+        for (n, text) in texts.enumerated() {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let parsed = ConfirmationTokens.parse(trimmed) else {
                 throw Problem.badRequest(
                     "Custodia-Confirmation token \(n + 1) is not a confirmation token; send the tokens POST /api/v1/confirmations gave, separated by commas"
                 )
             }
-            tokens.append(parsed)
+            tokens.append((parsed, trimmed))
         }
-        try await checkConfirmations(events, tokens: tokens, recorder: recorder, app: app)
+        return try confirmations(for: events, tokens: tokens, app: app)
     }
 
-    /// The two-person rule over confirmation tokens already read (from the header, or issued
-    /// by the web pages when the confirming person typed their password).
-    static func checkConfirmations(
-        _ events: [Event], tokens: [ConfirmationTokens.Parsed], recorder: Principal, app: AppState
-    ) async throws {
-        guard events.contains(where: { !$0.confirmedBy.isEmpty }) else { return }
+    /// The proofs among `tokens` (each with its text) for each event.
+    static func confirmations(for events: [Event], tokens: [(ConfirmationTokens.Parsed, String)], app: AppState) throws
+        -> [[Confirmation]]
+    {
         let now = Int64(app.now().timeIntervalSince1970)
-        var errors: [Problem.FieldProblem] = []
-        for (index, event) in events.enumerated() {
-            var seen: Set<String> = []
-            for (n, code) in event.confirmedBy.enumerated() {
-                func fail(_ message: String) { errors.append(.init(index: index, field: "confirmedBy[\(n)]", message: message)) }
-                guard seen.insert(code).inserted else {
-                    fail("\(code) is named twice; each person confirms once")
-                    continue
+        var expired: [Problem.FieldProblem] = []
+        let proofs = events.enumerated().map { index, event in
+            event.confirmedBy.enumerated().compactMap { n, code -> Confirmation? in
+                let matching = tokens.filter { $0.0.user == code && app.confirmations.matches($0.0, event: event) }
+                guard let valid = matching.first(where: { $0.0.expires > now }) else {
+                    if !matching.isEmpty {
+                        expired.append(
+                            .init(
+                                index: index, field: "confirmedBy[\(n)]",
+                                message: "the confirmation from \(code) has expired; ask \(code) to confirm the event again"))
+                    }
+                    return nil
                 }
-                guard code != recorder.code else {
-                    fail("you record this event, so you cannot also confirm it; name the second person")
-                    continue
-                }
-                let candidates = tokens.filter { $0.user == code && app.confirmations.matches($0, event: event) }
-                guard !candidates.isEmpty else {
-                    fail(
-                        "no confirmation from \(code) for this event's content; ask \(code) to confirm it (POST /api/v1/confirmations) and send the token in the Custodia-Confirmation header"
-                    )
-                    continue
-                }
-                guard candidates.contains(where: { $0.expires > now }) else {
-                    fail("the confirmation from \(code) has expired; ask \(code) to confirm the event again")
-                    continue
-                }
-                guard let account = try await app.users.user(code: code), account.active else {
-                    fail("\(code) is not an active user")
-                    continue
-                }
-                guard account.role.may(.confirm) else {
-                    fail("\(code) has the role \(account.role.rawValue), which may not confirm events")
-                    continue
-                }
-                let scope = try await app.directory.scope(root: account.scope)
-                guard isParty(scope, to: try await holderCodes(event, app)) else {
-                    fail("the event names no holder inside \(code)'s scope, so \(code) cannot confirm it")
-                    continue
-                }
+                return Confirmation(user: code, id: ConfirmationTokens.id(of: valid.1))
             }
         }
-        if !errors.isEmpty {
+        if !expired.isEmpty {
             throw Problem.confirmationRequired(
-                "events naming people in confirmedBy need those people's confirmations; nothing was written", errors: errors)
+                "events naming people in confirmedBy need those people's confirmations; nothing was written", errors: expired)
         }
+        return proofs
     }
 }
 

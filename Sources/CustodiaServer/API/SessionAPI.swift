@@ -25,7 +25,8 @@ enum SessionAPI {
             throw Problem.badRequest("user must be a user code of 1–64 bytes")
         }
         guard !password.isEmpty else { throw Problem.badRequest("password is empty") }
-        let (session, principal) = try await app.signIn(user: user, password: password, clientAddress: context.clientAddress)
+        let (session, principal) = try await app.signIn(
+            user: user, password: password, clientAddress: app.clientAddress(request.headers, socket: context.clientAddress))
         context.log(.info, "signed in")
         return describe(principal, csrf: session.csrfToken).response(
             status: .ok, headers: [.setCookie: app.sessionCookie(for: session)])

@@ -44,6 +44,12 @@ struct ConfirmationTokens: Sendable {
         return Parsed(user: user, expires: expires, mac: mac)
     }
 
+    /// The id a confirmation is consumed under: the hex SHA-256 of the token's text (the
+    /// token itself, a bearer credential, is not kept).
+    static func id(of token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Whether `token` was issued by this server for exactly `event`.
     func matches(_ token: Parsed, event: Event) -> Bool {
         let expected = mac(event: event, user: token.user, expires: token.expires)

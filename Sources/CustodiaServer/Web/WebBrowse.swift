@@ -204,7 +204,10 @@ enum WebBrowse {
         let event = entry.event
         var serials: [String] = []
         for ref in event.items { if case .marking(_, let serial, _) = ref { serials.append(serial) } }
-        let markings = try await store.items(serials: serials).map(\.marking)
+        let named = Set(event.items)
+        let markings = try await store.items(serials: serials).map(\.marking).filter {
+            named.contains(.marking(manufacturer: $0.manufacturer, serial: $0.serial, model: $0.model))
+        }
         let lotRecords = try await store.lots(numbers: event.lots.map(\.lot))
         let lots: [LotQuantity] = event.lots.compactMap { ref in
             lotRecords.first {
@@ -214,7 +217,10 @@ enum WebBrowse {
         }
         let snapshot = try await web.app.directory.snapshot()
         var holders: [String: Holder] = [:]
-        for code in [event.from, event.to].compactMap({ $0 }) { holders[code] = snapshot.holders[code] }
+        // Names only of holders inside the reader's scope; the others stay plain codes.
+        for code in [event.from, event.to].compactMap({ $0 }) where user.scope.contains(code) {
+            holders[code] = snapshot.holders[code]
+        }
         guard let note = try await store.checkpoint(including: seq), let checkpoint = LedgerStatus(checkpoint: note) else {
             throw WebInterrupt.notFound()
         }

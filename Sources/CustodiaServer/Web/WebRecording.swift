@@ -10,14 +10,14 @@ import Hummingbird
 ///
 /// Nothing is written until the confirmation page's button is pressed; then the form is
 /// validated again (the register may have changed), and the event goes through exactly what
-/// `POST /api/v1/events` applies: the role rule, the scope rule, the two-person rule and the
-/// group-commit writer, recorded as the signed-in user.
+/// `POST /api/v1/events` applies: the role rule, then the custody engine's authorisation,
+/// custody and two-person rules in the group-commit writer, recorded as the signed-in user.
 ///
-/// The two-person rule: the people named in `confirmedBy` must be active users whose role may
-/// confirm and whose scope holds a holder the event names, other than the recorder (checked
-/// with the form). On the confirmation page each of them types their own password; the
-/// server checks it (with the sign-in throttle), issues that person's confirmation token for
-/// exactly this event, and the write is checked with those tokens like an API write.
+/// The two-person rule: on the confirmation page each person named in `confirmedBy` types
+/// their own password; the server checks it (with the sign-in throttle) and the proof goes to
+/// the custody rules, which check that the person is an active user whose role may confirm,
+/// whose scope holds a holder the event names, other than the recorder, exactly as for a
+/// confirmation token on the API. Nothing about a person is said before their password.
 enum WebRecording {
     // MARK: Menu and form
 
@@ -97,7 +97,8 @@ enum WebRecording {
         return fields.filter { names.contains($0.key) }
     }
 
-    /// The validator, then the checks of the people named to confirm.
+    /// The validator. The people named to confirm are checked only with their passwords, on
+    /// the confirmation page: before that, the form says nothing about who they are.
     static func validate(_ web: WebRequest, _ user: Principal, _ kind: EventKind, _ fields: [String: String]) async throws
         -> RecordingResult
     {
@@ -105,40 +106,12 @@ enum WebRecording {
             resolver: StoreRecordingResolver(store: web.app.store, directory: web.app.directory), scope: user.scope,
             now: web.now, language: web.language)
         let result = try await validator.validate(kind: kind, fields: fields)
-        guard case .valid(let recording) = result else { return result }
-        let problems = try await confirmerProblems(recording.event, recorder: user, app: web.app)
-        guard problems.isEmpty else {
+        if case .valid(let recording) = result, recording.event.confirmedBy.contains(user.code) {
             var errors = FormErrors()
-            for problem in problems { errors.add(.confirmedBy, problem) }
+            errors.add(.confirmedBy, Message("error.confirmerIsRecorder"))
             return .invalid(errors)
         }
         return result
-    }
-
-    /// Why the people named in `confirmedBy` cannot confirm this event (before any password).
-    static func confirmerProblems(_ event: Event, recorder: Principal, app: AppState) async throws -> [Message] {
-        var problems: [Message] = []
-        let named = try await EventsAPI.holderCodes(event, app)
-        for code in event.confirmedBy {
-            if code == recorder.code {
-                problems.append(Message("error.confirmerIsRecorder"))
-                continue
-            }
-            guard let account = try await app.users.user(code: code), account.active else {
-                problems.append(Message("error.confirmerNotUser", ["code": .text(code)]))
-                continue
-            }
-            guard account.role.may(.confirm) else {
-                problems.append(
-                    Message("error.confirmerRole", ["code": .text(code), "role": .key("role.\(account.role.rawValue)")]))
-                continue
-            }
-            guard EventsAPI.isParty(try await app.directory.scope(root: account.scope), to: named) else {
-                problems.append(Message("error.confirmerNotParty", ["code": .text(code)]))
-                continue
-            }
-        }
-        return problems
     }
 
     // MARK: Recording
@@ -159,9 +132,10 @@ enum WebRecording {
         }
         let event = recording.event
 
-        // The two-person rule: each confirming person's password, then their token.
+        // The two-person rule: each confirming person's password proves their consent; the
+        // custody rules then check the rest, as for a confirmation token on the API.
         var confirmerErrors: [String: [Message]] = [:]
-        var tokens: [ConfirmationTokens.Parsed] = []
+        var proofs: [Confirmation] = []
         for (n, code) in event.confirmedBy.enumerated() {
             let password = fields[ConfirmationPage.passwordField(n)] ?? ""
             if let problem = try await checkPassword(password, of: code, web) {
@@ -169,23 +143,25 @@ enum WebRecording {
                 continue
             }
             let issued = web.app.confirmations.issue(for: event, user: code, now: web.app.now())
-            if let parsed = ConfirmationTokens.parse(issued.token) { tokens.append(parsed) }
+            proofs.append(Confirmation(user: code, id: ConfirmationTokens.id(of: issued.token)))
         }
         if !confirmerErrors.isEmpty {
             return await confirmationPage(web, user, recording, confirmerErrors: confirmerErrors)
         }
-        do {
-            try EventsAPI.authorize([event], user)
-            try await EventsAPI.checkConfirmations([event], tokens: tokens, recorder: user, app: web.app)
-        } catch let problem as Problem where problem.slug == "confirmation-required" {
-            let reasons = problem.errors.map { Message("error.refused", ["reason": .text($0.message)]) }
-            return await confirmationPage(web, user, recording, errors: reasons)
-        } catch let problem as Problem where problem.status == .forbidden {
-            throw WebInterrupt.error(status: 403, detail: Message("error.refused", ["reason": .text(problem.detail)]))
+        guard user.role.may(.record(kind)) else {
+            throw WebInterrupt.error(
+                status: 403,
+                detail: Message(
+                    "error.notRecordable", ["role": .key("role.\(user.role.rawValue)"), "kind": .key("kind.\(kind.rawValue)")]))
         }
 
         let report = try await web.app.writer.submit(
-            AppendRequest(events: [event], recordedBy: user.code, recordedAt: web.app.timestamp()))
+            AppendRequest(
+                events: [event], recordedBy: user.code, recordedAt: web.app.timestamp(), authority: user.authority,
+                window: web.app.configuration.timeWindow, confirmations: [proofs]))
+        if !report.errors.isEmpty, report.errors.allSatisfy({ $0.rule?.hasPrefix(CustodyViolation.confirmationRule) == true }) {
+            return await confirmationPage(web, user, recording, errors: report.errors.map { confirmationMessage($0, event) })
+        }
         if let refused = report.errors.first {
             // The register changed between the confirmation page and the write.
             return try await formPage(
@@ -195,6 +171,23 @@ enum WebRecording {
         web.context.logger.info(
             "event recorded through the web", metadata: ["seq": "\(report.firstSeq)", "kind": "\(kind.rawValue)"])
         return web.redirect(try await destination(after: event, seq: report.firstSeq, recording: recording, web))
+    }
+
+    /// A refusal of the two-person rule in the reader's words.
+    static func confirmationMessage(_ error: LineError, _ event: Event) -> Message {
+        let index = error.field.split(separator: "[").last.flatMap { Int($0.dropLast()) }
+        let code = index.flatMap { $0 < event.confirmedBy.count ? event.confirmedBy[$0] : nil } ?? ""
+        let key: String? =
+            switch error.rule {
+            case CustodyViolation.ConfirmationRefusal.inactive.rule: "error.confirmerNotUser"
+            case CustodyViolation.ConfirmationRefusal.role.rule: "error.confirmerRole"
+            case CustodyViolation.ConfirmationRefusal.notParty.rule: "error.confirmerNotParty"
+            case CustodyViolation.ConfirmationRefusal.used.rule: "error.confirmerUsed"
+            case CustodyViolation.ConfirmationRefusal.required.rule: "error.secondPersonRequired"
+            default: nil
+            }
+        guard let key else { return Message("error.refused", ["reason": .text(error.message)]) }
+        return Message(key, ["code": .text(code), "kind": .key("kind.\(event.kind.rawValue)")])
     }
 
     /// Where to go after recording: the receipt of a hand-over, else the first item's
@@ -209,30 +202,20 @@ enum WebRecording {
     }
 
     /// A confirming person's password: nil when right; else why not, in the reader's words.
-    /// Failures count against that account's sign-in throttle, so the page cannot be used to
-    /// guess passwords.
+    /// Attempts count against the sign-in throttle (per address and account), so the page
+    /// cannot be used to guess passwords; an unknown or disabled user gets the answer a
+    /// wrong password gets.
     static func checkPassword(_ password: String, of code: String, _ web: WebRequest) async throws -> Message? {
         guard !password.isEmpty else { return Message("error.confirmerMissing", ["code": .text(code)]) }
-        let app = web.app
-        var keys = ["user:\(code)"]
-        if let address = web.context.clientAddress { keys.append("address:\(address)") }
-        if let wait = await app.throttle.retryAfter(keys) {
+        switch try await web.app.checkPassword(user: code, password: password, clientAddress: web.clientAddress) {
+        case .accepted: return nil
+        case .throttled(let wait):
             return Message(
                 "error.confirmerRateLimited", ["code": .text(code), "minutes": .number(Int64(max(1, (wait + 59) / 60)))])
-        }
-        guard let account = try await app.users.user(code: code), account.active,
-            let hash = try await app.users.passwordHash(user: code)
-        else {
-            await app.throttle.recordFailure(keys)
-            return Message("error.confirmerNotUser", ["code": .text(code)])
-        }
-        guard await AppState.bcryptVerify(password, hash: hash) else {
-            await app.throttle.recordFailure(keys)
-            app.metrics.signIn("confirmation-refused")
+        case .refused:
+            web.app.metrics.signIn("confirmation-refused")
             return Message("error.confirmerPassword", ["code": .text(code)])
         }
-        await app.throttle.clear("user:\(code)")
-        return nil
     }
 
     static func confirmationPage(

@@ -32,6 +32,8 @@ struct WebRequest {
     var path: String { request.uri.path }
     /// Today (UTC), `YYYY-MM-DD`.
     var today: String { String(now.prefix(10)) }
+    /// The client's address for rate limits (see `AppState.clientAddress`).
+    var clientAddress: String? { app.clientAddress(request.headers, socket: context.clientAddress) }
 
     init(_ request: Request, _ context: CustodiaRequestContext, site: WebSite) {
         self.request = request

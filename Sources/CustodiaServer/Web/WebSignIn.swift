@@ -38,7 +38,7 @@ enum WebSignIn {
         }
         do {
             let (session, _) = try await web.app.signIn(
-                user: user, password: password, clientAddress: web.context.clientAddress)
+                user: user, password: password, clientAddress: web.clientAddress)
             web.context.logger.info("signed in through the web")
             var headers: HTTPFields = [:]
             headers.append(HTTPField(name: .setCookie, value: web.app.sessionCookie(for: session)))

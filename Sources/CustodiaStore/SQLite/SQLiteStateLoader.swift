@@ -1,4 +1,5 @@
 import CustodiaCore
+import Foundation
 import GRDB
 
 /// Reads custody state from the SQLite tables, inside the transaction that will write the
@@ -105,6 +106,37 @@ struct SQLiteStateLoader: StateLoader {
     static let tokenColumns = "id, user, active, created_seq"
 
     /// Decodes a row selecting `userColumns`.
+    func items(serialKey: String) throws -> [ItemRecord] {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT \(Self.prefixed("i.")) FROM item_serial_keys k JOIN items i ON i.id = k.item_id
+                WHERE k.serial_key = ?
+                """)
+        return try Row.fetchAll(statement, arguments: [serialKey]).map(Self.item)
+    }
+
+    func event(seq: Int64) throws -> Event? {
+        let statement = try db.cachedStatement(sql: "SELECT leaf FROM events WHERE seq = ?")
+        guard let leaf = try Data.fetchOne(statement, arguments: [seq]) else { return nil }
+        let value = try [UInt8](leaf).withUnsafeBufferPointer { try JSONParser.parse($0) }
+        return try Event(json: value, source: .ledger)
+    }
+
+    func confirmationUsed(id: String) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM confirmations_used WHERE id = ?")
+        return try Bool.fetchOne(statement, arguments: [id]) ?? false
+    }
+
+    func userCodes() throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM users"))
+    }
+
+    /// `itemColumns`, each with a table alias.
+    static func prefixed(_ alias: String) -> String {
+        itemColumns.split(separator: ",").map { alias + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(
+            separator: ", ")
+    }
+
     static func user(_ row: Row) -> UserRecord {
         UserRecord(code: row[0], role: Role(rawValue: row[1]) ?? .viewer, scope: row[2], active: row[3], addedSeq: row[4])
     }

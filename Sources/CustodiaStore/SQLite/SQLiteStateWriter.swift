@@ -37,6 +37,7 @@ struct PendingEvent {
 final class SQLiteStateWriter {
     let db: Database
     private var newItemRows: RowInserter
+    private var serialKeyRows: RowInserter
     /// Updates of changed items, one per set of changed state fields.
     private var changedItemRows: [ItemStateColumns: ChangedItemUpdater] = [:]
     private var changedByColumns: [ItemStateColumns: [Int]] = [:]
@@ -59,6 +60,7 @@ final class SQLiteStateWriter {
         self.db = db
         self.bulkItems = bulkItems
         newItemRows = RowInserter(db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21)
+        serialKeyRows = RowInserter(db, "INSERT OR FAIL INTO item_serial_keys(serial_key, item_id)", columns: 2)
         eventRows = RowInserter(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf)", columns: 4)
         itemLinkRows = RowInserter(db, "INSERT OR FAIL INTO event_items(item_id, seq)", columns: 2)
         // An event may name the same holder twice (from and to): the second is ignored.
@@ -116,6 +118,14 @@ final class SQLiteStateWriter {
         }
         try newItemRows.insert(count: changes.newItems.count) { s, row, b in
             Self.bindItem(s, changes.newItems[row], b)
+        }
+        try serialKeyRows.insert(count: changes.newItemSerialKeys.count) { s, row, b in
+            s.bind(b + 1, changes.newItemSerialKeys[row])
+            s.bind(b + 2, changes.newItems[row].id)
+        }
+        if !changes.usedConfirmations.isEmpty {
+            let s = try db.cachedStatement(sql: "INSERT INTO confirmations_used(id, user, seq) VALUES (?, ?, ?)")
+            for c in changes.usedConfirmations { try s.execute(arguments: [c.id, c.user, c.seq]) }
         }
         if let first = firstNew { firstNewItem = min(firstNewItem ?? first, first) }
         try writeChangedItems(changes)

@@ -80,6 +80,7 @@ extension SQLiteStore {
         for request in requests {
             // The engine is a value: a refused or dry-run request is undone by restoring it.
             let saved = engine
+            engine.admission = request.admission
             let first = engine.nextSeq
             var errors: [LineError] = []
             var accepted: [PendingEvent] = []
@@ -89,13 +90,14 @@ extension SQLiteStore {
             for index in request.events.indices {
                 do {
                     let applied: AppliedEvent
+                    let confirmations = request.confirmations(of: index)
                     if let prepared {
-                        applied = try engine.apply(prepared[index].event, normalized: true)
+                        applied = try engine.apply(prepared[index].event, normalized: true, confirmations: confirmations)
                     } else {
                         var event = request.events[index]
                         event.recordedAt = request.recordedAt
                         event.recordedBy = request.recordedBy
-                        applied = try engine.apply(event)
+                        applied = try engine.apply(event, confirmations: confirmations)
                     }
                     if errors.isEmpty, !request.dryRun {
                         let (leaf, hash) = prepared?[index].leaf.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
@@ -103,7 +105,7 @@ extension SQLiteStore {
                         hashes.append(hash)
                     }
                 } catch let violation as CustodyViolation {
-                    errors.append(LineError(line: index + 1, field: violation.field, message: violation.message))
+                    errors.append(LineError(line: index + 1, field: violation.field, message: violation.message, rule: violation.rule))
                     if errors.count >= 1000 { break }
                 }
             }

@@ -268,6 +268,7 @@ public final class SQLiteStore: Store, Sendable {
         var engine = CustodyEngine(
             loader: try SQLiteStateLoader(db: db), holders: try SQLiteStateLoader.holders(db), nextSeq: size,
             nextItemID: nextItem, nextLotID: nextLot)
+        engine.admission = options.admission
         let tileReader = SQLiteTileReader(db: db)
         var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
         let tuning = self.tuning.withLock { $0 }
@@ -313,7 +314,7 @@ public final class SQLiteStore: Store, Sendable {
                         pending.append(PendingEvent(applied, leaf: leaf))
                     }
                 } catch let violation as CustodyViolation {
-                    errors.append(LineError(line: line, field: violation.field, message: violation.message))
+                    errors.append(LineError(line: line, field: violation.field, message: violation.message, rule: violation.rule))
                 }
             }
             if errors.count >= errorLimit { break }

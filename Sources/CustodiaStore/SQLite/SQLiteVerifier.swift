@@ -286,6 +286,7 @@ struct SQLiteVerifier {
     static let stateTables: [(name: String, key: String, columns: String)] = [
         ("holders", "code", "code, kind, CASE kind WHEN 'person' THEN '' ELSE name END, parent, closed, added_seq"),
         ("items", "id", SQLiteStateLoader.itemColumns),
+        ("item_serial_keys", "serial_key, item_id", "serial_key, item_id"),
         ("event_items", "item_id, seq", "item_id, seq"),
         ("lots", "id", "id, lot, manufacturer, calibre, type, year, registered_seq"),
         ("event_lots", "lot_id, seq", "lot_id, seq"),

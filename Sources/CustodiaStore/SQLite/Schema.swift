@@ -6,7 +6,7 @@ import GRDB
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
 /// or a token secret.
 enum Schema {
-    static let version = 5
+    static let version = 6
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -219,6 +219,33 @@ enum Schema {
                     DROP TRIGGER items_serial_search;
                     UPDATE meta SET value = '5' WHERE key = 'schema';
                     """)
+        }
+        migrator.registerMigration("v6-look-alikes-and-confirmations") { db in
+            // The look-alike key of every item's serial (UTS #39 skeleton, see `Identifier`),
+            // so that a new serial that looks like a registered one is found by an index
+            // lookup; derived from the markings like every state table (and compared by
+            // `verify`). And the two-person confirmations consumed by events, beside the
+            // ledger and insert-only, so that no confirmation serves twice.
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_serial_keys(
+                        serial_key TEXT NOT NULL, item_id INTEGER NOT NULL, PRIMARY KEY(serial_key, item_id)) WITHOUT ROWID;
+                    CREATE TABLE confirmations_used(
+                        id TEXT PRIMARY KEY NOT NULL,
+                        user TEXT NOT NULL,
+                        seq INTEGER NOT NULL);
+                    CREATE TRIGGER confirmations_used_no_update BEFORE UPDATE ON confirmations_used
+                        BEGIN SELECT RAISE(ABORT, 'a used confirmation is never changed'); END;
+                    CREATE TRIGGER confirmations_used_no_delete BEFORE DELETE ON confirmations_used
+                        BEGIN SELECT RAISE(ABORT, 'a used confirmation is never deleted'); END;
+                    UPDATE meta SET value = '6' WHERE key = 'schema';
+                    """)
+            let insert = try db.makeStatement(sql: "INSERT INTO item_serial_keys(serial_key, item_id) VALUES (?, ?)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, serial FROM items ORDER BY id")
+            while let row = try rows.next() {
+                let serial: String = row[1]
+                try insert.execute(arguments: [Identifier.serialKey(serial), row[0] as Int64])
+            }
         }
         return migrator
     }

@@ -144,6 +144,12 @@ extension RecordingValidator {
             if items.isEmpty, lots.isEmpty, errors[.items].isEmpty, errors[.lots].isEmpty, errors[.manufacturer].isEmpty {
                 errors.add(.items, Message(form.takesLots ? "error.itemsOrLots" : "error.required"))
             }
+            // The two-person rule's own test of which events need a second person.
+            if confirmedBy.isEmpty, errors[.confirmedBy].isEmpty,
+                SecondPerson.isRequired(kind: kind, categories: items.map(\.marking.category))
+            {
+                errors.add(.confirmedBy, Message("error.secondPersonRequired", ["kind": .key("kind.\(kind.rawValue)")]))
+            }
         }
 
         // MARK: Times and condition
@@ -216,9 +222,14 @@ extension RecordingValidator {
             for h in try await resolver.holders(codes: Array(Set(wanted)).sorted()) { known[h.code] = h }
             func find(_ code: String) -> Holder? { known[code] ?? known[code.uppercased()] }
 
+            // What leaves the scope (a dispatch, an export) may go to a holder outside it that
+            // is not a person, as the custody rules allow.
+            let leaving = kind == .dispatch || kind == .export
             for field in [RecordingField.from, .to] {
                 guard let code = valid[field] else { continue }
-                guard let holder = find(code), scope.contains(holder.code) else {
+                guard let holder = find(code),
+                    scope.contains(holder.code) || (field == .to && leaving && holder.kind != .person)
+                else {
                     errors.add(field, Message("error.unknownHolder", ["code": .text(code)]))
                     continue
                 }
@@ -238,7 +249,19 @@ extension RecordingValidator {
             for (field, codes) in people.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 var resolved: [String] = []
                 for code in codes {
-                    guard let holder = find(code) else {
+                    // The people who confirm are checked with their own passwords, on the
+                    // confirmation page: the form says nothing about who they are.
+                    if field == .confirmedBy {
+                        // A person inside the scope is shown with their name.
+                        var named = code
+                        if let holder = find(code), scope.contains(holder.code) {
+                            holders[holder.code] = holder
+                            named = holder.code
+                        }
+                        if !resolved.contains(named) { resolved.append(named) }
+                        continue
+                    }
+                    guard let holder = find(code), scope.contains(holder.code) || holder.kind == .external else {
                         errors.add(field, Message("error.unknownHolder", ["code": .text(code)]))
                         continue
                     }

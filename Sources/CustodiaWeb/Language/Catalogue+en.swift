@@ -314,6 +314,9 @@ extension Catalogue {
         "error.confirmerNotParty": "None of this record's holders is inside {code}'s scope, so {code} cannot confirm it.",
         "error.confirmerMissing": "The password of {code} is missing: that person must type it.",
         "error.confirmerPassword": "The password of {code} is wrong.",
+        "error.confirmerUsed": "This confirmation of {code} was already used for another record; {code} must confirm this one.",
+        "error.secondPersonRequired":
+            "“{kind}” of MANPADS needs a second person: name them under “Confirmed by”; they then type their own password on the confirmation page.",
         "error.confirmerRateLimited": "Too many failed attempts for {code}. Wait {minutes} minutes.",
         "error.confirmerRateLimited.one": "Too many failed attempts for {code}. Wait 1 minute.",
         "error.csrf": "The form had expired or came from another page. Go back, reload the page and repeat the operation.",

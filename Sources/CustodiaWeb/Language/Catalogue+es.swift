@@ -322,6 +322,9 @@ extension Catalogue {
             "Ningún titular de este registro está en el ámbito de {code}, así que {code} no puede confirmarlo.",
         "error.confirmerMissing": "Falta la contraseña de {code}: debe escribirla esa persona.",
         "error.confirmerPassword": "La contraseña de {code} no es correcta.",
+        "error.confirmerUsed": "Esta confirmación de {code} ya se usó para otro registro; {code} debe confirmar este.",
+        "error.secondPersonRequired":
+            "«{kind}» de MANPADS necesita una segunda persona: indíquela en «Confirmado por»; luego escribirá su propia contraseña en la página de confirmación.",
         "error.confirmerRateLimited": "Demasiados intentos fallidos para {code}. Espere {minutes} minutos.",
         "error.confirmerRateLimited.one": "Demasiados intentos fallidos para {code}. Espere 1 minuto.",
         "error.csrf": "El formulario había caducado o venía de otra página. Vuelva a la página, recárguela y repita la operación.",

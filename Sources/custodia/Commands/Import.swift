@@ -17,8 +17,10 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = HoldersCSVSource(bytes: bytes, occurredAt: now)
+            let opened = try store.openForWriting()
             try await runAppend(
-                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
+                file: file,
                 noun: "holders")
         }
     }
@@ -34,8 +36,10 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = ItemsCSVSource(bytes: bytes, defaultHolder: holder, occurredAt: now)
+            let opened = try store.openForWriting()
             try await runAppend(
-                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
+                file: file,
                 noun: "items")
         }
     }
@@ -50,8 +54,10 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = LotsCSVSource(bytes: bytes, occurredAt: now)
+            let opened = try store.openForWriting()
             try await runAppend(
-                store: try store.openForWriting(), source: &source, options: recording.appendOptions(now: now), file: file,
+                store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
+                file: file,
                 noun: "lots")
         }
     }
@@ -73,7 +79,7 @@ struct Record: AsyncParsableCommand {
         var source = try FileJSONLinesSource(path: file)
         defer { source.close() }
         try await runAppend(
-            store: opened, source: &source, options: recording.appendOptions(now: Clock.now()),
+            store: opened, source: &source, options: try await recording.appendOptions(now: Clock.now(), store: opened),
             file: file == "-" ? "stdin" : file, noun: "events")
     }
 }

@@ -26,7 +26,10 @@ struct Serve: AsyncParsableCommand {
             a token with `custodia token create admin`. Every setting can also be given as a \
             CUSTODIA_* environment variable (CUSTODIA_HOST, CUSTODIA_PORT, CUSTODIA_SECURE_COOKIES, \
             CUSTODIA_SESSION_IDLE_MINUTES, CUSTODIA_SESSION_HOURS, CUSTODIA_CONFIRMATION_MINUTES, \
-            CUSTODIA_CONFIRMATION_SECRET, CUSTODIA_LOGIN_ATTEMPTS, CUSTODIA_MAX_BATCH_EVENTS, \
+            CUSTODIA_CONFIRMATION_SECRET, CUSTODIA_LOGIN_ATTEMPTS, CUSTODIA_LOGIN_ADDRESS_ATTEMPTS, \
+            CUSTODIA_LOGIN_ACCOUNT_CEILING, CUSTODIA_LOGIN_SLOWDOWN_SECONDS, CUSTODIA_TRUSTED_PROXIES, \
+            CUSTODIA_CLIENT_ADDRESS_HEADER, CUSTODIA_FUTURE_HOURS, CUSTODIA_EARLIEST_YEAR, \
+            CUSTODIA_OPERATOR_TOKEN, CUSTODIA_CURSOR_SECRET, CUSTODIA_MAX_BATCH_EVENTS, \
             CUSTODIA_MAX_BATCH_BYTES, CUSTODIA_MAX_BODY_BYTES, CUSTODIA_READERS, CUSTODIA_LOG_LEVEL); \
             flags win over the environment.
             """)
@@ -51,7 +54,9 @@ struct Serve: AsyncParsableCommand {
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
-                environmentVariables: environment, secretsSpecifier: .specific(["CUSTODIA_CONFIRMATION_SECRET"])
+                environmentVariables: environment, secretsSpecifier: .specific([
+                    "CUSTODIA_CONFIRMATION_SECRET", "CUSTODIA_OPERATOR_TOKEN", "CUSTODIA_CURSOR_SECRET",
+                ])
             ).prefixKeys(with: "custodia"),
         ])
         do {

@@ -24,7 +24,7 @@ struct TokenCommand: AsyncParsableCommand {
             let opened = try store.openForWriting()
             let report = try await opened.createToken(
                 TokenRecord(id: id, user: name), secretHash: APIToken.secretHash(token),
-                options: recording.appendOptions(now: Clock.now()))
+                options: try await recording.appendOptions(now: Clock.now(), store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "token-create \(id) for \(name)")
             if !recording.dryRun {
                 print(token)
@@ -58,7 +58,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let tokenID = APIToken.parse(id) ?? id
             let opened = try store.openForWriting()
-            let report = try await opened.revokeToken(id: tokenID, options: recording.appendOptions(now: Clock.now()))
+            let report = try await opened.revokeToken(id: tokenID, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "token-revoke \(tokenID)")
         }
     }

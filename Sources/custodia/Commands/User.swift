@@ -47,7 +47,7 @@ struct UserCommand: AsyncParsableCommand {
             let opened = try store.openForWriting()
             let report = try await opened.addUser(
                 UserAccount(code: name, role: role.role, scope: scope), passwordHash: Bcrypt.hash(password, cost: cost),
-                options: recording.appendOptions(now: now))
+                options: try await recording.appendOptions(now: now, store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "user-add \(name) (\(role.role.rawValue), \(describe(scope)))")
             if generated, !recording.dryRun {
                 print("password: \(password)")
@@ -113,7 +113,7 @@ struct UserCommand: AsyncParsableCommand {
             let newScope: String?? = unscoped ? .some(nil) : scope.map { .some($0) }
             let opened = try store.openForWriting()
             let report = try await opened.changeUser(
-                code: name, role: role?.role, scope: newScope, options: recording.appendOptions(now: Clock.now()))
+                code: name, role: role?.role, scope: newScope, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             var parts: [String] = []
             if let role { parts.append(role.role.rawValue) }
             if let newScope { parts.append(describe(newScope)) }
@@ -132,7 +132,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let opened = try store.openForWriting()
-            let report = try await opened.disableUser(code: name, options: recording.appendOptions(now: Clock.now()))
+            let report = try await opened.disableUser(code: name, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "user-disable \(name)")
         }
     }

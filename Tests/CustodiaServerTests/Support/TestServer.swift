@@ -47,7 +47,7 @@ struct TestServer: Sendable {
 
     /// - Parameter storeUsers: keep the users in the SQLite store itself (their changes are
     ///   ledger entries) instead of in memory.
-    static func make(storeUsers: Bool = false, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws
+    static func make(storeUsers: Bool = true, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws
         -> TestServer
     {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("custodia-server-tests-\(UUID().uuidString)")

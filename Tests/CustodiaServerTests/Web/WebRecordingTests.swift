@@ -274,20 +274,42 @@ struct FormCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test func whoMayConfirmIsCheckedWithTheForm() async throws {
+    @Test func confirmersAreCheckedOnlyWithTheirOwnPasswords() async throws {
         let server = try await TestServer.make()
         try await server.runWeb { web in
             let browser = try await web.signedIn("P2", language: "en")
-            func errors(_ confirmer: String) async throws -> [String] {
-                let page = try await browser.check(
+            func check(_ confirmer: String) async throws -> WebPage {
+                try await browser.check(
                     "issue", [("from", "S1"), ("to", "U1"), ("items", "AK-1"), ("document", "VO-1"), ("confirmedBy", confirmer)])
-                #expect(page.status == 422)
-                return page.fieldErrors("confirmedBy")
             }
-            #expect(try await errors("P2").contains { $0.contains("You are recording this event") })
-            #expect(try await errors("U1").contains { $0.contains("U1 is not an active Custodia user") })
-            #expect(try await errors("P3").contains { $0.contains("inside P3's scope") })
-            #expect(try await errors("P9").contains { $0.contains("No holder has the code P9") })
+            let recorder = try await check("P2")
+            #expect(recorder.status == 422)
+            #expect(recorder.fieldErrors("confirmedBy").contains { $0.contains("You are recording this event") })
+            // Before any password, the form says nothing about who the people are: a user of
+            // another region (P3), a holder who is no user (U1) and a code nobody has (P9)
+            // all get the same confirmation page.
+            var pages: [String: WebPage] = [:]
+            for code in ["P3", "U1", "P9"] {
+                let page = try await check(code)
+                #expect(page.status == 200, "\(code)")
+                #expect(page.fieldErrors("confirmedBy").isEmpty)
+                pages[code] = page
+            }
+            func normalized(_ page: WebPage, _ code: String) -> String {
+                page.text.replacingOccurrences(of: code, with: "CODE").replacingOccurrences(
+                    of: #"name="csrf" value="[^"]*""#, with: "", options: .regularExpression)
+            }
+            #expect(normalized(pages["P3"]!, "P3") == normalized(pages["P9"]!, "P9"))
+            // A wrong password, an unknown code and a holder who is no user: one answer.
+            let wrongP3 = try await browser.confirm(pages["P3"]!, extra: [("confirmPassword0", "guess-guess")])
+            let unknown = try await browser.confirm(pages["P9"]!, extra: [("confirmPassword0", "guess-guess")])
+            #expect(wrongP3.status == 422 && unknown.status == 422)
+            #expect(wrongP3.fieldErrors("cpw0") == ["The password of P3 is wrong."])
+            #expect(unknown.fieldErrors("cpw0") == ["The password of P9 is wrong."])
+            // With P3's own password, the rules say why P3 cannot confirm it.
+            let right = try await browser.confirm(pages["P3"]!, extra: [("confirmPassword0", "pw-P3")])
+            #expect(right.status == 422)
+            #expect(right.text.contains("None of this record's holders is inside P3's scope"))
         }
     }
 
