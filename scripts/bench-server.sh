@@ -145,7 +145,7 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "
 # The writer's totals from one read of /metrics: seconds inside group commits and events
 # appended (0 when absent).
 writer_totals() {
-  { curl -fsS "http://127.0.0.1:$target_port/metrics" 2>/dev/null || true; } |
+  { curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$target_port/metrics" 2>/dev/null || true; } |
     awk '$1 == "custodia_write_group_duration_seconds_sum" { g = $2 } $1 == "custodia_events_appended_total" { e = $2 }
          END { print g + 0, e + 0 }'
 }
@@ -229,7 +229,7 @@ run_phases() {
 run_phases ""
 
 echo "== server"
-curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size) ' || true
+curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size) ' || true
 if [ -s "$work/server.log" ]; then
   echo "server log (last 20 lines):"
   tail -n 20 "$work/server.log"

@@ -3,6 +3,7 @@ import CustodiaStore
 import Dispatch
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdBcrypt
 import Logging
 import ServiceLifecycle
@@ -18,6 +19,7 @@ public final class AppState: Sendable {
     let throttle: LoginThrottle
     let directory: HolderDirectory
     let confirmations: ConfirmationTokens
+    let cursors: CursorSigner
     let writer: EventWriter
     let metrics: ServerMetrics
     let logger: Logger
@@ -54,6 +56,7 @@ public final class AppState: Sendable {
         self.directory = directory
         confirmations = ConfirmationTokens(
             secret: configuration.confirmationSecret, lifetime: configuration.confirmationLifetime)
+        cursors = CursorSigner(secret: configuration.cursorSecret)
         let listeners = AppendListeners()
         appendListeners = listeners
         writer = EventWriter(
@@ -170,6 +173,20 @@ public final class AppState: Sendable {
         else { return socket }
         let hops = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return hops.last { !configuration.trustedProxies.contains($0) } ?? hops.first ?? socket
+    }
+
+    /// Refuses a sign-in sent from a page of another site (an `Origin` that is not this
+    /// server's): a browser always sends `Origin` with a form or script POST, and a foreign
+    /// page must not sign anyone in (login CSRF). Requests without `Origin` (scripts) pass.
+    static func requireSameOrigin(_ request: Request) throws {
+        guard let origin = request.headers[.origin] else { return }
+        let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+        let authority = origin.split(separator: "://", maxSplits: 1).last.map(String.init) ?? ""
+        guard origin != "null", !host.isEmpty, authority.lowercased() == host.lowercased() else {
+            throw Problem(
+                status: .forbidden, slug: "foreign-origin", title: "Sign in from Custodia's own pages",
+                detail: "the request comes from a page of another site (Origin \(origin.prefix(100))); sign in from this server's own pages")
+        }
     }
 
     /// Ends a session.

@@ -50,7 +50,8 @@ import Testing
         try await server.webApplication().test(.live) { client in
             var ready = false
             for _ in 0..<500 where !ready {
-                let response = try await client.execute(uri: "/healthz", method: .get)
+                let response = try await client.execute(
+                    uri: "/healthz?detail=true", method: .get, headers: [.authorization: "Bearer \(server.tokens["root"]!)"])
                 #expect(response.status == .ok)
                 ready = String(buffer: response.body).contains("\"ready\":true")
                 if !ready { try await Task.sleep(for: .milliseconds(10)) }

@@ -9,14 +9,28 @@ import Testing
 
 @Suite struct SystemTests {
     @Test func healthAnswersWithTheLedgerSize() async throws {
-        let server = try await TestServer.make()
+        let operatorToken = String(repeating: "op", count: 20)
+        let server = try await TestServer.make { $0.operatorToken = operatorToken }
         let size = Int(try await server.store.ledgerSize())
         try await server.run { client in
             let r = try await client.get("/healthz")
             #expect(r.status == 200)
+            #expect(r.json.keys.sorted() == ["status"], "anyone learns only that the server answers")
             #expect(r.json["status"] as? String == "ok")
-            #expect(r.json["ledgerSize"] as? Int == size)
-            #expect(r.json["ready"] is Bool)
+            // The detail is for operators: their token, or an administrator or auditor of
+            // the whole register.
+            #expect(try await client.get("/healthz?detail=true").status == 401)
+            #expect(try await client.get("/healthz?detail=true", as: "clerk-n").status == 403)
+            #expect(try await client.get("/healthz?detail=true", as: "admin-n").status == 403, "a scoped administrator")
+            for detail in [
+                try await client.get("/healthz?detail=true", as: "auditor"),
+                try await client.request(
+                    .get, "/healthz?detail=true", headers: [.authorization: "Bearer \(operatorToken)"]),
+            ] {
+                #expect(detail.status == 200)
+                #expect(detail.json["ledgerSize"] as? Int == size)
+                #expect(detail.json["ready"] is Bool)
+            }
         }
     }
 
@@ -100,7 +114,9 @@ import Testing
             let posted = try await client.post(
                 "/api/v1/events", as: "root", json: J.move("issue", ["AK-1"], from: "S1", to: "U1"))
             #expect(posted.status == 201)
-            let r = try await client.get("/metrics")
+            #expect(try await client.get("/metrics").status == 401, "metrics are for operators")
+            #expect(try await client.get("/metrics", as: "viewer-n").status == 403)
+            let r = try await client.get("/metrics", as: "root")
             #expect(r.status == 200)
             let text = r.text
             #expect(text.contains("custodia_http_requests_total{route=\"/api/v1/items\",method=\"GET\",status=\"200\"} 1"))

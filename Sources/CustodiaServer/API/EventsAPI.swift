@@ -18,10 +18,12 @@ enum EventsAPI {
             itemID: try q.int("item", in: 1...Int64.max), fromSeq: try q.int("fromSeq", in: 0...Int64.max),
             toSeq: try q.int("toSeq", in: 0...Int64.max), scope: principal.scope,
             order: try q.choice("order", EventQuery.Order.self) ?? .ascending, limit: try q.limit(),
-            cursor: try q.string("cursor"))
+            cursor: try app.cursors.open(q.string("cursor"), listing: "events", user: principal.code))
         let page = try await app.store.searchEvents(query)
-        return Render.page("events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) }, nextCursor: page.nextCursor)
-            .response()
+        return Render.page(
+            "events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) },
+            nextCursor: app.cursors.sign(page.nextCursor, listing: "events", user: principal.code)
+        ).response()
     }
 
     /// One event, when it names a holder inside the scope.

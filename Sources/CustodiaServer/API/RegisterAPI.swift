@@ -19,9 +19,13 @@ enum ItemsAPI {
             serial: try q.string("serial"), serialContains: try q.string("serialContains"),
             manufacturer: try q.string("manufacturer"), model: try q.string("model"),
             category: try q.choice("category", CustodiaCore.Category.self), status: try q.choice("status", ItemStatus.self),
-            holder: try q.code("holder"), scope: principal.scope, limit: try q.limit(), cursor: try q.string("cursor"))
+            holder: try q.code("holder"), scope: principal.scope, limit: try q.limit(),
+            cursor: try app.cursors.open(q.string("cursor"), listing: "items", user: principal.code))
         let page = try await app.store.searchItems(query)
-        return Render.page("items", page.elements.map(Render.item), nextCursor: page.nextCursor).response()
+        return Render.page(
+            "items", page.elements.map(Render.item),
+            nextCursor: app.cursors.sign(page.nextCursor, listing: "items", user: principal.code)
+        ).response()
     }
 
     /// The item if it exists and is inside the scope (its holder or its account is).
@@ -56,10 +60,15 @@ enum ItemsAPI {
     {
         let q = try QueryParameters(request, allowed: ["limit", "cursor"])
         let (item, principal) = try await visibleItem(request, context, app)
+        let listing = "history/\(item.id)"
         let page = try await app.store.searchEvents(
-            EventQuery(itemID: item.id, scope: principal.scope, limit: try q.limit(), cursor: try q.string("cursor")))
-        return Render.page("events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) }, nextCursor: page.nextCursor)
-            .response()
+            EventQuery(
+                itemID: item.id, scope: principal.scope, limit: try q.limit(),
+                cursor: try app.cursors.open(q.string("cursor"), listing: listing, user: principal.code)))
+        return Render.page(
+            "events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) },
+            nextCursor: app.cursors.sign(page.nextCursor, listing: listing, user: principal.code)
+        ).response()
     }
 }
 
@@ -147,11 +156,19 @@ enum LotsAPI {
         let q = try QueryParameters(request, allowed: ["lot", "holder", "limit", "cursor"])
         let principal = try context.requirePrincipal()
         try principal.require(.read, "read the register")
+        let holder = try q.code("holder")
+        let cursor = try app.cursors.open(q.string("cursor"), listing: "lots", user: principal.code)
+        // A holder outside the scope is answered as one that does not exist: no lots.
+        if let holder, !principal.scope.contains(holder) {
+            _ = try q.limit()
+            return Render.page("lots", [], nextCursor: nil).response()
+        }
         let page = try await app.store.searchLots(
-            LotQuery(
-                lot: try q.string("lot"), holder: try q.code("holder"), scope: principal.scope, limit: try q.limit(),
-                cursor: try q.string("cursor")))
-        return Render.page("lots", page.elements.map(render), nextCursor: page.nextCursor).response()
+            LotQuery(lot: try q.string("lot"), holder: holder, scope: principal.scope, limit: try q.limit(), cursor: cursor))
+        return Render.page(
+            "lots", page.elements.map(render),
+            nextCursor: app.cursors.sign(page.nextCursor, listing: "lots", user: principal.code)
+        ).response()
     }
 
     /// One lot: for a scoped reader, only its balances inside the scope (404 when it has none

@@ -18,6 +18,7 @@ enum SessionAPI {
         -> Response
     {
         _ = try QueryParameters(request, allowed: [])
+        try AppState.requireSameOrigin(request)
         let body = try await RequestBody.json(request, limit: app.configuration.maxBodyBytes)
         let fields = try RequestBody.stringFields(body, required: ["user", "password"])
         let user = fields["user"]!, password = fields["password"]!

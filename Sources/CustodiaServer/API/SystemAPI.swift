@@ -3,20 +3,44 @@ import Hummingbird
 
 /// Health, metrics and the API's own description.
 enum SystemAPI {
-    /// 200 when the server answers and the store can be read.
+    /// 200 when the server answers and the store can be read. With `?detail=true`, for
+    /// operators only (see `requireOperator`): the ledger's size and whether the start-up
+    /// state is loaded.
     @Sendable static func health(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
-        _ = try QueryParameters(request, allowed: [])
+        let q = try QueryParameters(request, allowed: ["detail"])
         let size = try await app.store.ledgerSize()
+        guard try q.bool("detail") == true else { return JSONOut.object([("status", .string("ok"))]).response() }
+        try requireOperator(request, context, app)
         return JSONOut.object([("status", .string("ok")), ("ledgerSize", .int(size)), ("ready", .bool(app.isReady))])
             .response()
+    }
+
+    /// Monitoring is for operators: the bearer `operatorToken` of the configuration, or an
+    /// administrator or auditor of the whole register. 401 without credentials, 403 for
+    /// anyone else.
+    static func requireOperator(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) throws {
+        if let token = app.configuration.operatorToken, let header = request.headers[.authorization],
+            Secrets.equal(header, "Bearer \(token)")
+        {
+            return
+        }
+        guard let principal = context.principal else {
+            throw Problem.unauthenticated(
+                "monitoring is for operators: send `Authorization: Bearer <operator token>` (CUSTODIA_OPERATOR_TOKEN) or an administrator's or auditor's token"
+            )
+        }
+        guard principal.scope.isEverything, principal.role == .admin || principal.role == .auditor else {
+            throw Problem.forbidden("monitoring is for operators, administrators and auditors of the whole register")
+        }
     }
 
     @Sendable static func metrics(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
         _ = try QueryParameters(request, allowed: [])
+        try requireOperator(request, context, app)
         app.metrics.ledgerSize.set(try await app.store.ledgerSize())
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],

@@ -30,7 +30,9 @@ enum WebSignIn {
         let password = fields["password"] ?? ""
         let next = fields["next"]
         let expected = web.request.cookies[formCookie]?.value ?? ""
-        guard !expected.isEmpty, let given = fields[WebPaths.csrfField], Secrets.equal(given, expected) else {
+        guard !expected.isEmpty, let given = fields[WebPaths.csrfField], Secrets.equal(given, expected),
+            (try? AppState.requireSameOrigin(web.request)) != nil
+        else {
             return render(web, SignInPage(userCode: user, notice: .staleForm, next: next), status: .forbidden)
         }
         guard !user.isEmpty, user.utf8.count <= 64, !password.isEmpty else {
