@@ -125,7 +125,10 @@ let package = Package(
             dependencies: ["CustodiaLedger"],
             resources: [.copy("Vectors")]
         ),
-        .testTarget(name: "CustodiaStoreTests", dependencies: ["CustodiaStore"]),
+        // Child processes for the tests (Foundation's Process.run crashes now and then on
+        // Linux in Swift 6.3.1; see ChildProcess).
+        .target(name: "CustodiaTestSupport", path: "Tests/Support"),
+        .testTarget(name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaTestSupport"]),
         .testTarget(name: "CustodiaWebTests", dependencies: ["CustodiaWeb"]),
         .testTarget(
             name: "CustodiaServerTests",
@@ -141,7 +144,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "custodiaTests", dependencies: ["custodia", "CustodiaStore"]),
+        .testTarget(name: "custodiaTests", dependencies: ["custodia", "CustodiaStore", "CustodiaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

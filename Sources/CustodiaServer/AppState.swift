@@ -180,7 +180,7 @@ public final class AppState: Sendable {
     /// page must not sign anyone in (login CSRF). Requests without `Origin` (scripts) pass.
     static func requireSameOrigin(_ request: Request) throws {
         guard let origin = request.headers[.origin] else { return }
-        let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+        let host = request.headers[HTTPField.Name("Host")!] ?? request.head.authority ?? ""
         let authority = origin.split(separator: "://", maxSplits: 1).last.map(String.init) ?? ""
         guard origin != "null", !host.isEmpty, authority.lowercased() == host.lowercased() else {
             throw Problem(

@@ -56,7 +56,8 @@ import Testing
 
             // A token with its user changed no longer matches its MAC.
             let parts = token.split(separator: ".")
-            let forged = ["c1", Secrets.base64URL(Array("P2".utf8)), String(parts[2]), String(parts[3])].joined(separator: ".")
+            let forged = ["c2", Secrets.base64URL(Array("P2".utf8)), String(parts[2]), String(parts[3]), String(parts[4])]
+                .joined(separator: ".")
             let withP2 = Self.handOver.replacingOccurrences(of: "[\"P1\"]", with: "[\"P2\"]")
             let f = try await client.post("/api/v1/events", as: "root", json: withP2, headers: [.confirmation: forged])
             #expect(f.status == 403)

@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaTestSupport
 import Foundation
 import Testing
 
@@ -496,13 +497,7 @@ import Testing
             try await store.recordVerification(
                 VerificationRecord(verifiedAt: E.t, size: 0, ok: false, divergence: "event 0"))
             for sql in ["UPDATE verifications SET ok = 1;", "DELETE FROM verifications;"] {
-                let process = Process()
-                process.executableURL = sqlite3Executable
-                process.arguments = ["-batch", "-bail", store.path, sql]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
+                let process = try ChildProcess.run(sqlite3Executable.path, ["-batch", "-bail", store.path, sql])
                 #expect(process.terminationStatus != 0, "\(sql) was allowed")
             }
             #expect(try await store.lastVerification()?.ok == false)
@@ -512,20 +507,16 @@ import Testing
 
 /// A `sqlite3` shell holding `BEGIN EXCLUSIVE` on a database until released.
 final class DatabaseLocker: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
+    let process: ChildProcess
     let flag: String
     private var released = false
 
     init(path: String, flag: String) throws {
         self.flag = flag
-        process.executableURL = sqlite3Executable
-        process.arguments = ["-batch", path]
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT count(*) FROM events;\n.shell touch '\(flag)'\n".utf8))
+        process = try ChildProcess(
+            executable: sqlite3Executable.path, arguments: ["-batch", path], environment: ProcessInfo.processInfo.environment,
+            input: .pipe)
+        process.standardInput?.write(Data("BEGIN EXCLUSIVE;\nSELECT count(*) FROM events;\n.shell touch '\(flag)'\n".utf8))
     }
 
     func waitUntilLocked() async throws {
@@ -540,7 +531,7 @@ final class DatabaseLocker: @unchecked Sendable {
     func release() {
         guard !released else { return }
         released = true
-        try? input.fileHandleForWriting.close()
+        try? process.standardInput?.close()
         process.waitUntilExit()
     }
 

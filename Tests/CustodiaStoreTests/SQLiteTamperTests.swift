@@ -3,6 +3,7 @@ import CustodiaLedger
 import CustodiaStore
 import Foundation
 import Testing
+import CustodiaTestSupport
 
 /// A store of 317 events in four appends, for tampering with behind Custodia's back.
 ///
@@ -241,13 +242,7 @@ struct Tampering: Sendable, CustomTestStringConvertible {
                 "DELETE FROM checkpoints;",
                 "UPDATE items SET serial = 'X' WHERE id = 1;",
             ] {
-                let process = Process()
-                process.executableURL = sqlite3Executable
-                process.arguments = ["-batch", "-bail", fixture.path, sql]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                process.waitUntilExit()
+                let process = try ChildProcess.run(sqlite3Executable.path, ["-batch", "-bail", fixture.path, sql])
                 #expect(process.terminationStatus != 0, "\(sql) was allowed")
             }
             let store = try SQLiteStore(path: fixture.path, key: fixture.key)

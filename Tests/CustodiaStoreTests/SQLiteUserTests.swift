@@ -3,6 +3,7 @@ import CustodiaLedger
 import CustodiaStore
 import Foundation
 import Testing
+import CustodiaTestSupport
 
 /// A store with users and tokens in every state, for tampering with behind Custodia's back:
 /// events 0–7 the holder tree; 8 ana (clerk, S1); 9 ada (admin); 10 old (viewer, Z1);
@@ -91,15 +92,10 @@ struct UserTampering: Sendable, CustomTestStringConvertible {
 
 /// Runs the `sqlite3` shell expecting it to fail; returns what it printed on stderr.
 func sqlite3Refused(_ database: String, _ sql: String) throws -> String? {
-    let process = Process()
-    process.executableURL = sqlite3Executable
-    process.arguments = ["-batch", "-bail", database, sql]
-    let errors = Pipe()
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = errors
-    try process.run()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite3-\(UUID().uuidString).err").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let process = try ChildProcess.run(sqlite3Executable.path, ["-batch", "-bail", database, sql], error: file)
+    let err = FileManager.default.contents(atPath: file) ?? Data()
     return process.terminationStatus == 0 ? nil : String(decoding: err, as: UTF8.self)
 }
 

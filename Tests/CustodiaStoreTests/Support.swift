@@ -1,6 +1,7 @@
 import CustodiaCore
 import CustodiaLedger
 import CustodiaStore
+import CustodiaTestSupport
 import Foundation
 import Testing
 
@@ -165,20 +166,13 @@ func leafObject(_ leaf: [UInt8], sourceLocation: SourceLocation = #_sourceLocati
 /// Runs the `sqlite3` shell on a database with `sql` on standard input; returns its output.
 @discardableResult
 func sqlite3(_ database: String, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    let process = Process()
-    process.executableURL = sqlite3Executable
-    process.arguments = ["-batch", "-bail", database]
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    input.fileHandleForWriting.write(Data(sql.utf8))
-    try input.fileHandleForWriting.close()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let stderr = String(decoding: err, as: UTF8.self)
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite3-\(UUID().uuidString)").path
+    defer { for suffix in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + suffix) } }
+    let process = try ChildProcess.run(
+        sqlite3Executable.path, ["-batch", "-bail", database], input: .bytes(Data(sql.utf8)), output: base + ".out",
+        error: base + ".err")
+    let out = FileManager.default.contents(atPath: base + ".out") ?? Data()
+    let stderr = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
     try #require(process.terminationStatus == 0, "sqlite3 failed: \(stderr)", sourceLocation: sourceLocation)
     return String(decoding: out, as: UTF8.self)
 }

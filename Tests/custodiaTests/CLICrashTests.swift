@@ -1,3 +1,4 @@
+import CustodiaTestSupport
 import Foundation
 import Testing
 
@@ -8,21 +9,16 @@ import Testing
     /// append transaction), probing with `sqlite3` and no busy timeout. Only the probe's
     /// "database is locked" counts: any other failure of the probe (opening the file while
     /// `custodia` sets up its WAL, say) is probed again.
-    func waitUntilAppending(_ cli: CLI, _ process: Process, _ report: () -> String) async throws {
+    func waitUntilAppending(_ cli: CLI, _ process: ChildProcess, _ report: () -> String) async throws {
         // Generous: among the other tests on two cores, starting takes seconds.
         let deadline = ContinuousClock.now + .seconds(60)
         let probeErrors = cli.path("probe.err")
         while true {
             try #require(process.isRunning, "custodia ended before it was seen writing: \(report())")
             try #require(ContinuousClock.now < deadline, "custodia never took the write lock")
-            let probe = Process()
-            probe.executableURL = sqlite3Executable
-            probe.arguments = ["-batch", "-bail", "-cmd", ".timeout 0", cli.database, "BEGIN IMMEDIATE; ROLLBACK;"]
-            probe.standardOutput = FileHandle.nullDevice
-            _ = FileManager.default.createFile(atPath: probeErrors, contents: nil)
-            probe.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: probeErrors))
-            try probe.run()
-            probe.waitUntilExit()
+            let probe = try ChildProcess.run(
+                sqlite3Executable.path, ["-batch", "-bail", "-cmd", ".timeout 0", cli.database, "BEGIN IMMEDIATE; ROLLBACK;"],
+                error: probeErrors)
             let said = (try? String(contentsOfFile: probeErrors, encoding: .utf8)) ?? ""
             if probe.terminationStatus != 0, said.contains("database is locked") { return }
             try await Task.sleep(for: .milliseconds(50))

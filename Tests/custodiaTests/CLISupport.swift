@@ -1,3 +1,4 @@
+import CustodiaTestSupport
 import Foundation
 import Testing
 
@@ -111,40 +112,18 @@ struct CLI {
     func start(
         _ arguments: [String], stdin: Data? = nil, stdinPipe: Bool = false, stdout: URL? = nil, stderr: URL? = nil,
         environment extra: [String: String] = [:]
-    ) throws -> Process {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = environment.merging(extra) { $1 }
-        func handle(_ url: URL?) throws -> FileHandle {
-            guard let url else { return FileHandle.nullDevice }
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-            return try FileHandle(forWritingTo: url)
-        }
-        var feed: (Pipe, Data)?
+    ) throws -> ChildProcess {
+        var input = ChildProcess.Input.none
         if let stdin, stdinPipe {
-            let pipe = Pipe()
-            process.standardInput = pipe
-            feed = (pipe, stdin)
+            input = .bytes(stdin)
         } else if let stdin {
-            let input = io.appendingPathComponent("\(UUID().uuidString).in")
-            try stdin.write(to: input)
-            process.standardInput = try FileHandle(forReadingFrom: input)
-        } else {
-            process.standardInput = FileHandle.nullDevice
+            let file = io.appendingPathComponent("\(UUID().uuidString).in")
+            try stdin.write(to: file)
+            input = .file(file.path)
         }
-        process.standardOutput = try handle(stdout)
-        process.standardError = try handle(stderr)
-        try process.run()
-        if let (pipe, data) = feed {
-            // Fed from another thread: a pipe holds only 64 KiB.
-            Thread.detachNewThread {
-                pipe.fileHandleForWriting.write(data)
-                try? pipe.fileHandleForWriting.close()
-            }
-        }
-        return process
+        return try ChildProcess(
+            executable: binary.path, arguments: arguments, environment: environment.merging(extra) { $1 },
+            directory: directory.path, input: input, output: stdout?.path, error: stderr?.path)
     }
 
     /// Writes a file into the working directory.
@@ -264,10 +243,4 @@ func event(
     return String(decoding: data, as: UTF8.self)
 }
 
-extension Process {
-    /// Kills the process with SIGKILL and waits for it.
-    func killHard() {
-        kill(processIdentifier, SIGKILL)
-        waitUntilExit()
-    }
-}
+

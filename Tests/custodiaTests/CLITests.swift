@@ -1,4 +1,5 @@
 import CustodiaLedger
+import CustodiaTestSupport
 import Foundation
 import Testing
 
@@ -492,20 +493,16 @@ import Testing
 
 /// A `sqlite3` shell holding `BEGIN EXCLUSIVE` on a database until released.
 final class SQLiteLocker: @unchecked Sendable {
-    let process = Process()
-    let input = Pipe()
+    let process: ChildProcess
     let flag: String
     private var released = false
 
     init(database: String, flag: String) throws {
         self.flag = flag
-        process.executableURL = sqlite3Executable
-        process.arguments = ["-batch", database]
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data("BEGIN EXCLUSIVE;\nSELECT count(*) FROM events;\n.shell touch '\(flag)'\n".utf8))
+        process = try ChildProcess(
+            executable: sqlite3Executable.path, arguments: ["-batch", database],
+            environment: ProcessInfo.processInfo.environment, input: .pipe)
+        process.standardInput?.write(Data("BEGIN EXCLUSIVE;\nSELECT count(*) FROM events;\n.shell touch '\(flag)'\n".utf8))
     }
 
     func waitUntilLocked() async throws {
@@ -520,7 +517,7 @@ final class SQLiteLocker: @unchecked Sendable {
     func release() {
         guard !released else { return }
         released = true
-        try? input.fileHandleForWriting.close()
+        try? process.standardInput?.close()
         process.waitUntilExit()
     }
 }
@@ -535,15 +532,10 @@ let sqlite3Executable: URL = {
 /// Runs the `sqlite3` shell on a database; returns its output.
 @discardableResult
 func sqlite3(_ database: String, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    let process = Process()
-    process.executableURL = sqlite3Executable
-    process.arguments = ["-batch", "-bail", database, sql]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite3-\(UUID().uuidString).out").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let process = try ChildProcess.run(sqlite3Executable.path, ["-batch", "-bail", database, sql], output: file, error: file)
+    let out = FileManager.default.contents(atPath: file) ?? Data()
     try #require(
         process.terminationStatus == 0, "sqlite3 failed: \(String(decoding: out, as: UTF8.self))", sourceLocation: sourceLocation)
     return String(decoding: out, as: UTF8.self)

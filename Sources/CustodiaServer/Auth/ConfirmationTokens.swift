@@ -5,10 +5,12 @@ import Foundation
 
 /// Two-person confirmations: a token a second user issues for one event's content.
 ///
-/// A token is `c1.<base64url(user)>.<expiry, unix seconds>.<base64url(mac)>` where the MAC
-/// is HMAC-SHA256, under the server's secret, of `custodia-confirmation/v1`, the user's code,
-/// the expiry and the canonical JSON (RFC 8785) of the event without `confirmedBy`, each on
-/// its own line. Any change to the event after it was confirmed invalidates the token.
+/// A token is `c2.<base64url(user)>.<expiry, unix seconds>.<base64url(nonce)>.<base64url(mac)>`
+/// where the MAC is HMAC-SHA256, under the server's secret, of `custodia-confirmation/v2`,
+/// the user's code, the expiry, the nonce (16 random bytes: two confirmations of the same
+/// content are two tokens) and the canonical JSON (RFC 8785) of the event without
+/// `confirmedBy`, each on its own line. Any change to the event after it was confirmed
+/// invalidates the token; the event that records it consumes it (see `Confirmation`).
 struct ConfirmationTokens: Sendable {
     private let secret: [UInt8]
     let lifetime: TimeInterval
@@ -21,8 +23,10 @@ struct ConfirmationTokens: Sendable {
     /// The token `user` gives for `event`, valid for `lifetime` from `now`.
     func issue(for event: Event, user: String, now: Date) -> (token: String, expires: Date) {
         let expires = Int64(now.timeIntervalSince1970.rounded(.down)) + Int64(lifetime)
-        let mac = self.mac(event: event, user: user, expires: expires)
-        let token = "c1.\(Secrets.base64URL(Array(user.utf8))).\(expires).\(Secrets.base64URL(mac))"
+        let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
+        let mac = self.mac(event: event, user: user, expires: expires, nonce: nonce)
+        let token =
+            "c2.\(Secrets.base64URL(Array(user.utf8))).\(expires).\(Secrets.base64URL(nonce)).\(Secrets.base64URL(mac))"
         return (token, Date(timeIntervalSince1970: TimeInterval(expires)))
     }
 
@@ -30,18 +34,19 @@ struct ConfirmationTokens: Sendable {
     struct Parsed: Sendable {
         let user: String
         let expires: Int64
+        let nonce: [UInt8]
         let mac: [UInt8]
     }
 
     /// Splits a token; nil when it is not shaped like one.
     static func parse(_ token: String) -> Parsed? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "c1", token.utf8.count <= 512,
+        guard parts.count == 5, parts[0] == "c2", token.utf8.count <= 512,
             let userBytes = Secrets.fromBase64URL(parts[1]), let user = String(bytes: userBytes, encoding: .utf8),
-            HolderTree.isValidCode(user), let expires = Int64(parts[2]), let mac = Secrets.fromBase64URL(parts[3]),
-            mac.count == 32
+            HolderTree.isValidCode(user), let expires = Int64(parts[2]), let nonce = Secrets.fromBase64URL(parts[3]),
+            nonce.count == 16, let mac = Secrets.fromBase64URL(parts[4]), mac.count == 32
         else { return nil }
-        return Parsed(user: user, expires: expires, mac: mac)
+        return Parsed(user: user, expires: expires, nonce: nonce, mac: mac)
     }
 
     /// The id a confirmation is consumed under: the hex SHA-256 of the token's text (the
@@ -52,16 +57,16 @@ struct ConfirmationTokens: Sendable {
 
     /// Whether `token` was issued by this server for exactly `event`.
     func matches(_ token: Parsed, event: Event) -> Bool {
-        let expected = mac(event: event, user: token.user, expires: token.expires)
+        let expected = mac(event: event, user: token.user, expires: token.expires, nonce: token.nonce)
         return Secrets.equal(Secrets.base64URL(expected), Secrets.base64URL(token.mac))
     }
 
-    private func mac(event: Event, user: String, expires: Int64) -> [UInt8] {
+    private func mac(event: Event, user: String, expires: Int64, nonce: [UInt8]) -> [UInt8] {
         var content = event
         content.confirmedBy = []
         content.recordedAt = nil
         content.recordedBy = nil
-        var message = Array("custodia-confirmation/v1\n\(user)\n\(expires)\n".utf8)
+        var message = Array("custodia-confirmation/v2\n\(user)\n\(expires)\n\(Secrets.base64URL(nonce))\n".utf8)
         CanonicalJSON.encode(content.jsonValue, into: &message)
         return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)))
     }

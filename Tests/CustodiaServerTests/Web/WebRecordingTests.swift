@@ -334,3 +334,98 @@ struct FormCase: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+/// The forms answer what lies outside the user's scope exactly as what does not exist, and
+/// ask for a second person where the two-person rule needs one.
+@Suite struct WebRecordingScopeTests {
+    struct Case: Sendable {
+        let kind: String
+        let field: String
+        let outside: [(String, String)]
+        let unknown: [(String, String)]
+        let swap: (String, String)
+    }
+
+    static let cases: [Case] = [
+        Case(
+            kind: "issue", field: "items", outside: [("from", "S1"), ("to", "U1"), ("items", "AK-21"), ("document", "VO-1")],
+            unknown: [("from", "S1"), ("to", "U1"), ("items", "AK-99"), ("document", "VO-1")], swap: ("AK-21", "AK-99")),
+        Case(
+            kind: "issue", field: "to", outside: [("from", "S1"), ("to", "U2"), ("items", "AK-1"), ("document", "VO-1")],
+            unknown: [("from", "S1"), ("to", "U-99"), ("items", "AK-1"), ("document", "VO-1")], swap: ("U2", "U-99")),
+        Case(
+            kind: "condition", field: "items", outside: [("from", "S1"), ("items", "AK-21"), ("condition", "surplus")],
+            unknown: [("from", "S1"), ("items", "AK-99"), ("condition", "surplus")], swap: ("AK-21", "AK-99")),
+        Case(
+            kind: "receive", field: "document", outside: [("document", "D-OUT"), ("items", "AK-24")],
+            unknown: [("document", "D-99"), ("items", "AK-24")], swap: ("D-OUT", "D-99")),
+        Case(
+            kind: "recovery", field: "items", outside: [("to", "S1"), ("items", "AK-22")],
+            unknown: [("to", "S1"), ("items", "AK-99")], swap: ("AK-22", "AK-99")),
+        Case(
+            kind: "destroy", field: "witnesses",
+            outside: [("from", "S1"), ("items", "AK-1"), ("method", "cut"), ("witnesses", "P3")],
+            unknown: [("from", "S1"), ("items", "AK-1"), ("method", "cut"), ("witnesses", "P-99")], swap: ("P3", "P-99")),
+    ]
+
+    @Test(arguments: ["en", "es"])
+    func outsideTheScopeAFormAnswersAsForTheUnknown(_ language: String) async throws {
+        let server = try await TestServer.make()
+        try await server.record([
+            W.move(.loss, ["AK-22"], from: "S2"),
+            {
+                var e = Event(kind: .register, occurredAt: W.t)
+                e.to = "S2"
+                e.registrations = [
+                    ItemMarking(
+                        category: .assaultRifle, manufacturer: "Kalashnikov", country: "RU", model: "AK-74M",
+                        calibre: "5.45x39", serial: "AK-24")
+                ]
+                return e
+            }(),
+            W.move(.dispatch, ["AK-24"], from: "S2", to: "U2", document: "D-OUT"),
+        ])
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("clerk-n", language: language)
+            for c in Self.cases {
+                let outside = try await browser.check(c.kind, c.outside)
+                let unknown = try await browser.check(c.kind, c.unknown)
+                #expect(outside.status == 422 && unknown.status == 422, "\(c.kind) \(c.field)")
+                #expect(!unknown.fieldErrors(c.field).isEmpty, "\(c.kind) \(c.field)")
+                #expect(
+                    outside.fieldErrors(c.field).map { $0.replacingOccurrences(of: c.swap.0, with: c.swap.1) }
+                        == unknown.fieldErrors(c.field), "\(c.kind) \(c.field)")
+                #expect(
+                    outside.text.replacingOccurrences(of: c.swap.0, with: c.swap.1) == unknown.text,
+                    "\(c.kind) \(c.field): the whole page")
+            }
+        }
+    }
+
+    @Test(arguments: ["en", "es"])
+    func aMANPADSIssueAsksForTheSecondPerson(_ language: String) async throws {
+        let server = try await TestServer.make()
+        var register = Event(kind: .register, occurredAt: W.t)
+        register.to = "S1"
+        register.registrations = [
+            ItemMarking(
+                category: .manpadsLaunchMechanism, manufacturer: "KBM", country: "RU", model: "9P522", calibre: "72mm",
+                serial: "LM-1")
+        ]
+        try await server.record([register])
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("clerk-n", language: language)
+            let fields = [("from", "S1"), ("to", "U1"), ("items", "LM-1"), ("document", "VO-9")]
+            let alone = try await browser.check("issue", fields)
+            #expect(alone.status == 422)
+            let wanted = language == "en" ? "needs a second person" : "necesita una segunda persona"
+            #expect(alone.fieldErrors("confirmedBy").contains { $0.contains(wanted) }, "\(alone.fieldErrors("confirmedBy"))")
+            let withP2 = try await browser.check("issue", fields + [("confirmedBy", "P2")])
+            #expect(withP2.status == 200)
+            let before = try await server.store.ledgerSize()
+            let done = try await browser.confirm(withP2, extra: [("confirmPassword0", "pw-P2")])
+            #expect(done.status == 303, "\(done.text)")
+            #expect(try await server.store.ledgerSize() == before + 1)
+        }
+    }
+}
