@@ -229,6 +229,9 @@ public protocol Store: Sendable {
 
     /// Every item whose serial is one of `serials` (exactly; any manufacturer or model).
     func items(serials: [String]) async throws -> [ItemRecord]
+    /// The other items of the same manufacturer and model whose serial looks like this
+    /// item's (`Identifier.serialKey`), by id: registered as distinct look-alikes.
+    func lookAlikes(of item: ItemRecord) async throws -> [ItemRecord]
     /// Items physically held by `holder`, in ascending id order, `offset` skipped.
     func items(heldBy holder: String, limit: Int, offset: Int) async throws -> [ItemRecord]
     /// Items for one search box (see `ItemSearch`).

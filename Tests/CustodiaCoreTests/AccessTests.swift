@@ -21,41 +21,6 @@ struct AccessTests {
         #expect(HolderScope.everything.contains("D2"))
     }
 
-    @Test func anEventNamingAHolderOutsideTheScopeIsNotAdmitted() {
-        let scope = HolderScope(root: "Z1", holders: holders)
-        var inside = Event(kind: .issue, occurredAt: "2026-01-01T00:00:00Z")
-        inside.from = "D1"
-        inside.to = "U1"
-        #expect(scope.admits(inside))
-        var outside = inside
-        outside.to = "D2"
-        #expect(!scope.admits(outside))
-        var add = Event(kind: .holderAdd, occurredAt: "2026-01-01T00:00:00Z")
-        add.holder = HolderChange(code: "U9", kind: .unit, name: "U9", parent: "D1")
-        #expect(scope.admits(add))
-        add.holder?.parent = "D2"
-        #expect(!scope.admits(add))
-    }
-
-    @Test func custodyLeavingOrArrivingNeedsOnlyItsOwnSideInTheScope() {
-        let scope = HolderScope(root: "Z1", holders: holders)
-        var dispatch = Event(kind: .dispatch, occurredAt: "2026-01-01T00:00:00Z")
-        dispatch.from = "D1"
-        dispatch.to = "D2"
-        #expect(scope.admits(dispatch))
-        var receive = Event(kind: .receive, occurredAt: "2026-01-01T00:00:00Z")
-        receive.from = "D2"
-        receive.to = "D1"
-        #expect(scope.admits(receive))
-        var foreignReceive = receive
-        foreignReceive.to = "D2"
-        #expect(!scope.admits(foreignReceive))
-        var inbound = dispatch
-        inbound.from = "D2"
-        inbound.to = "D1"
-        #expect(!scope.admits(inbound))
-    }
-
     @Test(arguments: [
         (Role.viewer, Action.read, true), (.viewer, .record(.issue), false),
         (.clerk, .record(.issue), true), (.clerk, .record(.holderAdd), false), (.clerk, .manageUsers, false),
@@ -76,27 +41,74 @@ struct AccessTests {
             #expect(role.may(.record(kind)) == (role == .admin), "\(role.rawValue) recording \(kind.rawValue)")
         }
     }
+}
 
-    @Test func aUserEventNamesTheRootOfTheUsersScope() {
-        let scope = HolderScope(root: "Z1", holders: holders)
-        var add = Event(kind: .userAdd, occurredAt: "2026-01-01T00:00:00Z")
-        add.user = .add(code: "ana", role: .clerk, scope: "D1")
-        #expect(HolderScope.holdersNamed(by: add) == ["D1"])
-        #expect(scope.admits(add))
-        add.user = .add(code: "ana", role: .clerk, scope: "D2")
-        #expect(!scope.admits(add), "a scoped admin cannot give access outside its own scope")
+/// The scope rule in the custody engine: a scoped recorder's event may touch nothing outside
+/// the scope, and what lies outside is refused as if it did not exist.
+@Suite struct EngineScopeTests {
+    /// The fixture tree, a second region R-SOUTH › DEP-S › P-S, and a rifle at each depot.
+    static func harness() throws -> CustodyHarness {
+        let h = try CustodyHarness()
+        for e in [
+            Fx.holderAdd("R-SOUTH", .region, "Southern Region", parent: nil),
+            Fx.holderAdd("DEP-S", .site, "Depot South", parent: "R-SOUTH"),
+            Fx.holderAdd("P-S", .person, "Someone South", parent: "DEP-S"),
+        ] { try h.apply(e) }
+        try h.apply(Fx.register([Fx.rifle], to: Fx.dep1))
+        try h.apply(Fx.register([Fx.pistol], to: "DEP-S"))
+        return h
+    }
+
+    static func scoped(_ h: CustodyHarness, _ role: Role = .clerk, _ root: String = Fx.zone) {
+        h.engine.admission = Admission(authority: .user(code: "u", role: role, scope: root), now: "2026-03-02T10:00:00Z")
+    }
+
+    @Test func anEventNamingAHolderOutsideTheScopeIsRefusedAsUnknown() throws {
+        let h = try Self.harness()
+        Self.scoped(h)
+        let outside = try #require(h.refusal(Fx.event(.issue, from: Fx.dep1, to: "P-S", items: [Fx.ref(Fx.rifle)])))
+        let unknown = try #require(h.refusal(Fx.event(.issue, from: Fx.dep1, to: "P-X", items: [Fx.ref(Fx.rifle)])))
+        #expect(outside.field == "to" && unknown.field == "to")
+        #expect(outside.message.replacingOccurrences(of: "P-S", with: "P-X") == unknown.message)
+        let item = try #require(h.refusal(Fx.event(.count, from: Fx.dep1, items: [Fx.ref(Fx.pistol)])))
+        #expect(item.message == "no item GL-4455 (Glock) is registered; check the serial and manufacturer, or register it first")
+        try h.apply(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.rifle)]))
+    }
+
+    @Test func custodyLeavingTheScopeNeedsOnlyTheSenderInside() throws {
+        let h = try Self.harness()
+        Self.scoped(h)
+        var dispatch = Fx.event(.dispatch, from: Fx.dep1, to: "DEP-S", items: [Fx.ref(Fx.rifle)], document: "TR-1")
+        try h.apply(dispatch)
+        dispatch.document = "TR-2"
+        dispatch.to = "P-S"
+        #expect(h.refusal(dispatch)?.message == "unknown holder P-S; add it first (custodia holder add)", "never to a person")
+        // The receiving region receives; the sender's clerk cannot.
+        let receive = Fx.event(.receive, to: "DEP-S", items: [Fx.ref(Fx.rifle)], document: "TR-1")
+        #expect(h.refusal(receive)?.field == "to")
+        Self.scoped(h, .clerk, "R-SOUTH")
+        try h.apply(receive)
+    }
+
+    @Test func aScopedAdministratorGivesNoAccessOutsideTheScope() throws {
+        let h = try Self.harness()
+        Self.scoped(h, .admin)
+        var add = Event(kind: .userAdd, occurredAt: Fx.t0)
+        add.user = .add(code: "ana", role: .clerk, scope: "DEP-S")
+        #expect(h.refusal(add)?.message == "unknown holder DEP-S; add it first (custodia holder add)")
         add.user = .add(code: "aud", role: .auditor, scope: nil)
-        #expect(HolderScope.holdersNamed(by: add) == [])
-        #expect(!scope.admits(add), "nor grant the whole register")
-        #expect(HolderScope.everything.admits(add))
-
-        var widen = Event(kind: .userChange, occurredAt: "2026-01-01T00:00:00Z")
+        #expect(h.refusal(add)?.field == "user.scope", "nor the whole register")
+        add.user = .add(code: "ana", role: .clerk, scope: Fx.dep1)
+        try h.apply(add)
+        var widen = Event(kind: .userChange, occurredAt: Fx.t0)
         widen.user = .change(code: "ana", role: nil, scope: .some(nil))
-        #expect(!scope.admits(widen))
+        #expect(h.refusal(widen) != nil)
         widen.user = .change(code: "ana", role: .viewer, scope: nil)
-        #expect(scope.admits(widen), "a role change alone names no holder")
-        widen.user = .change(code: "ana", role: nil, scope: .some("U1"))
-        #expect(HolderScope.holdersNamed(by: widen) == ["U1"])
-        #expect(scope.admits(widen))
+        try h.apply(widen)
+        var holder = Fx.holderAdd("U-9", .unit, "Nine", parent: "DEP-S")
+        #expect(h.refusal(holder)?.message == "unknown holder DEP-S; add it first (custodia holder add)")
+        holder.holder?.parent = Fx.dep1
+        try h.apply(holder)
+        #expect(h.refusal(Fx.holderEvent(.holderClose, Fx.zone))?.message.contains("root of your scope") == true)
     }
 }

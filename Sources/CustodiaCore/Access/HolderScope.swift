@@ -36,22 +36,12 @@ public struct HolderScope: Sendable, Equatable {
         root == nil || codes.contains(code)
     }
 
-    /// Whether every holder an event names (from, to, the holder it changes and that
-    /// holder's new parent; for a new holder, its parent; for a user, the root of the
-    /// user's scope) is inside the scope. An event naming any holder outside is refused
-    /// whole. A user whose scope is the whole register names no holder, so only an
-    /// unscoped user admits it.
-    public func admits(_ event: Event) -> Bool {
-        guard root != nil else { return true }
-        if let user = event.user, user.scope == nil, event.kind == .userAdd || user.setsScope { return false }
-        return Self.holdersInScope(for: event).allSatisfy(contains)
-    }
-
-    /// The holders that must be inside the recording user's scope. Custody that leaves the
-    /// scope needs only the sending side inside it (a dispatch to another region, an
-    /// export to a foreign state); custody that arrives needs only the receiving side (a
-    /// receive from a dispatch sent by another region). Everything else needs every holder
-    /// the event names.
+    /// The holders that must be inside a recorder's scope for an event of custody (the
+    /// custody engine's authorisation, and its test of whether a correction's target is the
+    /// recorder's). Custody that leaves the scope needs only the sending side inside it (a
+    /// dispatch to another region, an export to a foreign state); custody that arrives needs
+    /// only the receiving side (a receive from a dispatch sent by another region).
+    /// Everything else needs every holder the event names.
     public static func holdersInScope(for event: Event) -> [String] {
         switch event.kind {
         case .dispatch, .export: event.from.map { [$0] } ?? []

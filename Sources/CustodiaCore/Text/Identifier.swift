@@ -111,17 +111,27 @@ public enum Identifier {
         [skeleton(code.uppercased()), skeleton(code.lowercased())]
     }
 
-    /// Where two look-alike identifiers differ, for a person to see: the first character
-    /// that is not the same, with its code point in each.
-    public static func difference(_ a: String, _ b: String) -> String {
+    /// The first character where two identifiers differ: its 1-based position and the code
+    /// point in each (nil past the end of one); nil when they are the same.
+    public static func firstDifference(_ a: String, _ b: String) -> (position: Int, mine: Unicode.Scalar?, theirs: Unicode.Scalar?)? {
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         for i in 0..<max(x.count, y.count) {
             let p = i < x.count ? x[i] : nil, q = i < y.count ? y[i] : nil
-            guard p != q else { continue }
-            func show(_ s: Unicode.Scalar?) -> String { s.map { "\"\(Character($0))\" (\(describe($0)))" } ?? "nothing" }
-            return "character \(i + 1) is \(show(p)) in \(a) and \(show(q)) in \(b)"
+            if p != q { return (i + 1, p, q) }
         }
-        return "\(a) and \(b) differ only in case"
+        return nil
+    }
+
+    /// A character as a person can tell it apart: itself and its code point, `"О" (U+041E)`.
+    public static func show(_ scalar: Unicode.Scalar?) -> String {
+        scalar.map { "\"\(Character($0))\" (\(describe($0)))" } ?? "—"
+    }
+
+    /// Where two look-alike identifiers differ, for a person to see: the first character
+    /// that is not the same, with its code point in each.
+    public static func difference(_ a: String, _ b: String) -> String {
+        guard let d = firstDifference(a, b) else { return "\(a) and \(b) are the same" }
+        return "character \(d.position) is \(show(d.mine)) in \(a) and \(show(d.theirs)) in \(b)"
     }
 
     /// Where ICU is missing: the look-alikes among letters and digits that matter most.

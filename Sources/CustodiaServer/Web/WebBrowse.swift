@@ -41,7 +41,7 @@ enum WebBrowse {
             items: counts.items, lots: try await lots, holders: Int64(holders), events: size, byCategory: counts.byCategory,
             byStatus: counts.byStatus, byCondition: counts.byCondition, overdue: overdueItems, overdueTotal: counts.overdue,
             missing: missingItems, missingTotal: counts.missing, recentLosses: lossEntries, ledger: status,
-            holderNames: try await web.site.names(codes), now: web.now)
+            holderNames: try await web.site.names(codes, within: user.scope), now: web.now)
         return web.html(web.site.renderer.dashboard(page, context: await web.pageContext(user)))
     }
 
@@ -84,7 +84,7 @@ enum WebBrowse {
             }
             var codes: [String] = []
             for item in result.items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
-            result.holderNames = try await web.site.names(codes)
+            result.holderNames = try await web.site.names(codes, within: user.scope)
         }
         return web.html(web.site.renderer.search(result, context: await web.pageContext(user)))
     }
@@ -128,7 +128,11 @@ enum WebBrowse {
         let history = try recorded.map { try EventEntry(seq: $0.seq, leaf: $0.json) }
         var codes = [item.state.holder, item.state.account].compactMap { $0 }
         for entry in history { codes += [entry.event.from, entry.event.to].compactMap { $0 } }
-        let page = ItemPage(item: item, history: history, holderNames: try await web.site.names(codes), now: web.now)
+        // Look-alike serials registered as distinct, those the reader may see.
+        let lookAlikes = try await store.lookAlikes(of: item).filter { ItemsAPI.inScope($0, user.scope) }
+        let page = ItemPage(
+            item: item, history: history, holderNames: try await web.site.names(codes, within: user.scope), now: web.now,
+            lookAlikes: lookAlikes)
         return web.html(web.site.renderer.item(page, context: await web.pageContext(user)))
     }
 
@@ -186,7 +190,7 @@ enum WebBrowse {
             holder: holder, path: path, totals: totals.subtree(code) ?? SubtreeTotals(items: 0), children: children,
             items: Array(items.prefix(pageSize)), itemsHeld: totals.held(code), lots: lots, page: number,
             hasNextPage: items.count > pageSize || allLots.count > number * lotPageSize,
-            holderNames: try await web.site.names(codes), now: web.now)
+            holderNames: try await web.site.names(codes, within: user.scope), now: web.now)
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }
 

@@ -63,7 +63,7 @@ enum WebRecording {
         var names: [String: String] = [:]
         if kind == .receive {
             dispatches = try await web.app.store.openDispatches(to: user.scope, limit: 100)
-            names = try await web.site.names(dispatches.flatMap { [$0.from, $0.to] })
+            names = try await web.site.names(dispatches.flatMap { [$0.from, $0.to] }, within: user.scope)
         }
         let page = RecordFormPage(
             kind: kind, values: values, errors: errors, openDispatches: dispatches, holderNames: names)

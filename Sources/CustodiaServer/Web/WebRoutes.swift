@@ -144,11 +144,12 @@ final class WebSite: Sendable {
         return holders
     }
 
-    /// Names of the holders among `codes`, from the holder tree.
-    func names(_ codes: some Sequence<String>) async throws -> [String: String] {
+    /// Names of the holders among `codes` that are inside `scope`, from the holder tree:
+    /// a holder outside the reader's scope is shown by its code alone.
+    func names(_ codes: some Sequence<String>, within scope: HolderScope) async throws -> [String: String] {
         let snapshot = try await app.directory.snapshot()
         var out: [String: String] = [:]
-        for code in codes where out[code] == nil {
+        for code in codes where out[code] == nil && scope.contains(code) {
             if let h = snapshot.holders[code] { out[code] = h.name }
         }
         return out

@@ -33,6 +33,13 @@ extension SQLiteStore {
 
     // MARK: Items
 
+    public func lookAlikes(of item: ItemRecord) async throws -> [ItemRecord] {
+        let key = Identifier.serialKey(item.marking.serial)
+        return try read { db in try SQLiteStateLoader(db: db).items(serialKey: key) }.filter {
+            $0.id != item.id && $0.marking.manufacturer == item.marking.manufacturer && $0.marking.model == item.marking.model
+        }.sorted { $0.id < $1.id }
+    }
+
     public func items(serials: [String]) async throws -> [ItemRecord] {
         let wanted = Array(Set(serials)).sorted()
         guard !wanted.isEmpty else { return [] }

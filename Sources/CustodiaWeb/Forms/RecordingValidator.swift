@@ -237,7 +237,8 @@ extension RecordingValidator {
                     errors.add(.to, Message("error.holderClosed", ["code": .text(holder.code)]))
                 }
                 if field == .from { from = holder } else { to = holder }
-                holders[holder.code] = holder
+                // The confirmation page names only holders inside the scope.
+                if scope.contains(holder.code) { holders[holder.code] = holder }
             }
             if let f = from, let t = to, f.code == t.code {
                 errors.add(.to, Message("error.sameHolder", ["code": .text(f.code)]))
@@ -267,7 +268,7 @@ extension RecordingValidator {
                     }
                     if resolved.contains(holder.code) { continue }
                     resolved.append(holder.code)
-                    holders[holder.code] = holder
+                    if scope.contains(holder.code) { holders[holder.code] = holder }
                 }
                 if field == .confirmedBy { confirmedBy = resolved } else { witnesses = resolved }
             }
@@ -296,7 +297,7 @@ extension RecordingValidator {
             }
             dispatch = d
             let found2 = try await resolver.holders(codes: [d.from, d.to])
-            for h in found2 { holders[h.code] = h }
+            for h in found2 where scope.contains(h.code) { holders[h.code] = h }
             from = holders[d.from] ?? Holder(code: d.from, kind: .site, name: "")
             to = holders[d.to] ?? Holder(code: d.to, kind: .site, name: "")
             if let t = to, t.closed { errors.add(.document, Message("error.holderClosed", ["code": .text(t.code)])) }

@@ -9,12 +9,19 @@ public struct ItemPage: Sendable {
     public var holderNames: [String: String]
     /// The current time (RFC 3339), for "overdue" notices.
     public var now: String
+    /// Items of the same manufacturer and model whose serials look like this one's (the
+    /// reader may see), registered as distinct: the page shows how they differ.
+    public var lookAlikes: [ItemRecord]
 
-    public init(item: ItemRecord, history: [EventEntry], holderNames: [String: String] = [:], now: String) {
+    public init(
+        item: ItemRecord, history: [EventEntry], holderNames: [String: String] = [:], now: String,
+        lookAlikes: [ItemRecord] = []
+    ) {
         self.item = item
         self.history = history
         self.holderNames = holderNames
         self.now = now
+        self.lookAlikes = lookAlikes
     }
 }
 
@@ -53,6 +60,15 @@ struct ItemDisplay {
     let timeline: [TimelineRow]
     let eventCount: String
     let registeredURL: String
+    /// One line per look-alike: a link to it and where the serials differ.
+    let lookAlikes: [LookAlike]
+    let hasLookAlikes: Bool
+
+    struct LookAlike {
+        let url: String
+        let serial: String
+        let text: String
+    }
 
     init(_ page: ItemPage, session: SessionInfo?, messages: Messages) {
         let m = page.item.marking
@@ -102,6 +118,18 @@ struct ItemDisplay {
         eventCount = messages(Message("item.eventCount", ["count": .number(Int64(page.history.count))]))
         registeredURL = WebPaths.proof(page.item.registeredSeq)
         hasActions = !actions.isEmpty
+        lookAlikes = page.lookAlikes.compactMap { other in
+            guard let d = Identifier.firstDifference(m.serial, other.marking.serial) else { return nil }
+            let text = messages(
+                Message(
+                    "item.lookAlikeDifference",
+                    [
+                        "position": .number(Int64(d.position)), "here": .text(Identifier.show(d.mine)),
+                        "there": .text(Identifier.show(d.theirs)),
+                    ]))
+            return LookAlike(url: WebPaths.item(other.id), serial: other.marking.serial, text: text)
+        }
+        hasLookAlikes = !lookAlikes.isEmpty
     }
 }
 

@@ -429,3 +429,57 @@ struct FormCase: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+/// Pages name only the holders inside the reader's scope; look-alike serials registered as
+/// distinct are shown side by side.
+@Suite struct WebDisclosureTests {
+    @Test(arguments: ["en", "es"])
+    func aDispatchToAnotherRegionShowsItsDestinationByCodeOnly(_ language: String) async throws {
+        let server = try await TestServer.make()
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("clerk-n", language: language)
+            let confirmation = try await browser.check(
+                "dispatch", [("from", "S1"), ("to", "S2"), ("items", "AK-1"), ("document", "TR-77")])
+            #expect(confirmation.status == 200, "\(confirmation.text)")
+            #expect(confirmation.text.contains("S2") && !confirmation.text.contains("Depot Two"))
+            let before = try await server.store.ledgerSize()
+            let done = try await browser.confirm(confirmation)
+            #expect(done.status == 303)
+            let receipt = try await browser.get("/receipts/\(before)")
+            #expect(receipt.status == 200)
+            #expect(receipt.text.contains("S2") && receipt.text.contains("Depot One"))
+            #expect(!receipt.text.contains("Depot Two"), "the other region's depot stays a code")
+            let item = try await browser.get("/items/\(try await server.itemID("AK-1"))")
+            #expect(item.text.contains("TR-77") && !item.text.contains("Depot Two"))
+            // The administrator of the whole register sees the name.
+            let root = try await web.signedIn("root", language: language)
+            #expect(try await root.get("/receipts/\(before)").text.contains("Depot Two"))
+        }
+    }
+
+    @Test(arguments: ["en", "es"])
+    func anItemPageShowsHowLookAlikeSerialsDiffer(_ language: String) async throws {
+        let server = try await TestServer.make()
+        var register = Event(kind: .register, occurredAt: W.t)
+        register.to = "S1"
+        register.distinct = true
+        register.registrations = [
+            ItemMarking(
+                category: .assaultRifle, manufacturer: "Kalashnikov", country: "RU", model: "AK-74M", calibre: "5.45x39",
+                serial: "AК-1")
+        ]
+        try await server.record([register])
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("viewer-n", language: language)
+            let twin = try #require(try await server.store.items(serials: ["AК-1"]).first)
+            let page = try await browser.get("/items/\(twin.id)")
+            #expect(page.status == 200)
+            #expect(page.body.contains("id=\"look-alikes\""))
+            let wanted = language == "en" ? "character 2 is \"К\" (U+041A) here and \"K\" (U+004B) there" : "el carácter 2 es \"К\" (U+041A) aquí y \"K\" (U+004B) allí"
+            #expect(page.text.contains(wanted), "\(page.text)")
+            #expect(page.body.contains("href=\"/items/\(try await server.itemID("AK-1"))\""))
+            let plain = try await browser.get("/items/\(try await server.itemID("AK-2"))")
+            #expect(!plain.body.contains("id=\"look-alikes\""))
+        }
+    }
+}
