@@ -26,6 +26,16 @@ clerk_password="clerk-$(date +%s)-browser"
 zone="$(sqlite3 "$db" "SELECT code FROM holders WHERE kind = 'zone' ORDER BY code LIMIT 1;")"
 echo "$admin_password" | "$bin" user add admin --role admin --db "$db"
 echo "$clerk_password" | "$bin" user add clerk --role clerk --scope "$zone" --db "$db"
+# Two rifles whose serials look alike (a Cyrillic О for a Latin O), registered as distinct,
+# at a site of the clerk's zone: the item page shows how they differ.
+site="$(sqlite3 "$db" "WITH RECURSIVE sub(code) AS (SELECT '$zone' UNION ALL SELECT h.code FROM holders h JOIN sub ON h.parent = sub.code)
+                      SELECT code FROM holders WHERE kind = 'site' AND code IN (SELECT code FROM sub) ORDER BY code LIMIT 1;")"
+now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+marking='"category":"assault-rifle","manufacturer":"Look-Alike Arms","country":"XX","model":"LA-1","calibre":"7.62x39mm"'
+printf '%s\n' \
+  "{\"kind\":\"register\",\"to\":\"$site\",\"occurredAt\":\"$now\",\"items\":[{$marking,\"serial\":\"LA-O100\"}]}" \
+  "{\"kind\":\"register\",\"to\":\"$site\",\"occurredAt\":\"$now\",\"distinct\":true,\"items\":[{$marking,\"serial\":\"LA-\u041e100\"}]}" \
+  | "$bin" record - --db "$db"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 echo "== server on port $port"

@@ -371,3 +371,25 @@ def test_english_is_one_click_away(browser):
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the choice is remembered"
     assert "custodia ledger check" in text(browser)
     shot(browser, "ledger-en")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_an_item_with_a_look_alike_serial_shows_how_they_differ(browser, width):
+    (latin,) = query("SELECT id FROM items WHERE serial = 'LA-O100'")[0]
+    (cyrillic,) = query("SELECT id FROM items WHERE serial = 'LA-\u041e100'")[0]
+    sign_in(browser, "clerk", f"/items/{cyrillic}?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, f"/items/{cyrillic}?lang=es")
+    notice = browser.find_element(By.ID, "look-alikes").text
+    assert "Números de serie que se parecen" in notice
+    assert "el carácter 4 es \"\u041e\" (U+041E) aquí y \"O\" (U+004F) allí" in notice, notice
+    link = browser.find_element(By.CSS_SELECTOR, "#look-alikes a")
+    assert link.get_attribute("href").endswith(f"/items/{latin}")
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= browser.execute_script("return window.innerWidth"), "the notice fits the screen"
+    shot(browser, f"look-alike-es-{width}")
+    go(browser, f"/items/{latin}?lang=en")
+    notice = browser.find_element(By.ID, "look-alikes").text
+    assert "Serials that look alike" in notice
+    assert "character 4 is \"O\" (U+004F) here and \"\u041e\" (U+041E) there" in notice, notice
+    shot(browser, f"look-alike-en-{width}")

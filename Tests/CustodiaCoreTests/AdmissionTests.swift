@@ -198,3 +198,19 @@ extension JSONValue {
         return out + "\""
     }
 }
+
+/// The skeletons of ASCII text, computed without ICU, are ICU's.
+@Suite struct ASCIISkeletonTests {
+    @Test func everyPrintableCharacterAndRandomSerialsAgreeWithICU() {
+        var generator = SystemRandomNumberGenerator()
+        var samples = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/ .|_rnmvwIl10O")
+        for _ in 0..<2000 {
+            samples.append(String((0..<Int.random(in: 1...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for s in samples {
+            #expect(Identifier.skeleton(s) == Identifier.icuSkeleton(s), "\(s)")
+            #expect(Identifier.serialKey(s) == Identifier.icuSkeleton(s.uppercased()), "\(s)")
+        }
+    }
+}

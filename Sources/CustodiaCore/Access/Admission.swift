@@ -29,6 +29,10 @@ public struct Admission: Sendable, Equatable {
     /// operator does not (the command-line tool has no second person to ask).
     public var requiresProof: Bool
 
+    /// The latest moment an event may say it happened, as RFC 3339 UTC (nil when `now` is
+    /// not a time): such times compare as their bytes (to the second).
+    public let latest: String?
+
     public var futureSeconds: Int64 { window.futureSeconds }
     public var earliestYear: Int { window.earliestYear }
 
@@ -36,6 +40,7 @@ public struct Admission: Sendable, Equatable {
         self.authority = authority
         self.now = now
         self.window = window
+        latest = Timestamp.seconds(now).map { Timestamp.rfc3339(seconds: $0 + window.futureSeconds) }
         if case .user = authority { requiresProof = true } else { requiresProof = false }
     }
 }

@@ -98,7 +98,10 @@ extension CustodyEngine {
             throw CustodyViolation(
                 "kind", "the role \(role.rawValue) may not record \(event.kind.rawValue) events; ask someone whose role does")
         }
-        try checkTime(event.occurredAt, admission)
+        if event.occurredAt != lastTimeAdmitted {
+            try checkTime(event.occurredAt, admission)
+            lastTimeAdmitted = event.occurredAt
+        }
         let scoped = admission.authority.isScoped
         let leaving = event.kind == .dispatch || event.kind == .export
         event.from = event.from.map { canonical($0) }
@@ -146,12 +149,11 @@ extension CustodyEngine {
     /// When an event may say it happened: not before the earliest year, not more than the
     /// allowance after the moment it is recorded.
     func checkTime(_ occurredAt: String, _ admission: Admission) throws {
-        guard let t = Timestamp.seconds(occurredAt), let now = Timestamp.seconds(admission.now) else { return }
         if Int(occurredAt.prefix(4)) ?? 0 < admission.earliestYear {
             throw CustodyViolation(
                 "occurredAt", "\(occurredAt) is before \(admission.earliestYear); give the time it happened (UTC)")
         }
-        if t > now + admission.futureSeconds {
+        if let latest = admission.latest, Self.isLater(occurredAt, than: latest) {
             let hours = admission.futureSeconds / 3600
             throw CustodyViolation(
                 "occurredAt",
@@ -160,9 +162,28 @@ extension CustodyEngine {
         }
     }
 
-    /// Keeps an accepted event for a correction of it before it is written.
+    /// Whether RFC 3339 UTC time `a` is later than `b`, to the second: their date and time
+    /// digits compare as bytes (the separator may be `T` or `t`).
+    static func isLater(_ a: String, than b: String) -> Bool {
+        let compared =
+            a.utf8.withContiguousStorageIfAvailable { x in
+                b.utf8.withContiguousStorageIfAvailable { y -> Bool in
+                    guard x.count >= 19, y.count >= 19 else { return false }
+                    for i in 0..<19 where i != 10 && x[i] != y[i] { return x[i] > y[i] }
+                    return false
+                }
+            } ?? nil
+        if let compared { return compared }
+        return isLater(String(decoding: Array(a.utf8), as: UTF8.self), than: String(decoding: Array(b.utf8), as: UTF8.self))
+    }
+
+    /// Keeps an event a scoped recorder wrote, for a correction of it by them before it is
+    /// written (the correction's test needs the event; the store has it once written). An
+    /// unscoped append (a bulk import, the operator) keeps none: a scoped correction of an
+    /// event another request of the same group commit wrote a moment before is refused as
+    /// unknown, and succeeds once that event is written.
     mutating func remember(_ event: Event, seq: Int64) {
-        if admission != nil { recentEvents[seq] = event }
+        if admission?.authority.isScoped == true { recentEvents[seq] = event }
     }
 
     // MARK: Holder and user changes, corrections
@@ -356,10 +377,12 @@ extension CustodyEngine {
             throw lookAlike(m, twin: earlier.marking.serial, field: field, where: "listed earlier in this event")
         }
         var twins: [ItemRecord] = []
-        for id in pendingByKey[key] ?? [] { if let r = items[id] { twins.append(r) } }
-        if !storeHadNoItems || registeredSerialKeys.contains(key.hashValue) {
-            twins += try loader.items(serialKey: key)
+        let registeredHere = registeredSerialKeys.contains(key.hashValue)
+        if registeredHere {
+            // Registered here and perhaps not written yet.
+            for (id, k) in zip(newItemIDs, newItemKeys) where k == key { if let r = items[id] { twins.append(r) } }
         }
+        if !storeHadNoItems || registeredHere { twins += try loader.items(serialKey: key) }
         guard let twin = twins.first(where: { same($0.marking) }) else { return }
         if admission?.authority.isScoped == true, !visible(twin, event: event) {
             throw CustodyViolation(

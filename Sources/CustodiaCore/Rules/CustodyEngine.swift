@@ -53,19 +53,24 @@ public struct CustodyEngine {
 
     /// The rules of new input; nil while a ledger is replayed (see `Admission`). The store
     /// sets it per append, or per request of a group commit.
-    public var admission: Admission?
-    /// The look-alike key of each item registered since the last `takeChanges`, and those
-    /// items by key.
-    var newSerialKeys: [Int64: String] = [:]
-    var pendingByKey: [String: [Int64]] = [:]
-    /// The hash of the look-alike key of every item registered here, while
-    /// `storeHadNoItems` (as `registeredKeys` for serials).
+    public var admission: Admission? {
+        didSet { lastTimeAdmitted = nil }
+    }
+    /// The look-alike key of each item registered since the last `takeChanges`, in the order
+    /// of `newItemIDs`.
+    var newItemKeys: [String] = []
+    /// The hash of the look-alike key of every item registered by this engine: a key not in
+    /// it was not registered here (a hash shared by two keys costs only a scan of the
+    /// unwritten ones).
     var registeredSerialKeys: Set<Int> = []
+    /// The last `occurredAt` found within the admission's time window (a bulk import gives
+    /// every row the same).
+    var lastTimeAdmitted: String?
     /// Confirmations consumed since the last `takeChanges`.
     var newConfirmations: [UsedConfirmation] = []
     var usedConfirmationIDs: Set<String> = []
-    /// Events accepted with an admission since the last `takeChanges`, for corrections of
-    /// events not yet written.
+    /// Events a scoped recorder wrote since the last `takeChanges`, for corrections of
+    /// events not yet written (see `remember`).
     var recentEvents: [Int64: Event] = [:]
     /// The look-alike keys of holder codes (`Identifier.codeKeys`) and of user codes, built
     /// on first need and kept current.
@@ -343,9 +348,8 @@ public struct CustodyEngine {
             newConfirmations.append(use)
         }
         for (var record, lookAlikeKey) in zip(created, createdKeys) {
-            newSerialKeys[record.id] = lookAlikeKey
-            pendingByKey[lookAlikeKey, default: []].append(record.id)
-            if storeHadNoItems { registeredSerialKeys.insert(lookAlikeKey.hashValue) }
+            newItemKeys.append(lookAlikeKey)
+            registeredSerialKeys.insert(lookAlikeKey.hashValue)
             record.state.lastSeq = seq
             items[record.id] = record
             let key = SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial)
@@ -825,10 +829,9 @@ public struct CustodyEngine {
     public mutating func takeChanges(dropCache: Bool = true) -> StateChanges {
         var c = StateChanges()
         c.newItems = newItemIDs.map { items[$0]! }
-        c.newItemSerialKeys = newItemIDs.map { newSerialKeys[$0]! }
+        c.newItemSerialKeys = newItemKeys
         c.usedConfirmations = newConfirmations
-        newSerialKeys = [:]
-        pendingByKey = [:]
+        newItemKeys = []
         newConfirmations = []
         usedConfirmationIDs = []
         recentEvents = [:]

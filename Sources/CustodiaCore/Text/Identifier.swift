@@ -24,6 +24,13 @@
 public enum Identifier {
     /// The identifier in normal form (NFC, no spaces at either end), or why it is refused.
     public static func normalized(_ raw: String, field: String) throws(FieldError) -> String {
+        // Fast path: printable ASCII without spaces at either end is already normal.
+        let bytes = raw.utf8
+        if let first = bytes.first, let last = bytes.last, first != 0x20, last != 0x20,
+            bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+        {
+            return raw
+        }
         let value = raw.nfc.trimmingPlainSpaces
         if let (position, scalar) = firstInvisible(value) {
             throw FieldError(field, "\(describe(scalar)) at character \(position) \(reason(scalar)); \(advice)")
@@ -78,6 +85,12 @@ public enum Identifier {
 
     /// The UTS #39 skeleton of `value`: the same for strings that look alike.
     public static func skeleton(_ value: String) -> String {
+        if let fast = ASCIISkeleton.shared.skeleton(value) { return fast }
+        return icuSkeleton(value)
+    }
+
+    /// The skeleton as ICU computes it, for any text.
+    static func icuSkeleton(_ value: String) -> String {
         #if canImport(_FoundationICU)
             if let checker = SpoofChecker.shared.checker {
                 let source = Array(value.utf16)
@@ -102,7 +115,10 @@ public enum Identifier {
     }
 
     /// The skeleton of a serial: case does not tell two serials apart (`ak-1`, `AK-1`).
-    public static func serialKey(_ serial: String) -> String { skeleton(serial.uppercased()) }
+    public static func serialKey(_ serial: String) -> String {
+        if let fast = ASCIISkeleton.shared.skeleton(serial, uppercased: true) { return fast }
+        return icuSkeleton(serial.uppercased())
+    }
 
     /// The keys of a holder or user code, compared without regard to case: two codes are
     /// look-alikes when either of their keys is the same (in capitals, 1 and I look alike;
@@ -144,6 +160,37 @@ public enum Identifier {
                 default: c
                 }
             })
+    }
+}
+
+/// Skeletons of ASCII text without a call into ICU: each character's skeleton, computed by
+/// ICU once per process. For ASCII, whose normal forms are itself, the skeleton of a string
+/// is its characters' skeletons one after the other (UTS #39), as long as each of those is
+/// ASCII too; a character whose skeleton is not leaves the string to ICU.
+final class ASCIISkeleton: Sendable {
+    static let shared = ASCIISkeleton()
+    /// Each printable ASCII character's skeleton bytes; nil where it is not ASCII.
+    private let table: [[UInt8]?]
+
+    private init() {
+        table = (0..<128).map { byte -> [UInt8]? in
+            guard byte >= 0x20, byte < 0x7F else { return nil }
+            let mapped = Identifier.icuSkeleton(String(UnicodeScalar(UInt8(byte))))
+            return mapped.utf8.allSatisfy({ $0 < 0x80 }) ? Array(mapped.utf8) : nil
+        }
+    }
+
+    /// The skeleton of `value` (upper-cased first, when asked), or nil when it is not
+    /// printable ASCII.
+    func skeleton(_ value: String, uppercased: Bool = false) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 4)
+        for var byte in value.utf8 {
+            if uppercased, byte >= 0x61, byte <= 0x7A { byte -= 0x20 }
+            guard byte < 0x80, let mapped = table[Int(byte)] else { return nil }
+            out.append(contentsOf: mapped)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
