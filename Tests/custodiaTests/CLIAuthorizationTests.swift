@@ -114,6 +114,18 @@ import Testing
                     ["user", "add", "north-clerk", "--role", "clerk", "--scope", "S1", "--recorded-by", "admin-n"],
                     stdin: password
                 ).succeeded)
+            // A user of the other region, added by the operator: the scoped administrator
+            // neither sees, changes, disables nor gives a token to them.
+            try cli.ok("user", "add", "south", "--role", "clerk", "--scope", "S2", stdin: password)
+            for arguments in [
+                ["token", "create", "south"], ["user", "disable", "south"], ["user", "change", "south", "--role", "viewer"],
+            ] {
+                let r = try cli.run(arguments + ["--recorded-by", "admin-n"])
+                #expect(!r.succeeded, "\(arguments)")
+                #expect(r.stderr.contains("unknown user south"), "\(r)")
+            }
+            let nobody = try cli.run(["user", "disable", "nobody", "--recorded-by", "admin-n"])
+            #expect(nobody.stderr.contains("unknown user nobody"), "\(nobody)")
             let topLevel = try cli.run(["holder", "add", "R9", "--kind", "region", "--name", "Nine", "--recorded-by", "admin-n"])
             #expect(!topLevel.succeeded)
             #expect(

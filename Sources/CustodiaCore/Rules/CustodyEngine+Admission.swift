@@ -343,11 +343,10 @@ extension CustodyEngine {
                 throw CustodyViolation(
                     "\(field).lot", "no lot \(ref.lot) in transit on dispatch \(event.document ?? ""); check the lot number")
             }
-        case .recovery, .surrender where event.kind == .recovery || event.from == nil:
-            throw CustodyViolation(
-                "\(field).lot",
-                "no missing quantity of lot \(ref.lot) that you may bring back: missing lot quantities are kept for the whole register, so a user whose scope is the whole register records their recovery"
-            )
+        case .recovery:
+            throw Self.noMissingLotInScope(ref, field: field)
+        case .surrender where event.from == nil:
+            throw Self.noMissingLotInScope(ref, field: field)
         default:
             guard let from = event.from else { throw Self.unknownHolder("", field: "from") }
             for lot in all where try balance(LotHolder(lot: lot.id, holder: from)) > 0 { found.append(lot) }
@@ -360,6 +359,14 @@ extension CustodyEngine {
                 "\(field).lot", "lot \(ref.lot) is ambiguous (several manufacturers); add \"manufacturer\" to name the lot")
         }
         return found[0]
+    }
+
+    /// Missing lot quantities belong to no account: the same answer for any lot.
+    static func noMissingLotInScope(_ ref: LotReference, field: String) -> CustodyViolation {
+        CustodyViolation(
+            "\(field).lot",
+            "no missing quantity of lot \(ref.lot) that you may bring back: missing lot quantities are kept for the whole register, so a user whose scope is the whole register records their recovery"
+        )
     }
 
     // MARK: Look-alike serials

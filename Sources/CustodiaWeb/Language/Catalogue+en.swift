@@ -102,6 +102,7 @@ extension Catalogue {
         "item.account": "On the books of",
         "item.marking": "Marking",
         "item.chain": "Chain of custody",
+        "item.serialCodePoints": "special characters: {chars}",
         "item.lookAlikes": "Serials that look alike",
         "item.lookAlikesIntro": "Other items of the same manufacturer and model have serials that look like this one; they were registered as distinct items. Check the marking character by character.",
         "item.lookAlikeDifference": "character {position} is {here} here and {there} there",

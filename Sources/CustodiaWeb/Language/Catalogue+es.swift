@@ -103,6 +103,7 @@ extension Catalogue {
         "item.account": "A cargo de",
         "item.marking": "Marcaje",
         "item.chain": "Cadena de custodia",
+        "item.serialCodePoints": "caracteres especiales: {chars}",
         "item.lookAlikes": "Números de serie que se parecen",
         "item.lookAlikesIntro": "Otros artículos del mismo fabricante y modelo tienen números de serie que se parecen a este; se registraron como artículos distintos. Compruebe la marca carácter por carácter.",
         "item.lookAlikeDifference": "el carácter {position} es {here} aquí y {there} allí",

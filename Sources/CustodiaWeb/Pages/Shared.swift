@@ -99,6 +99,9 @@ struct ItemRow {
     let place: [HolderRef]
     let due: String
     let overdue: [String]
+    /// The serial's characters outside ASCII, by code point: serials that look alike are told
+    /// apart in a list.
+    let serialNote: [String]
 
     init(_ record: ItemRecord, names: [String: String], messages: Messages, now: String?) {
         let format = LocalFormat(messages.language)
@@ -112,6 +115,14 @@ struct ItemRow {
         condition = messages.label(record.state.condition)
         place = (record.state.holder ?? record.state.account).map { [HolderRef($0, names: names)] } ?? []
         due = record.state.dueBack.map(format.date) ?? ""
+        let unusual = record.marking.serial.unicodeScalars.filter { !$0.isASCII }
+        serialNote =
+            unusual.isEmpty
+            ? []
+            : [
+                messages(
+                    Message("item.serialCodePoints", ["chars": .text(unusual.map { Identifier.show($0) }.joined(separator: ", "))]))
+            ]
         if let dueBack = record.state.dueBack, let now, let late = LocalFormat.days(from: dueBack, to: now), late > 0 {
             overdue = [messages(Message("item.overdueDays", ["days": .number(Int64(late))]))]
         } else {
@@ -239,6 +250,7 @@ extension ItemRow: MustacheParent {
         case "place": place
         case "due": due
         case "overdue": overdue
+        case "serialNote": serialNote
         default: nil
         }
     }

@@ -480,6 +480,10 @@ struct FormCase: Sendable, CustomTestStringConvertible {
             #expect(page.body.contains("href=\"/items/\(try await server.itemID("AK-1"))\""))
             let plain = try await browser.get("/items/\(try await server.itemID("AK-2"))")
             #expect(!plain.body.contains("id=\"look-alikes\""))
+            // In a list, the serial with a character outside ASCII says which.
+            let list = try await browser.get("/holders/S1")
+            let note = language == "en" ? "special characters: \"К\" (U+041A)" : "caracteres especiales: \"К\" (U+041A)"
+            #expect(list.text.contains(note), "\(list.text)")
         }
     }
 }
