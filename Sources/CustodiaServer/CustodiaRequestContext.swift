@@ -63,6 +63,20 @@ public struct Principal: Sendable {
         self.credential = credential
     }
 
+    /// Whether this user may read the ledger's contents (every leaf): an auditor or an
+    /// administrator of the whole register. Everyone else reads leaves only through the
+    /// scoped listings, and hashes and proofs of their own events.
+    public var readsWholeLedger: Bool { scope.isEverything && (role == .auditor || role == .admin) }
+
+    /// Refuses unless the user reads the whole ledger: 403 for a user who may not.
+    func requireWholeLedger() throws {
+        guard readsWholeLedger else {
+            throw Problem.forbidden(
+                "the ledger's entries are for auditors and administrators of the whole register; read your events through /api/v1/events, and their proofs through /api/v1/ledger/proofs/inclusion"
+            )
+        }
+    }
+
     /// The principal as the custody rules know a recorder.
     public var authority: Authority { .user(code: code, role: role, scope: scope.root) }
 

@@ -23,8 +23,7 @@ final class PreparedLeaf: Sendable {
     /// Stamps and normalizes `event` in place, as an append would before the rules, and
     /// prepares its leaf.
     init(_ event: inout Event, recordedBy: String, recordedAt: String) {
-        event.recordedAt = recordedAt
-        event.recordedBy = recordedBy
+        Stamp.apply(&event, recordedBy: recordedBy, recordedAt: recordedAt)
         event = event.normalizedText()
         kind = event.kind
         items = event.items

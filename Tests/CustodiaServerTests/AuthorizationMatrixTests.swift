@@ -53,10 +53,16 @@ import Testing
         Endpoint(name: "summary", method: .get, path: { _, _ in "/api/v1/summary" }, body: nil, expect: lists),
         Endpoint(name: "checkpoint", method: .get, path: { _, _ in "/api/v1/ledger/checkpoint" }, body: nil, expect: lists),
         Endpoint(name: "key", method: .get, path: { _, _ in "/api/v1/ledger/key" }, body: nil, expect: lists),
-        Endpoint(name: "entries", method: .get, path: { _, _ in "/api/v1/ledger/entries?from=0&to=3" }, body: nil, expect: lists),
+        // The entries are the whole register: none of these users (all scoped) reads them.
         Endpoint(
-            name: "inclusion", method: .get, path: { _, _ in "/api/v1/ledger/proofs/inclusion?index=2" }, body: nil,
-            expect: lists),
+            name: "entries", method: .get, path: { _, _ in "/api/v1/ledger/entries?from=0&to=3" }, body: nil,
+            expect: { _, _ in 403 }),
+        Endpoint(
+            name: "entry bundle", method: .get, path: { _, _ in "/tlog/tile/entries/000.p/3" }, body: nil,
+            expect: { _, _ in 403 }),
+        Endpoint(
+            name: "inclusion", method: .get,
+            path: { side, f in "/api/v1/ledger/proofs/inclusion?index=\(f.event[side]!)" }, body: nil, expect: readers),
         Endpoint(
             name: "consistency", method: .get, path: { _, _ in "/api/v1/ledger/proofs/consistency?old=3" }, body: nil,
             expect: lists),
@@ -122,6 +128,12 @@ import Testing
                 }
             }
             #expect(checked == TestServer.roleUsers.count * Self.endpoints.count * 2)
+            // The entries: the auditor and the administrator of the whole register.
+            for user in ["root", "auditor"] {
+                #expect(try await client.get("/api/v1/ledger/entries?from=0&to=3", as: user).status == 200, "\(user)")
+                #expect(try await client.get("/tlog/tile/entries/000.p/3", as: user).status == 200, "\(user)")
+            }
+            #expect(try await client.get("/tlog/tile/entries/000.p/3").status == 401, "no account")
 
             // Listing outside the scope finds nothing, inside finds something.
             let inside = try await client.get("/api/v1/items?holder=S1", as: "viewer-n")

@@ -130,8 +130,10 @@ import Testing
                 .post, "/api/v1/events", headers: [.cookie: cookie, .csrfToken: csrf],
                 body: J.move("issue", ["AK-1"], from: "S1", to: "U1"))
             #expect(recorded.status == 201)
-            let tile = try await client.get("/tlog/tile/entries/000.p/16")
-            #expect(tile.status == 200)
+            #expect(try await client.get("/tlog/tile/0/000.p/16").status == 200, "hash tiles need no account")
+            #expect(
+                try await client.request(.get, "/tlog/tile/entries/000.p/16", headers: [.cookie: cookie]).status == 403,
+                "a scoped clerk's session does not read the entries")
             let out = try await client.request(.delete, "/api/v1/session", headers: [.cookie: cookie, .csrfToken: csrf])
             #expect(out.status == 204)
         }

@@ -164,7 +164,8 @@ import Testing
                 Merkle.isValidInclusion(
                     leafHash: hex(proof.json["leafHash"]), index: 4, size: UInt64(size),
                     proof: (proof.json["proof"] as? [String] ?? []).map { hex($0) }, root: signed.root.bytes))
-            let entries = try await client.get("/api/v1/ledger/entries?from=4&to=5", as: "viewer-n")
+            #expect(try await client.get("/api/v1/ledger/entries?from=4&to=5", as: "viewer-n").status == 403)
+            let entries = try await client.get("/api/v1/ledger/entries?from=4&to=5", as: "auditor")
             let entry = try #require((entries.json["entries"] as? [[String: Any]])?.first?["event"])
             let leaf = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys, .withoutEscapingSlashes])
             #expect(Merkle.leafHash([UInt8](leaf)).bytes == hex(proof.json["leafHash"]), "entries are the leaves")
@@ -182,10 +183,13 @@ import Testing
                 Merkle.isValidConsistency(
                     oldSize: UInt64(size), newSize: UInt64(size + 1), oldRoot: signed.root.bytes, newRoot: newRoot.bytes,
                     proof: (consistency.json["proof"] as? [String] ?? []).map { hex($0) }))
-            let bad = try await client.get("/api/v1/ledger/proofs/inclusion?index=\(size + 25)", as: "viewer-n")
+            let bad = try await client.get("/api/v1/ledger/proofs/inclusion?index=\(size + 25)", as: "auditor")
             #expect(bad.status == 400)
             #expect(bad.detail.contains("not in a tree"))
-            #expect(try await client.get("/api/v1/ledger/entries?from=5&to=2000", as: "viewer-n").status == 400)
+            // A scoped reader learns no more of an index past the end than of another's event.
+            let beyond = try await client.get("/api/v1/ledger/proofs/inclusion?index=\(size + 25)", as: "viewer-n")
+            #expect(beyond.status == 404 && beyond.detail == "no event \(size + 25) in your scope")
+            #expect(try await client.get("/api/v1/ledger/entries?from=5&to=2000", as: "auditor").status == 400)
         }
     }
 
@@ -206,8 +210,13 @@ import Testing
             #expect(partial.headers[.cacheControl] == "public, max-age=5")
             #expect(partial.headers[.contentType] == "application/octet-stream")
 
-            let bundle = try await client.get("/tlog/tile/entries/000.p/\(size)")
+            // The entries are an auditor's or an administrator's of the whole register.
+            let anonymous = try await client.get("/tlog/tile/entries/000.p/\(size)")
+            #expect(anonymous.status == 401 && anonymous.problem == "unauthenticated")
+            #expect(try await client.get("/tlog/tile/entries/000.p/\(size)", as: "admin-n").status == 403)
+            let bundle = try await client.get("/tlog/tile/entries/000.p/\(size)", as: "auditor")
             #expect(bundle.status == 200)
+            #expect(bundle.headers[.cacheControl] == "private, max-age=5")
             #expect(try TileEntries.parse([UInt8](bundle.body)) == leaves)
 
             #expect(try await client.get("/tlog/tile/0/000.p/\(size + 1)").status == 404, "beyond the ledger")
@@ -230,7 +239,7 @@ import Testing
             #expect(full.status == 200)
             #expect(full.body.count == 256 * 32)
             #expect(full.headers[.cacheControl] == "public, max-age=31536000, immutable")
-            let entries = try await client.get("/tlog/tile/entries/000")
+            let entries = try await client.get("/tlog/tile/entries/000", as: "root")
             #expect(try TileEntries.parse([UInt8](entries.body)).count == 256)
             #expect(try await client.get("/tlog/tile/1/000.p/1").body.count == 32)
             #expect(try await client.get("/tlog/tile/0/001.p/4").status == 200)

@@ -472,12 +472,18 @@ import Testing
             let serials = ["PW-1", "PW-2", "PW-3", "PW-4"]
             var reference: [ItemRecord] = []
             for serial in serials { reference.append(try await plain.item(serial).record) }
+            // Every path salts every leaf anew (leaf format 2); apart from the salts, the leaves
+            // are the same.
+            var salts: Set<String> = []
             for store in stores {
-                #expect(try await store.entries(from: 0, to: Int64(events.count)) == expected, "\(store.path)")
+                let leaves = try await store.entries(from: 0, to: Int64(events.count))
+                for leaf in leaves { salts.insert(try #require(try leafObject(leaf.leaf)["salt"] as? String)) }
+                #expect(unsalted(leaves) == unsalted(expected), "\(store.path)")
                 #expect(try await store.verify().divergence == nil, "\(store.path)")
                 var records: [ItemRecord] = []
                 for serial in serials { records.append(try await store.item(serial).record) }
                 #expect(records == reference, "\(store.path)")
+                #expect(salts.allSatisfy(Salt.isValid))
                 let one = try await store.item("PW-1").record.state
                 #expect(one.status == .missing && one.holder == nil && one.account == "S1")
                 let two = try await store.item("PW-2").record.state
@@ -487,6 +493,7 @@ import Testing
                 let four = try await store.item("PW-4").record.state
                 #expect(four.holder == "S1" && four.condition == .repairable)
             }
+            #expect(salts.count == stores.count * events.count, "no salt drawn twice")
         }
     }
 

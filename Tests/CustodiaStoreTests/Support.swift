@@ -184,3 +184,13 @@ let sqlite3Executable: URL = {
     let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/sqlite3"
     return URL(fileURLWithPath: found)
 }()
+
+/// The leaves without their salts (`,"salt":"<32 hex>"`; never the first member), to compare
+/// what two writes of the same events recorded.
+func unsalted(_ leaves: [RecordedEvent]) -> [RecordedEvent] {
+    leaves.map {
+        RecordedEvent(
+            seq: $0.seq,
+            leaf: Array($0.json.replacingOccurrences(of: #","salt":"[0-9a-f]{32}""#, with: "", options: .regularExpression).utf8))
+    }
+}

@@ -46,6 +46,11 @@ extension Event {
             case "recordedBy":
                 guard source == .ledger else { throw FieldError(key, "is set by Custodia when the event is recorded; remove it") }
                 recordedBy = try Self.text(value, key)
+            case "salt":
+                guard source == .ledger else { throw FieldError(key, "is set by Custodia when the event is recorded; remove it") }
+                let s = try Self.text(value, key)
+                guard Salt.isValid(s) else { throw FieldError(key, "expected 32 lowercase hexadecimal digits") }
+                salt = s
             case "from": from = try Self.code(value, key)
             case "to": to = try Self.code(value, key)
             case "items": try readItems(value)
@@ -511,6 +516,7 @@ extension Event {
         func add(_ k: String, _ v: String?) { if let v { m.append((k, .string(v))) } }
         add("recordedAt", recordedAt)
         add("recordedBy", recordedBy)
+        add("salt", salt)
         add("from", from)
         add("to", to)
         if !registrations.isEmpty {

@@ -114,6 +114,10 @@ public struct Event: Sendable, Equatable {
     public var occurredAt: String
     public var recordedAt: String?
     public var recordedBy: String?
+    /// 128 random bits, 32 lowercase hex digits, set by Custodia when it records the event
+    /// (leaf format 2): the leaf's hash, which anyone may read, cannot then be matched
+    /// against a guessed event. Absent in leaves written before (leaf format 1).
+    public var salt: String?
     public var from: String?
     public var to: String?
     public var items: [ItemReference] = []
@@ -156,4 +160,24 @@ public struct FieldError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { field.isEmpty ? message : "\(field): \(message)" }
+}
+
+/// The salt of a leaf (leaf format 2): 128 bits from a cryptographic random generator, as
+/// 32 lowercase hexadecimal digits.
+public enum Salt {
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// The salt of 16 random bytes.
+    public static func text(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for b in bytes.prefix(16) {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

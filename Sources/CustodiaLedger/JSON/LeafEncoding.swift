@@ -112,6 +112,7 @@ public enum LeafEncoding {
         w.string("reason", e.reason)
         w.string("recordedAt", e.recordedAt)
         w.string("recordedBy", e.recordedBy)
+        w.string("salt", e.salt)
         w.string("to", e.to)
         if let u = e.user {
             w.key("user")

@@ -5,8 +5,10 @@ import Hummingbird
 
 /// The ledger's tools through the API: checkpoints, the verifier key, entries and proofs.
 ///
-/// The ledger itself is public (served under `/tlog/` without an account), so these are not
-/// limited by scope; they need an account whose role has the ledger tools.
+/// Checkpoints, the key and consistency proofs are hashes: every user may read them (and
+/// anyone reads the same under `/tlog/`). The entries are the register itself: auditors and
+/// administrators of the whole register only. An inclusion proof (with its leaf hash) is
+/// given for events the user may see, as the receipts of their own hand-overs.
 enum LedgerAPI {
     static func requireLedger(_ context: CustodiaRequestContext) throws {
         try context.requirePrincipal().require(.ledger, "use the ledger tools")
@@ -44,6 +46,7 @@ enum LedgerAPI {
     {
         let q = try QueryParameters(request, allowed: ["from", "to"])
         try requireLedger(context)
+        try context.requirePrincipal().requireWholeLedger()
         let size = try await app.store.ledgerSize()
         let from = try q.int("from", in: 0...Int64.max) ?? 0
         let to = try q.int("to", in: 0...Int64.max) ?? min(size, from + 100)
@@ -62,6 +65,14 @@ enum LedgerAPI {
         try requireLedger(context)
         guard let index = try q.int("index", in: 0...Int64.max) else {
             throw Problem.badRequest("index is missing; give the seq of the event to prove")
+        }
+        // A leaf's hash and its proof only of an event the user may see, as EventsAPI.one
+        // answers: another's is not found, exactly like one that does not exist.
+        let principal = try context.requirePrincipal()
+        if !principal.scope.isEverything {
+            guard try await app.store.holdersNamed(bySeq: index).contains(where: principal.scope.contains) else {
+                throw Problem.notFound("no event \(index) in your scope")
+            }
         }
         let size: Int64
         if let given = try q.int("size", in: 1...Int64.max) { size = given } else { size = try await app.store.ledgerSize() }
@@ -90,11 +101,18 @@ enum LedgerAPI {
     }
 }
 
-/// The ledger in the C2SP tlog-tiles layout, for outside verifiers: no account needed.
+/// The ledger in the C2SP tlog-tiles layout, for outside verifiers.
 ///
-/// Full tiles never change, so they are cacheable for a year; partial tiles and the
-/// checkpoint change with every write and are cacheable for a few seconds. Only the one
-/// canonical spelling of a tile path is served; anything else is a 404 problem.
+/// The checkpoint and the hash tiles need no account: they prove consistency and reveal only
+/// the log's size and its growth (the leaves are salted). The entry bundles are the register
+/// itself: an auditor's or an administrator's of the whole register (their API token, or
+/// their session), 401 without credentials and 403 for anyone else, with the same layout and
+/// bytes, so an outside tool holding such a token verifies everything.
+///
+/// Full tiles never change, so they are cacheable for a year (entry bundles privately);
+/// partial tiles and the checkpoint change with every write and are cacheable for a few
+/// seconds. Only the one canonical spelling of a tile path is served; anything else is a 404
+/// problem.
 enum TlogAPI {
     @Sendable static func checkpoint(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
@@ -118,9 +136,19 @@ enum TlogAPI {
                 "not a tile path; tiles are tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>] with N written as x001/x234/067")
         }
         let bytes: [UInt8]?
+        var visibility = "public"
         switch tile.kind {
         case .hashes(let level): bytes = try await app.store.tile(level: level, index: tile.index, width: tile.width)
-        case .entries: bytes = try await app.store.entryBundle(index: tile.index, width: tile.width)
+        case .entries:
+            guard let principal = context.principal else {
+                throw Problem.unauthenticated(
+                    context.credentialProblem
+                        ?? "the ledger's entries need an auditor's or administrator's token: send `Authorization: Bearer <token>`; the checkpoint and the hash tiles need none"
+                )
+            }
+            try principal.requireWholeLedger()
+            visibility = "private"
+            bytes = try await app.store.entryBundle(index: tile.index, width: tile.width)
         }
         guard let bytes else {
             throw Problem.notFound("the ledger has not reached \(tile.path) yet; read /tlog/checkpoint for its size")
@@ -129,7 +157,7 @@ enum TlogAPI {
             status: .ok,
             headers: [
                 .contentType: "application/octet-stream",
-                .cacheControl: tile.isPartial ? "public, max-age=5" : "public, max-age=31536000, immutable",
+                .cacheControl: tile.isPartial ? "\(visibility), max-age=5" : "\(visibility), max-age=31536000, immutable",
             ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

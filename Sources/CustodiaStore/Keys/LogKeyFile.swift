@@ -11,11 +11,61 @@ public enum LogKeyFile {
 
     /// Writes a new key; refuses to overwrite an existing file.
     public static func create(_ key: LogKey, at path: String) throws {
+        try KeyFile.create(
+            path: path, name: key.name, verifierKey: key.verifierKey, type: 0x01, seed: key.rawPrivateKey,
+            what: "log key")
+    }
+
+    /// Reads a key, refusing a file that others can read or write.
+    public static func load(from path: String) throws -> LogKey {
+        let (name, seed, keyID) = try KeyFile.load(
+            path: path, type: 0x01, what: "log key",
+            missing: "no log key at \(path); it is created by `custodia init` beside the database (or pass --key PATH)")
+        let key = try LogKey(name: name, rawPrivateKey: seed)
+        guard key.verifierKey.split(separator: "+")[1] == keyID else {
+            throw StoreError(
+                .keyInvalid, "the key file \(path) is damaged (its key id does not match); restore it from your backup")
+        }
+        return key
+    }
+}
+
+/// A witness's Ed25519 cosigning key in a file, mode 0600, in the same one-line format with
+/// the cosignature type: `PRIVATE+KEY+<name>+<hex key id>+<base64(0x04 ‖ 32-byte seed)>`.
+public enum WitnessKeyFile {
+    /// The key at `path`; a new one named `name` when there is no file yet (and a name).
+    public static func loadOrCreate(path: String, name: String?) throws -> CosignerKey {
+        if FileManager.default.fileExists(atPath: path) {
+            let (stored, seed, keyID) = try KeyFile.load(path: path, type: 0x04, what: "witness key", missing: "")
+            if let name, name != stored {
+                throw StoreError(
+                    .keyInvalid, "the witness key in \(path) is named \(stored), not \(name); omit --name or use another --key")
+            }
+            let key = try CosignerKey(name: stored, rawPrivateKey: seed)
+            guard key.verifierKey.split(separator: "+")[1] == keyID else {
+                throw StoreError(.keyInvalid, "the key file \(path) is damaged (its key id does not match); restore it")
+            }
+            return key
+        }
+        guard let name else {
+            throw StoreError(
+                .keyMissing, "no witness key at \(path); give --name (e.g. witness.example.org/w1) to create one")
+        }
+        let key = try CosignerKey.generate(name: name)
+        try KeyFile.create(
+            path: path, name: key.name, verifierKey: key.verifierKey, type: 0x04, seed: key.rawPrivateKey, what: "witness key")
+        return key
+    }
+}
+
+/// The one-line key file both kinds of key use.
+enum KeyFile {
+    static func create(path: String, name: String, verifierKey: String, type: UInt8, seed: [UInt8], what: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(.keyInvalid, "the key file \(path) already exists; Custodia never overwrites a log key")
+            throw StoreError(.keyInvalid, "the key file \(path) already exists; Custodia never overwrites a \(what)")
         }
         let line =
-            "PRIVATE+KEY+\(key.name)+\(key.verifierKey.split(separator: "+")[1])+\(Data([0x01] + key.rawPrivateKey).base64EncodedString())\n"
+            "PRIVATE+KEY+\(name)+\(verifierKey.split(separator: "+")[1])+\(Data([type] + seed).base64EncodedString())\n"
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             throw StoreError(.keyInvalid, "cannot create the key file \(path): \(String(cString: strerror(errno)))")
@@ -27,13 +77,11 @@ public enum LogKeyFile {
         }
     }
 
-    /// Reads a key, refusing a file that others can read or write.
-    public static func load(from path: String) throws -> LogKey {
+    /// The name, the 32-byte seed and the hex key id of the key file at `path`.
+    static func load(path: String, type: UInt8, what: String, missing: String) throws -> (String, [UInt8], Substring) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw StoreError(
-                .keyMissing,
-                "no log key at \(path); it is created by `custodia init` beside the database (or pass --key PATH)")
+            throw StoreError(.keyMissing, missing.isEmpty ? "no \(what) at \(path)" : missing)
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
@@ -47,15 +95,10 @@ public enum LogKeyFile {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
             separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let raw = Data(base64Encoded: String(parts[4])),
-            raw.count == 33, raw.first == 0x01
+            raw.count == 33, raw.first == type
         else {
-            throw StoreError(.keyInvalid, "the key file \(path) is malformed; restore it from your backup")
+            throw StoreError(.keyInvalid, "the key file \(path) is not a \(what); restore it from your backup")
         }
-        let key = try LogKey(name: String(parts[2]), rawPrivateKey: [UInt8](raw.dropFirst()))
-        guard key.verifierKey.split(separator: "+")[1] == parts[3] else {
-            throw StoreError(
-                .keyInvalid, "the key file \(path) is damaged (its key id does not match); restore it from your backup")
-        }
-        return key
+        return (String(parts[2]), [UInt8](raw.dropFirst()), parts[3])
     }
 }

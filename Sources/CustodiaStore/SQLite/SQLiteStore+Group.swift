@@ -95,8 +95,7 @@ extension SQLiteStore {
                         applied = try engine.apply(prepared[index].event, normalized: true, confirmations: confirmations)
                     } else {
                         var event = request.events[index]
-                        event.recordedAt = request.recordedAt
-                        event.recordedBy = request.recordedBy
+                        Stamp.apply(&event, recordedBy: request.recordedBy, recordedAt: request.recordedAt)
                         applied = try engine.apply(event, confirmations: confirmations)
                     }
                     if errors.isEmpty, !request.dryRun {

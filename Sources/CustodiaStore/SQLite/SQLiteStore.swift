@@ -302,8 +302,7 @@ public final class SQLiteStore: Store, Sendable {
                 // A prepared event comes stamped and normalized (see `PreparedLeaf`).
                 let prepared = preparing?.lastPrepared
                 if prepared == nil {
-                    event.recordedAt = options.recordedAt
-                    event.recordedBy = options.recordedBy
+                    Stamp.apply(&event, recordedBy: options.recordedBy, recordedAt: options.recordedAt)
                 }
                 do {
                     let applied = try engine.apply(event, normalized: prepared != nil)

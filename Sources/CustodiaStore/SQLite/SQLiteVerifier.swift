@@ -222,6 +222,8 @@ struct SQLiteVerifier {
         try Schema.migrator.migrate(scratch)
         var replayError: String?
         try store.queue.read { source in
+            let saltedFrom = try Int64.fetchOne(source, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'saltedFrom'")
+                ?? Int64.max
             try scratch.writeWithoutTransaction { db in
                 try db.inTransaction {
                     var engine = CustodyEngine(
@@ -237,6 +239,11 @@ struct SQLiteVerifier {
                             let event = try Event(json: value, source: .ledger)
                             if let d = Self.checkLeaf(leaf, event: event, seq: seq, kind: row[1], occurredAt: row[2]) {
                                 replayError = d
+                                return .rollback
+                            }
+                            if seq >= saltedFrom, event.salt == nil {
+                                replayError =
+                                    "events: event \(seq) has no salt, but every leaf from \(saltedFrom) on has one (leaf format 2); the leaf was rewritten"
                                 return .rollback
                             }
                             let applied = try engine.apply(event)

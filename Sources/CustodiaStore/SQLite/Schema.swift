@@ -6,7 +6,7 @@ import GRDB
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
 /// or a token secret.
 enum Schema {
-    static let version = 6
+    static let version = 7
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -246,6 +246,15 @@ enum Schema {
                 let serial: String = row[1]
                 try insert.execute(arguments: [Identifier.serialKey(serial), row[0] as Int64])
             }
+        }
+        migrator.registerMigration("v7-salted-leaves") { db in
+            // Leaf format 2: every leaf written from here on carries a salt. The first salted
+            // seq is kept so that `verify` can tell a salt stripped from a later leaf.
+            try db.execute(
+                sql: """
+                    INSERT INTO meta(key, value) SELECT 'saltedFrom', coalesce(max(seq) + 1, 0) FROM events;
+                    UPDATE meta SET value = '7' WHERE key = 'schema';
+                    """)
         }
         return migrator
     }
