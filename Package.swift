@@ -53,6 +53,9 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // libzint from the system (Debian: libzint-dev), and the QR codes of receipts over it.
+        .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
+        .target(name: "CustodiaQR", dependencies: ["CZint"]),
         // The web UI's pages: templates, translations, charts and form validation. Pure:
         // it renders view values to HTML and never touches a socket or a store.
         .target(
@@ -71,6 +74,7 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaStore",
                 "CustodiaWeb",
+                "CustodiaQR",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -90,6 +94,7 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaStore",
                 "CustodiaServer",
+                "CustodiaQR",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -137,6 +142,8 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaServer",
                 "CustodiaStore",
+                "CustodiaQR",
+                "CustodiaTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -144,7 +151,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "custodiaTests", dependencies: ["custodia", "CustodiaStore", "CustodiaTestSupport"]),
+        .testTarget(
+            name: "custodiaTests", dependencies: ["custodia", "CustodiaLedger", "CustodiaStore", "CustodiaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,7 @@ public final class AppState: Sendable {
     let confirmations: ConfirmationTokens
     let cursors: CursorSigner
     let writer: EventWriter
+    let witnesses: WitnessPool
     let metrics: ServerMetrics
     let logger: Logger
     /// Who hears of every group commit (see `onAppend`).
@@ -59,6 +60,11 @@ public final class AppState: Sendable {
         cursors = CursorSigner(secret: configuration.cursorSecret)
         let listeners = AppendListeners()
         appendListeners = listeners
+        let witnesses = WitnessPool(
+            endpoints: configuration.witnesses, quorum: configuration.witnessQuorum, timeout: configuration.witnessTimeout,
+            store: store, metrics: metrics, logger: logger, now: now)
+        self.witnesses = witnesses
+        if witnesses.isConfigured { listeners.add { _, _ in witnesses.nudge() } }
         writer = EventWriter(
             store: store, metrics: metrics, logger: logger, holdersChanged: { directory.invalidate() },
             appended: { requests, report in await listeners.notify(requests, report) })
@@ -91,6 +97,17 @@ public final class AppState: Sendable {
     var isReady: Bool { started.withLock { $0 } }
 
     /// The current time as recorded in events: RFC 3339 UTC, whole seconds.
+    /// The checkpoint anyone reads at `/tlog/checkpoint`: with witnesses configured, the
+    /// latest one their quorum cosigned, with the cosignatures; without, the latest signed.
+    func publicCheckpoint() async throws -> String? {
+        guard witnesses.isConfigured else { return try await store.checkpoint(size: nil) }
+        if let published = witnesses.published() { return published }
+        guard let latest = try await store.checkpoint(size: nil) else { return nil }
+        let size = latest.split(separator: "\n", maxSplits: 2).dropFirst().first.flatMap { Int64($0) } ?? 0
+        try await witnesses.publish(latest: latest, size: size)
+        return witnesses.published()
+    }
+
     public func timestamp(_ date: Date? = nil) -> String {
         (date ?? now()).formatted(.iso8601)
     }

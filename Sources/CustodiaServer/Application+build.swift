@@ -53,7 +53,7 @@ public func buildApplication(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [app.writer, StartupService(app: app)], logger: logger)
+        services: [app.writer, app.witnesses, StartupService(app: app)], logger: logger)
 }
 
 func buildRouter(app: AppState, routes: [any RouteProvider]) -> Router<CustodiaRequestContext> {

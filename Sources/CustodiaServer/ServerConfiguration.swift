@@ -1,5 +1,6 @@
 import Configuration
 import CustodiaCore
+import CustodiaLedger
 import Foundation
 import HTTPTypes
 
@@ -27,6 +28,9 @@ import HTTPTypes
 /// | `earliestYear` | `1900` | the earliest year an event may say it happened |
 /// | `operatorToken` | none | bearer token (≥ 32 characters) for `/metrics` and `/healthz?detail=true`; secret |
 /// | `cursorSecret` | random | secret (base64, ≥ 32 bytes) that signs list cursors; set it alike on every server of one register; secret |
+/// | `witnesses` | none | witnesses that cosign the ledger's checkpoints: `URL=VKEY` entries (the witness's submission URL and verifier key) separated by commas or spaces |
+/// | `witnessQuorum` | all | how many of them must cosign a checkpoint before `/tlog/checkpoint` serves it |
+/// | `witnessTimeoutSeconds` | `10` | how long to wait for a witness's answer |
 /// | `maxBatchEvents` | `10000` | events in one `POST /api/v1/events` |
 /// | `maxBatchBytes` | `8388608` | bytes in one `POST /api/v1/events` body |
 /// | `maxBodyBytes` | `65536` | bytes in any other request body |
@@ -59,6 +63,12 @@ public struct ServerConfiguration: Sendable {
     public var operatorToken: String?
     /// The key that signs list cursors; a random one per process when nil.
     public var cursorSecret: [UInt8]?
+    /// Witnesses the server submits its checkpoints to.
+    public var witnesses: [WitnessEndpoint] = []
+    /// How many of `witnesses` must cosign a checkpoint before it is served as the public
+    /// one; nil: all of them.
+    public var witnessQuorum: Int?
+    public var witnessTimeout: TimeInterval = 10
     public var maxBatchEvents = 10_000
     public var maxBatchBytes = 8 * 1024 * 1024
     public var maxBodyBytes = 64 * 1024
@@ -136,6 +146,18 @@ public struct ServerConfiguration: Sendable {
             }
             cursorSecret = [UInt8](bytes)
         }
+        if let list = reader.string(forKey: "witnesses") {
+            witnesses = try list.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map {
+                try WitnessEndpoint(String($0))
+            }
+            guard Set(witnesses.map(\.verifier.verifierKey)).count == witnesses.count else {
+                throw ConfigurationError("witnesses names the same witness key twice: give each witness once")
+            }
+        }
+        if reader.string(forKey: "witnessQuorum") != nil {
+            witnessQuorum = try int("witnessQuorum", 0, 0...witnesses.count)
+        }
+        witnessTimeout = TimeInterval(try int("witnessTimeoutSeconds", 10, 1...300))
         maxBatchEvents = try int("maxBatchEvents", maxBatchEvents, 1...1_000_000)
         maxBatchBytes = try int("maxBatchBytes", maxBatchBytes, 1024...(1 << 30))
         maxBodyBytes = try int("maxBodyBytes", maxBodyBytes, 1024...(1 << 24))
@@ -146,6 +168,38 @@ public struct ServerConfiguration: Sendable {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError("logLevel must be one of trace, debug, info, notice, warning, error, critical")
         }
+    }
+}
+
+/// A witness the server submits checkpoints to: `POST <url>/add-checkpoint` (C2SP
+/// tlog-witness), its cosignatures checked with `verifier`.
+public struct WitnessEndpoint: Sendable, Equatable {
+    /// The submission prefix, e.g. `https://witness.example.org` (no trailing slash).
+    public let url: String
+    public let verifier: CosignatureVerifier
+
+    public init(url: String, verifier: CosignatureVerifier) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.verifier = verifier
+    }
+
+    /// Parses `URL=VKEY`.
+    ///
+    /// - Throws: `ConfigurationError` saying what is wrong with the entry.
+    public init(_ entry: String) throws {
+        guard let equals = entry.firstIndex(of: "=") else {
+            throw ConfigurationError(
+                "a witness is given as URL=VKEY (its URL and the verifier key `custodia witness key` prints), not \"\(entry.prefix(80))\"")
+        }
+        let url = String(entry[..<equals])
+        guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+            throw ConfigurationError("the witness URL \"\(url.prefix(80))\" is not an http:// or https:// URL")
+        }
+        let verifier: CosignatureVerifier
+        do { verifier = try CosignatureVerifier(verifierKey: String(entry[entry.index(after: equals)...])) } catch {
+            throw ConfigurationError("the witness key for \(url) is not a witness verifier key: \(error)")
+        }
+        self.init(url: url, verifier: verifier)
     }
 }
 

@@ -264,6 +264,17 @@ public protocol Store: Sendable {
     /// The first signed checkpoint whose tree includes entry `seq` (the one signed for the
     /// batch that recorded it).
     func checkpoint(including seq: Int64) async throws -> String?
+    /// Keeps a witness's cosignature line of the checkpoint of `size` (insert-only: a second
+    /// line from the same witness for the same size is ignored). `witness` is its verifier
+    /// key.
+    func recordCosignature(size: Int64, witness: String, line: String, receivedAt: String) async throws
+    /// The cosignature lines kept for the checkpoint of `size`, by witness verifier key.
+    func cosignatures(size: Int64) async throws -> [String: String]
+    /// The largest checkpoint size each of `witnesses` cosigned (absent: none).
+    func latestCosigned(by witnesses: [String]) async throws -> [String: Int64]
+    /// The largest size, at least `atLeast`, whose checkpoint at least `quorum` of
+    /// `witnesses` cosigned (any witness when `witnesses` is empty).
+    func latestCosignedSize(witnesses: [String], quorum: Int, atLeast: Int64) async throws -> Int64?
     /// Keeps the outcome of a `verify` run (insert-only).
     func recordVerification(_ record: VerificationRecord) async throws
     /// The latest `verify` run, if any.

@@ -118,7 +118,7 @@ enum TlogAPI {
         -> Response
     {
         _ = try QueryParameters(request, allowed: [])
-        guard let note = try await app.store.checkpoint(size: nil) else {
+        guard let note = try await app.publicCheckpoint() else {
             throw Problem.notFound("the ledger has no checkpoint yet")
         }
         return Response(

@@ -4,8 +4,8 @@ import Hummingbird
 /// Health, metrics and the API's own description.
 enum SystemAPI {
     /// 200 when the server answers and the store can be read. With `?detail=true`, for
-    /// operators only (see `requireOperator`): the ledger's size and whether the start-up
-    /// state is loaded.
+    /// operators only (see `requireOperator`): the ledger's size, whether the start-up state
+    /// is loaded and, with witnesses, each one's status.
     @Sendable static func health(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
@@ -13,8 +13,21 @@ enum SystemAPI {
         let size = try await app.store.ledgerSize()
         guard try q.bool("detail") == true else { return JSONOut.object([("status", .string("ok"))]).response() }
         try requireOperator(request, context, app)
-        return JSONOut.object([("status", .string("ok")), ("ledgerSize", .int(size)), ("ready", .bool(app.isReady))])
-            .response()
+        var fields: [(String, JSONOut)] = [("status", .string("ok")), ("ledgerSize", .int(size)), ("ready", .bool(app.isReady))]
+        if app.witnesses.isConfigured {
+            fields.append(("witnessQuorum", .int(Int64(app.witnesses.quorum))))
+            fields.append(("witnesses", .array(app.witnesses.statuses().map { status in
+                JSONOut.object([
+                    ("name", .string(status.name)), ("url", .string(status.url)),
+                    ("up", status.up.map(JSONOut.bool) ?? .null),
+                    ("cosignedSize", status.cosignedSize.map(JSONOut.int) ?? .null),
+                    ("lastCosignedAt", status.lastCosignedAt.map { .string(app.timestamp($0)) } ?? .null),
+                    ("lastError", status.lastError.map(JSONOut.string) ?? .null),
+                    ("failures", .int(Int64(status.failures))),
+                ])
+            })))
+        }
+        return JSONOut.object(fields).response()
     }
 
     /// Monitoring is for operators: the bearer `operatorToken` of the configuration, or an

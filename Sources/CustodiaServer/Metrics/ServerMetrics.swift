@@ -11,7 +11,10 @@ import Synchronization
 ///   `custodia_write_group_duration_seconds` (a group's append and commit, disk flush
 ///   included) and `custodia_write_group_tally_seconds` (updating the web counts after it);
 /// - `custodia_ledger_size`: events in the ledger;
-/// - `custodia_sign_ins_total{outcome}`: accepted, refused, throttled.
+/// - `custodia_sign_ins_total{outcome}`: accepted, refused, throttled;
+/// - per witness: `custodia_witness_up{witness}` (1 when its last answer was a valid
+///   cosignature), `custodia_witness_cosigned_size{witness}`,
+///   `custodia_witness_cosignatures_total{witness}` and `custodia_witness_failures_total{witness}`.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let eventsAppended: Counter
@@ -95,6 +98,35 @@ final class ServerMetrics: Sendable {
             return c
         }
         counter.increment()
+    }
+
+    /// The gauges and counters of one witness.
+    struct WitnessGauges: Sendable {
+        let up: Gauge
+        let cosignedSize: Gauge
+        let cosignatures: Counter
+        let failures: Counter
+    }
+
+    func witness(_ name: String) -> WitnessGauges {
+        let labels = [("witness", name)]
+        return WitnessGauges(
+            up: registry.makeGauge(
+                descriptor: .init(
+                    namespace: "custodia", subsystem: "witness", metricName: "up",
+                    helpText: "1 when the witness's last answer was a valid cosignature, 0 otherwise"), labels: labels),
+            cosignedSize: registry.makeGauge(
+                descriptor: .init(
+                    namespace: "custodia", subsystem: "witness", metricName: "cosigned", unitName: "size",
+                    helpText: "The largest checkpoint size the witness cosigned"), labels: labels),
+            cosignatures: registry.makeCounter(
+                descriptor: .init(
+                    namespace: "custodia", subsystem: "witness", metricName: "cosignatures", unitName: "total",
+                    helpText: "Cosignatures received"), labels: labels),
+            failures: registry.makeCounter(
+                descriptor: .init(
+                    namespace: "custodia", subsystem: "witness", metricName: "failures", unitName: "total",
+                    helpText: "Submissions the witness refused or did not answer"), labels: labels))
     }
 
     /// The metrics in the Prometheus text format.

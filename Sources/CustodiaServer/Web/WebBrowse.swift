@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaQR
 import CustodiaStore
 import CustodiaWeb
 import Foundation
@@ -225,12 +226,17 @@ enum WebBrowse {
         for code in [event.from, event.to].compactMap({ $0 }) where user.scope.contains(code) {
             holders[code] = snapshot.holders[code]
         }
-        guard let note = try await store.checkpoint(including: seq), let checkpoint = LedgerStatus(checkpoint: note) else {
-            throw WebInterrupt.notFound()
-        }
+        let pool = web.app.witnesses
+        guard
+            let receipt = try await store.receipt(
+                seq: seq, witnesses: pool.endpoints.map(\.verifier.verifierKey), quorum: pool.quorum),
+            let checkpoint = LedgerStatus(checkpoint: receipt.checkpoint)
+        else { throw WebInterrupt.notFound() }
+        let text = receipt.withoutEntry.text
         let page = ReceiptPage(
             seq: seq, event: event, items: markings, lots: lots.count == event.lots.count ? lots : [], holders: holders,
-            treeSize: checkpoint.size, root: checkpoint.root)
+            treeSize: checkpoint.size, root: checkpoint.root, receiptText: text,
+            receiptQR: (try? QRCode(text))?.svg(scale: 3, title: "custodia-receipt/v1 \(seq)"), baseURL: baseURL(web))
         return web.html(web.site.renderer.receipt(page, context: await web.pageContext(user)))
     }
 
@@ -245,11 +251,19 @@ enum WebBrowse {
     @Sendable static func ledger(_ web: WebRequest) async throws -> Response {
         let user = try web.user()
         let store = web.app.store
-        guard let note = try await store.checkpoint(size: nil), let status = try await ledgerStatus(web) else {
+        guard let note = try await web.app.publicCheckpoint(), let status = try await ledgerStatus(web) else {
             throw WebInterrupt.notFound(Message("ledger.empty"))
         }
+        let pool = web.app.witnesses
+        let rows = zip(pool.endpoints, pool.statuses()).map { endpoint, status in
+            WitnessRow(
+                name: status.name, up: status.up, cosignedSize: status.cosignedSize,
+                lastCosignedAt: status.lastCosignedAt.map { Timestamp.rfc3339(seconds: Int64($0.timeIntervalSince1970)) },
+                lastError: status.lastError, verifierKey: endpoint.verifier.verifierKey)
+        }
         let page = LedgerPage(
-            checkpoint: note, verifierKey: try await store.verifierKey(), status: status, baseURL: baseURL(web))
+            checkpoint: note, verifierKey: try await store.verifierKey(), status: status, baseURL: baseURL(web),
+            witnesses: rows, quorum: pool.quorum)
         return web.html(web.site.renderer.ledger(page, context: await web.pageContext(user)))
     }
 

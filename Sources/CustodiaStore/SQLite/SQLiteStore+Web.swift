@@ -360,6 +360,52 @@ extension SQLiteStore {
         }
     }
 
+    public func recordCosignature(size: Int64, witness: String, line: String, receivedAt: String) async throws {
+        try await queue.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO cosignatures(size, witness, line, received_at) VALUES (?, ?, ?, ?)",
+                arguments: [size, witness, line, receivedAt])
+        }
+    }
+
+    public func cosignatures(size: Int64) async throws -> [String: String] {
+        try read { db in
+            var lines: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT witness, line FROM cosignatures WHERE size = ?", arguments: [size]) {
+                lines[row[0]] = row[1]
+            }
+            return lines
+        }
+    }
+
+    public func latestCosigned(by witnesses: [String]) async throws -> [String: Int64] {
+        try read { db in
+            var sizes: [String: Int64] = [:]
+            for witness in witnesses {
+                sizes[witness] = try Int64.fetchOne(
+                    db, sql: "SELECT max(size) FROM cosignatures WHERE witness = ?", arguments: [witness])
+            }
+            return sizes
+        }
+    }
+
+    public func latestCosignedSize(witnesses: [String], quorum: Int, atLeast: Int64) async throws -> Int64? {
+        guard !witnesses.isEmpty else {
+            return try read { db in
+                try Int64.fetchOne(db, sql: "SELECT max(size) FROM cosignatures WHERE size >= ?", arguments: [atLeast])
+            }
+        }
+        return try read { db in
+            let marks = Array(repeating: "?", count: witnesses.count).joined(separator: ", ")
+            return try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT size FROM cosignatures WHERE witness IN (\(marks)) AND size >= ?
+                    GROUP BY size HAVING count(*) >= ? ORDER BY size DESC LIMIT 1
+                    """, arguments: StatementArguments(witnesses + [atLeast, quorum] as [any DatabaseValueConvertible]))
+        }
+    }
+
     public func recordVerification(_ record: VerificationRecord) async throws {
         try await queue.write { db in
             try db.execute(

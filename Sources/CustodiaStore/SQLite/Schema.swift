@@ -250,9 +250,21 @@ enum Schema {
         migrator.registerMigration("v7-salted-leaves") { db in
             // Leaf format 2: every leaf written from here on carries a salt. The first salted
             // seq is kept so that `verify` can tell a salt stripped from a later leaf.
+            // Witnesses' cosignatures of checkpoints are kept beside the checkpoints.
             try db.execute(
                 sql: """
                     INSERT INTO meta(key, value) SELECT 'saltedFrom', coalesce(max(seq) + 1, 0) FROM events;
+                    CREATE TABLE cosignatures(
+                        size INTEGER NOT NULL CHECK(size >= 0),
+                        witness TEXT NOT NULL,
+                        line TEXT NOT NULL,
+                        received_at TEXT NOT NULL,
+                        PRIMARY KEY(size, witness)) WITHOUT ROWID;
+                    CREATE INDEX cosignatures_witness ON cosignatures(witness, size);
+                    CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures
+                        BEGIN SELECT RAISE(ABORT, 'a cosignature is never changed'); END;
+                    CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures
+                        BEGIN SELECT RAISE(ABORT, 'a cosignature is never deleted'); END;
                     UPDATE meta SET value = '7' WHERE key = 'schema';
                     """)
         }

@@ -9,12 +9,43 @@ public struct LedgerPage: Sendable {
     /// The site's base URL (e.g. `https://registry.example.org`), so that the instructions
     /// show full URLs; empty for paths only.
     public var baseURL: String
+    /// The witnesses that cosign the checkpoints (none configured: empty).
+    public var witnesses: [WitnessRow]
+    /// How many of them must cosign before a checkpoint is served.
+    public var quorum: Int
 
-    public init(checkpoint: String, verifierKey: String, status: LedgerStatus, baseURL: String = "") {
+    public init(
+        checkpoint: String, verifierKey: String, status: LedgerStatus, baseURL: String = "", witnesses: [WitnessRow] = [],
+        quorum: Int = 0
+    ) {
         self.checkpoint = checkpoint
         self.verifierKey = verifierKey
         self.status = status
         self.baseURL = baseURL
+        self.witnesses = witnesses
+        self.quorum = quorum
+    }
+}
+
+/// A witness as the ledger page shows it.
+public struct WitnessRow: Sendable {
+    public var name: String
+    /// nil before the server first submitted a checkpoint to it.
+    public var up: Bool?
+    public var cosignedSize: Int64?
+    /// `YYYY-MM-DDThh:mm:ssZ`.
+    public var lastCosignedAt: String?
+    public var lastError: String?
+    /// The witness's verifier key, for the monitor command.
+    public var verifierKey: String
+
+    public init(name: String, up: Bool?, cosignedSize: Int64?, lastCosignedAt: String?, lastError: String?, verifierKey: String) {
+        self.name = name
+        self.up = up
+        self.cosignedSize = cosignedSize
+        self.lastCosignedAt = lastCosignedAt
+        self.lastError = lastError
+        self.verifierKey = verifierKey
     }
 }
 
@@ -61,6 +92,19 @@ struct LedgerDisplay {
     let checkEntriesCommand: String
     let entriesCommand: String
     let proveCommand: String
+    let monitorCommand: String
+    let witnesses: [WitnessDisplay]
+    let hasWitnesses: Bool
+    let quorumText: String
+
+    struct WitnessDisplay {
+        let name: String
+        let state: String
+        let stateClass: String
+        let cosignedSize: String
+        let lastCosignedAt: String
+        let lastError: String
+    }
 
     init(_ page: LedgerPage, messages: Messages) {
         checkpoint = page.checkpoint
@@ -76,6 +120,26 @@ struct LedgerDisplay {
         checkEntriesCommand = checkCommand + " --entries entries.txt"
         entriesCommand = "custodia ledger entries > entries.txt"
         proveCommand = "custodia ledger prove consistency OLD NEW --json"
+        let format = LocalFormat(messages.language)
+        var monitor = "custodia ledger monitor \(base.isEmpty ? "URL" : base) --key \"$(cat verifier-key.txt)\" --state monitor.state"
+        for witness in page.witnesses { monitor += " \\\n  --witness '\(witness.verifierKey)'" }
+        if !page.witnesses.isEmpty, page.quorum != page.witnesses.count { monitor += " --quorum \(page.quorum)" }
+        monitorCommand = monitor
+        witnesses = page.witnesses.map { row in
+            let state: (String, String) =
+                switch row.up {
+                case true?: (messages["ledger.witnessUp"], "ok")
+                case false?: (messages["ledger.witnessDown"], "warn")
+                case nil: (messages["ledger.witnessPending"], "")
+                }
+            return WitnessDisplay(
+                name: row.name, state: state.0, stateClass: state.1,
+                cosignedSize: row.cosignedSize.map { format.number($0) } ?? "—",
+                lastCosignedAt: row.lastCosignedAt.map { format.dateTime($0) } ?? "—", lastError: row.lastError ?? "")
+        }
+        hasWitnesses = !page.witnesses.isEmpty
+        quorumText = messages(
+            Message("ledger.witnessQuorum", ["quorum": .text(String(page.quorum)), "count": .text(String(page.witnesses.count))]))
     }
 }
 

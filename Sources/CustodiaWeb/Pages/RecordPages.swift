@@ -68,11 +68,20 @@ public struct ReceiptPage: Sendable {
     /// The ledger size and root of the checkpoint that includes the event.
     public var treeSize: Int64
     public var root: String
+    /// The receipt anyone can check (`custodia-receipt/v1`, without the entry), and its QR
+    /// code as SVG markup made by the server; nil when there is none.
+    public var receiptText: String?
+    public var receiptQR: String?
+    /// The site's base URL, for the command that checks the receipt against the live log.
+    public var baseURL: String
 
     public init(
         seq: Int64, event: Event, items: [ItemMarking] = [], lots: [LotQuantity] = [], holders: [String: Holder] = [:],
-        treeSize: Int64, root: String
+        treeSize: Int64, root: String, receiptText: String? = nil, receiptQR: String? = nil, baseURL: String = ""
     ) {
+        self.receiptText = receiptText
+        self.receiptQR = receiptQR
+        self.baseURL = baseURL
         self.seq = seq
         self.event = event
         self.items = items
@@ -359,6 +368,9 @@ struct ReceiptDisplay {
     let size: String
     let proofURL: String
     let ledgerLine: String
+    let receiptText: [String]
+    let receiptQR: [String]
+    let checkCommand: String
     let signers: [Party]
     let hasItems: Bool
     let hasLots: Bool
@@ -432,6 +444,10 @@ struct ReceiptDisplay {
         ledgerLine = messages(
             Message(
                 "receipt.ledgerLine", ["seq": .text(String(page.seq)), "size": .number(page.treeSize), "root": .text(page.root)]))
+        receiptText = page.receiptText.map { [$0] } ?? []
+        receiptQR = page.receiptQR.map { [$0] } ?? []
+        let base = page.baseURL.hasSuffix("/") ? String(page.baseURL.dropLast()) : page.baseURL
+        checkCommand = "custodia ledger check-receipt receipt-\(page.seq).txt --url \(base.isEmpty ? "URL" : base)"
         hasItems = !items.isEmpty
         hasLots = !lots.isEmpty
     }

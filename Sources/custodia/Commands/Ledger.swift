@@ -7,7 +7,7 @@ import Foundation
 struct Ledger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The tamper-evident ledger: key, checkpoints, entries, proofs, and checks by outside parties.",
-        subcommands: [Key.self, CheckpointCommand.self, Entries.self, Prove.self, Check.self])
+        subcommands: [Key.self, CheckpointCommand.self, Entries.self, Prove.self, Check.self, Monitor.self, CheckReceipt.self])
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The verifier key line: name+hexkeyid+base64(0x01‖pubkey).")

@@ -30,7 +30,8 @@ struct Serve: AsyncParsableCommand {
             CUSTODIA_LOGIN_ACCOUNT_CEILING, CUSTODIA_LOGIN_SLOWDOWN_SECONDS, CUSTODIA_TRUSTED_PROXIES, \
             CUSTODIA_CLIENT_ADDRESS_HEADER, CUSTODIA_FUTURE_HOURS, CUSTODIA_EARLIEST_YEAR, \
             CUSTODIA_OPERATOR_TOKEN, CUSTODIA_CURSOR_SECRET, CUSTODIA_MAX_BATCH_EVENTS, \
-            CUSTODIA_MAX_BATCH_BYTES, CUSTODIA_MAX_BODY_BYTES, CUSTODIA_READERS, CUSTODIA_LOG_LEVEL); \
+            CUSTODIA_MAX_BATCH_BYTES, CUSTODIA_MAX_BODY_BYTES, CUSTODIA_READERS, CUSTODIA_LOG_LEVEL, \
+            CUSTODIA_WITNESSES, CUSTODIA_WITNESS_QUORUM, CUSTODIA_WITNESS_TIMEOUT_SECONDS); \
             flags win over the environment.
             """)
 
@@ -40,6 +41,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure; use when the server is reached over HTTPS.") var secureCookies = false
     @Option(help: "trace, debug, info, notice, warning, error or critical (default: info).") var logLevel: String?
     @Option(help: "Reader connections to the database (default: 4).") var readers: Int?
+    @Option(
+        name: .customLong("witness"),
+        help: "A witness that cosigns the checkpoints, as URL=VKEY (its URL and the key `custodia witness key` prints); repeat for several (default: $CUSTODIA_WITNESSES)."
+    ) var witnesses: [String] = []
+    @Option(help: "How many witnesses must cosign a checkpoint before /tlog/checkpoint serves it (default: all).")
+    var witnessQuorum: Int?
 
     /// The configuration: flags first, then the environment, then defaults.
     func serverConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
@@ -51,6 +58,8 @@ struct Serve: AsyncParsableCommand {
         if secureCookies { flags["secureCookies"] = ConfigValue(.string("true"), isSecret: false) }
         if let logLevel { flags["logLevel"] = ConfigValue(.string(logLevel), isSecret: false) }
         if let readers { flags["readers"] = ConfigValue(.string(String(readers)), isSecret: false) }
+        if !witnesses.isEmpty { flags["witnesses"] = ConfigValue(.string(witnesses.joined(separator: ",")), isSecret: false) }
+        if let witnessQuorum { flags["witnessQuorum"] = ConfigValue(.string(String(witnessQuorum)), isSecret: false) }
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
