@@ -133,7 +133,8 @@ let package = Package(
         // Child processes for the tests (Foundation's Process.run crashes now and then on
         // Linux in Swift 6.3.1; see ChildProcess).
         .target(name: "CustodiaTestSupport", path: "Tests/Support"),
-        .testTarget(name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaTestSupport"]),
+        .testTarget(
+            name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CustodiaWebTests", dependencies: ["CustodiaWeb"]),
         .testTarget(
             name: "CustodiaServerTests",

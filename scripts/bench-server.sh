@@ -23,7 +23,8 @@
 # reused; each run works on a copy. Environment: DURATION (s), THREADS (wrk threads),
 # CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections),
 # CUSTODIA_BIN (a custodia binary to run instead of building this tree's), FLOOR=0 (skip the
-# HTTP floor).
+# HTTP floor), WITNESS=1 (run a witness beside the server, on PORT+2, and have the server
+# submit its checkpoints to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,7 @@ PORT=${PORT:-18282}
 SCALE=${SCALE:-national}
 READERS=${READERS:-4}
 FLOOR=${FLOOR:-1}
+WITNESS=${WITNESS:-0}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
@@ -70,8 +72,10 @@ fi
 work=$(mktemp -d)
 server_pid=""
 sampler_pid=""
+witness_pid=""
 cleanup() {
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null || true
+  [ -n "$witness_pid" ] && kill "$witness_pid" 2>/dev/null || true
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -130,8 +134,21 @@ serve() {
   done
 }
 
+witness_flags=()
+if [ "$WITNESS" = 1 ]; then
+  witness_port=$((PORT + 2))
+  witness_key=$("$bin" witness key --key "$work/witness.key" --name bench.witness.example/w1)
+  "$bin" witness add-log "$("$bin" ledger checkpoint --db "$db" | sed -n 1p)" "$("$bin" ledger key --db "$db")" \
+    --state "$work/witness.state" >/dev/null
+  "$bin" witness serve --key "$work/witness.key" --state "$work/witness.state" --port "$witness_port" >"$work/witness.log" 2>&1 &
+  witness_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$witness_port/" >/dev/null 2>&1 && break; sleep 0.1; done
+  witness_flags=(--witness "http://127.0.0.1:$witness_port=$witness_key")
+  echo "== witness on 127.0.0.1:$witness_port ($witness_key)"
+fi
+
 echo "== server on 127.0.0.1:$PORT"
-serve "$PORT" "$work/server.log" "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS"
+serve "$PORT" "$work/server.log" "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS" "${witness_flags[@]}"
 curl -fsS "http://127.0.0.1:$PORT/healthz"
 echo
 
@@ -229,7 +246,7 @@ run_phases() {
 run_phases ""
 
 echo "== server"
-curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size) ' || true
+curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^custodia_(events_appended_total|write_groups_total|ledger_size|witness_[a-z_]+)[ {]' || true
 if [ -s "$work/server.log" ]; then
   echo "server log (last 20 lines):"
   tail -n 20 "$work/server.log"

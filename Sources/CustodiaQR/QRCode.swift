@@ -49,6 +49,21 @@ public struct QRCode: Sendable, Equatable {
     /// An SVG image, `scale` units per module, with the 4-module quiet zone around it.
     public func svg(scale: Int = 4, title: String? = nil) -> String {
         let side = (size + 8) * scale
+        let label = title.map { "<title>\(Self.escape($0))</title>" } ?? ""
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(side) \(side)" width="\(side)" height="\(side)" \
+            shape-rendering="crispEdges" role="img">\(label)<rect width="\(side)" height="\(side)" fill="#fff"/>\
+            <path fill="#000" d="\(svgPath(scale: scale))"/></svg>
+            """
+    }
+
+    /// The side of the SVG image at `scale`, quiet zone included.
+    public func side(scale: Int) -> Int { (size + 8) * scale }
+
+    /// The dark modules as one SVG path (`M x y h w v s h -w z` per run of dark modules in a
+    /// row), `scale` units per module, offset by the quiet zone: only digits, spaces and the
+    /// letters M h v z, safe in any attribute.
+    public func svgPath(scale: Int) -> String {
         var path = ""
         for row in 0..<size {
             var column = 0
@@ -63,12 +78,7 @@ public struct QRCode: Sendable, Equatable {
                 column += run
             }
         }
-        let label = title.map { "<title>\(Self.escape($0))</title>" } ?? ""
-        return """
-            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(side) \(side)" width="\(side)" height="\(side)" \
-            shape-rendering="crispEdges" role="img">\(label)<rect width="\(side)" height="\(side)" fill="#fff"/>\
-            <path fill="#000" d="\(path)"/></svg>
-            """
+        return path
     }
 
     /// A plain PBM (P1) image, `scale` pixels per module, quiet zone included.

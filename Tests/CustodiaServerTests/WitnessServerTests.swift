@@ -139,6 +139,45 @@ import Testing
         }
     }
 
+    @Test func theWebReceiptCarriesAReceiptAnyoneChecksAndTheLedgerPageShowsTheWitnesses() async throws {
+        let base = try await TestServer.make()
+        try await base.record([W.move(.issue, ["AK-1", "AK-2"], from: "S1", to: "U1", document: "VO-12")])
+        let seq = try await base.store.ledgerSize() - 1
+        try await withWitness(of: base) { port, _ in
+            let server = try configured(base, witnesses: [(port, Self.witnessKey)])
+            try await server.runWeb { web in
+                let size = try await server.store.ledgerSize()
+                var cosigned = false
+                for _ in 0..<200 where !cosigned {
+                    cosigned = try await server.store.latestCosigned(by: [Self.witnessKey.verifierKey])[Self.witnessKey.verifierKey] == size
+                    if !cosigned { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                try #require(cosigned)
+                let browser = try await web.signedIn("clerk-n", language: "en")
+                let page = try await browser.get("/receipts/\(seq)")
+                #expect(page.status == 200)
+                #expect(page.body.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+                let pre = try #require(page.body.firstMatch(of: /<pre class="note receipt-text">([^<]*)<\/pre>/)).1
+                let receipt = try Receipt(text: WebPage.decode(String(pre)))
+                #expect(receipt.index == seq)
+                #expect(receipt.entry == nil, "the page and its QR code carry no entry")
+                let policy = try WitnessPolicy(witnesses: [try CosignatureVerifier(verifierKey: Self.witnessKey.verifierKey)])
+                let log = try NoteVerifier(verifierKey: try await server.store.verifierKey())
+                #expect(try receipt.verify(log: log, policy: policy).checkpoint.checkpoint.size == size)
+                #expect(page.text.contains("custodia ledger check-receipt receipt-\(seq).txt --url"))
+                // The QR code is the same receipt.
+                let code = try QRCode(receipt.text)
+                #expect(page.body.contains(code.svg(scale: 3, title: "custodia-receipt/v1 \(seq)")), "the page draws the code's modules")
+
+                let ledger = try await browser.get("/ledger")
+                #expect(ledger.text.contains("witness.inspectorate.example/w1"))
+                #expect(ledger.text.contains("cosigning"))
+                #expect(ledger.text.contains("at least 1 of these 1 witnesses"))
+                #expect(WebPage.decode(ledger.body).contains("--witness '\(Self.witnessKey.verifierKey)'"))
+            }
+        }
+    }
+
     /// The witness's own refusals over HTTP, and submissions racing each other.
     @Test func theWitnessRefusesOverHTTPAndConcurrentSubmissionsNeverRollItBack() async throws {
         let base = try await TestServer.make()

@@ -543,3 +543,48 @@ final class DatabaseLocker: @unchecked Sendable {
     }
 
 }
+
+/// Stores written before leaf format 2 (unsalted leaves) keep verifying; what they record
+/// from then on is salted, and a later leaf without its salt is a divergence.
+@Suite struct LeafFormatTests {
+    @Test func aStoreOfUnsaltedLeavesMigratesAndSaltsWhatFollows() async throws {
+        try await withTemporaryDirectory { dir in
+            let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+            let path = dir.appendingPathComponent("legacy.db").path
+            try sqlite3(path, try String(contentsOf: fixtures.appendingPathComponent("leaf-format-1.sql"), encoding: .utf8))
+            let keyPath = dir.appendingPathComponent("legacy.db.key").path
+            try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("leaf-format-1.key").path, toPath: keyPath)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+            #expect(try sqlite3(path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("5"))
+            let store = try SQLiteStore(path: path, key: try LogKeyFile.load(from: keyPath))
+            #expect(try sqlite3(path, "SELECT value FROM meta WHERE key = 'saltedFrom';").hasPrefix("6"))
+            let old = try await store.entries(from: 0, to: 6)
+            #expect(old.count == 6)
+            #expect(try old.allSatisfy { try leafObject($0.leaf)["salt"] == nil }, "leaf format 1: no salt")
+            #expect(try await store.verify().divergence == nil)
+            try await store.recordValid([E.move(.return, ["AK-1"], from: "U1", to: "S1")])
+            let new = try #require(try await store.entries(from: 6, to: 7).first)
+            #expect(Salt.isValid(try #require(try leafObject(new.leaf)["salt"] as? String)))
+            #expect(try await store.verify().divergence == nil)
+            try store.close()
+            // The salt stripped from the new leaf: verify names it.
+            let stripped = new.json.replacingOccurrences(
+                of: #","salt":"[0-9a-f]{32}""#, with: "", options: .regularExpression)
+            try sqlite3(path, "DROP TRIGGER events_no_update; UPDATE events SET leaf = CAST('\(stripped)' AS BLOB) WHERE seq = 6;")
+            let reopened = try SQLiteStore(path: path, key: try LogKeyFile.load(from: keyPath))
+            let divergence = try #require(try await reopened.verify().divergence)
+            #expect(divergence.contains("event 6"), "\(divergence)")
+            try reopened.close()
+        }
+    }
+
+    @Test func aSaltInTheInputIsRefused() throws {
+        let line = #"{"kind":"issue","occurredAt":"2026-03-01T08:00:00Z","salt":"00000000000000000000000000000000"}"#
+        do {
+            _ = try Event(json: try JSONParser.parse(line))
+            Issue.record("an event with a salt was read as input")
+        } catch {
+            #expect("\(error)".contains("salt"))
+        }
+    }
+}

@@ -20,6 +20,8 @@ extension StoreConformance {
         ConformanceCheck("dispatches are read by document and open ones by destination", dispatchesAreRead),
         ConformanceCheck("the checkpoint including an entry is the one signed for its batch", checkpointIncludingAnEntry),
         ConformanceCheck("verify runs are recorded and the latest is read back", verificationsAreRecorded),
+        ConformanceCheck("witnesses' cosignatures are kept once and the quorum's latest is found", cosignaturesAreKept),
+        ConformanceCheck("a receipt proves its entry in the latest cosigned checkpoint", receiptsAreAssembled),
     ]
 
     /// The scope of `root` after adding 70 people under U1, so that it takes the large-scope path.
@@ -309,6 +311,53 @@ extension StoreConformance {
             #expect(try await store.lastVerification() == passed)
             #expect(try await store.ledgerSize() == 8, "a verification record is not a ledger entry")
             #expect(try await store.verify().divergence == nil)
+        }
+    }
+
+    static func cosignaturesAreKept(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await make(dir)
+            try await store.recordValid(Fixture.holderTree)  // checkpoint 8
+            try await store.recordValid([E.register(E.item("AK-1"), to: "S1")])  // checkpoint 9
+            try await store.recordCosignature(size: 8, witness: "w1", line: "— w1 A\n", receivedAt: E.t)
+            try await store.recordCosignature(size: 8, witness: "w2", line: "— w2 B\n", receivedAt: E.t)
+            try await store.recordCosignature(size: 9, witness: "w1", line: "— w1 C\n", receivedAt: E.t)
+            // A second line from the same witness for the same size is not kept.
+            try await store.recordCosignature(size: 9, witness: "w1", line: "— w1 D\n", receivedAt: E.t)
+            #expect(try await store.cosignatures(size: 8) == ["w1": "— w1 A\n", "w2": "— w2 B\n"])
+            #expect(try await store.cosignatures(size: 9) == ["w1": "— w1 C\n"])
+            #expect(try await store.cosignatures(size: 7) == [:])
+            #expect(try await store.latestCosigned(by: ["w1", "w2", "w3"]) == ["w1": 9, "w2": 8])
+            #expect(try await store.latestCosignedSize(witnesses: ["w1", "w2"], quorum: 2, atLeast: 0) == 8)
+            #expect(try await store.latestCosignedSize(witnesses: ["w1", "w2"], quorum: 1, atLeast: 0) == 9)
+            #expect(try await store.latestCosignedSize(witnesses: ["w2"], quorum: 1, atLeast: 9) == nil)
+            #expect(try await store.latestCosignedSize(witnesses: [], quorum: 1, atLeast: 0) == 9)
+            #expect(try await store.ledgerSize() == 9, "a cosignature is not a ledger entry")
+            #expect(try await store.verify().divergence == nil)
+        }
+    }
+
+    static func receiptsAreAssembled(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await make(dir)
+            try await store.recordValid(Fixture.holderTree)  // checkpoint 8
+            try await store.recordValid([E.register(E.item("AK-1"), to: "S1")])  // checkpoint 9
+            try await store.recordValid([E.move(.issue, ["AK-1"], from: "S1", to: "U1")])  // checkpoint 10
+            let log = try NoteVerifier(verifierKey: try await store.verifierKey())
+            let witness = try CosignerKey(name: "witness.example/w1", rawPrivateKey: Array(repeating: 5, count: 32))
+            let text = try SignedNote.open(try #require(try await store.checkpoint(size: 9)), verifiers: [log]).text
+            try await store.recordCosignature(
+                size: 9, witness: witness.verifierKey, line: try witness.cosign(text, timestamp: 5), receivedAt: E.t)
+            let policy = try WitnessPolicy(witnesses: [try CosignatureVerifier(verifierKey: witness.verifierKey)])
+            // Entry 3 is in checkpoint 9, the one cosigned; entry 9 only in the latest (10).
+            let cosigned = try #require(try await store.receipt(seq: 3, witnesses: [witness.verifierKey], quorum: 1))
+            #expect(try cosigned.verify(log: log, policy: policy).checkpoint.checkpoint.size == 9)
+            #expect(cosigned.entry == (try await store.event(seq: 3))?.leaf)
+            #expect(try #require(try await store.receipt(seq: 3)).verify(log: log, policy: policy).checkpoint.checkpoint.size == 9)
+            let latest = try #require(try await store.receipt(seq: 9, witnesses: [witness.verifierKey], quorum: 1))
+            #expect(try latest.verify(log: log).checkpoint.checkpoint.size == 10)
+            #expect(throws: LogCheckFailure.self) { try latest.verify(log: log, policy: policy) }
+            #expect(try await store.receipt(seq: 10) == nil)
         }
     }
 }

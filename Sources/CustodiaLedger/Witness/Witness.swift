@@ -220,12 +220,15 @@ public enum Witness {
         }
         let oldRoot = log.root ?? Merkle.emptyRoot
         if checkpoint.size == log.size {
-            guard request.proof.isEmpty, checkpoint.root == oldRoot else {
+            guard checkpoint.root == oldRoot else {
                 return .failure(
                     WitnessRefusal(
                         409,
                         "the checkpoint of size \(checkpoint.size) has another root than the one cosigned at that size: the log forked"
                     ))
+            }
+            guard request.proof.isEmpty else {
+                return .failure(WitnessRefusal(422, "a consistency proof between equal sizes is empty; this one has \(request.proof.count) hashes"))
             }
         } else {
             do {

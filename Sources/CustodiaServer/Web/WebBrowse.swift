@@ -236,7 +236,9 @@ enum WebBrowse {
         let page = ReceiptPage(
             seq: seq, event: event, items: markings, lots: lots.count == event.lots.count ? lots : [], holders: holders,
             treeSize: checkpoint.size, root: checkpoint.root, receiptText: text,
-            receiptQR: (try? QRCode(text))?.svg(scale: 3, title: "custodia-receipt/v1 \(seq)"), baseURL: baseURL(web))
+            receiptQR: (try? QRCode(text)).map {
+                QRDrawing(side: $0.side(scale: 3), path: $0.svgPath(scale: 3), title: "custodia-receipt/v1 \(seq)")
+            }, baseURL: baseURL(web))
         return web.html(web.site.renderer.receipt(page, context: await web.pageContext(user)))
     }
 

@@ -54,6 +54,20 @@ public struct ConfirmationPage: Sendable {
 }
 
 /// The printable hand-over receipt of a recorded event.
+/// A QR code as an SVG path: the image's side and the path of its dark modules (digits,
+/// spaces and the letters M h v z only).
+public struct QRDrawing: Sendable, Equatable {
+    public var side: Int
+    public var path: String
+    public var title: String
+
+    public init(side: Int, path: String, title: String) {
+        self.side = side
+        self.path = path
+        self.title = title
+    }
+}
+
 public struct ReceiptPage: Sendable {
     /// The event's ledger position.
     public var seq: Int64
@@ -69,15 +83,15 @@ public struct ReceiptPage: Sendable {
     public var treeSize: Int64
     public var root: String
     /// The receipt anyone can check (`custodia-receipt/v1`, without the entry), and its QR
-    /// code as SVG markup made by the server; nil when there is none.
+    /// code drawn by the server; nil when there is none.
     public var receiptText: String?
-    public var receiptQR: String?
+    public var receiptQR: QRDrawing?
     /// The site's base URL, for the command that checks the receipt against the live log.
     public var baseURL: String
 
     public init(
         seq: Int64, event: Event, items: [ItemMarking] = [], lots: [LotQuantity] = [], holders: [String: Holder] = [:],
-        treeSize: Int64, root: String, receiptText: String? = nil, receiptQR: String? = nil, baseURL: String = ""
+        treeSize: Int64, root: String, receiptText: String? = nil, receiptQR: QRDrawing? = nil, baseURL: String = ""
     ) {
         self.receiptText = receiptText
         self.receiptQR = receiptQR
@@ -369,7 +383,7 @@ struct ReceiptDisplay {
     let proofURL: String
     let ledgerLine: String
     let receiptText: [String]
-    let receiptQR: [String]
+    let receiptQR: [QRDrawing]
     let checkCommand: String
     let signers: [Party]
     let hasItems: Bool
