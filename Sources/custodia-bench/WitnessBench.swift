@@ -108,21 +108,8 @@ struct WitnessBench: AsyncParsableCommand {
         let httpRate = Double(count) / seconds(since: start)
 
         // The witness: every checkpoint of log 0, in order, over HTTP.
-        var request = URLRequest(url: URL(string: url + "/add-checkpoint")!)
-        request.httpMethod = "POST"
-        // No `Expect: 100-continue` round trip before each body.
-        request.setValue("", forHTTPHeaderField: "Expect")
-        var lines: [String] = []
-        lines.reserveCapacity(count + 1)
         start = ContinuousClock.now
-        for body in bodies {
-            request.httpBody = Data(body.utf8)
-            let (data, response) = try await session.data(for: request)
-            guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                throw ValidationError("the witness refused: \(String(decoding: data, as: UTF8.self))")
-            }
-            lines.append(String(decoding: data, as: UTF8.self))
-        }
+        let lines = try await Self.submit(bodies, to: url, session: session)
         let witnessRate = Double(bodies.count) / seconds(since: start)
         for (line, note) in zip(lines, notes) {
             let text = try SignedNote.open(note, verifiers: [logKey.verifier]).text
@@ -144,23 +131,7 @@ struct WitnessBench: AsyncParsableCommand {
         let httpParallelRate = Double(logs * (perLog + 1)) / seconds(since: start)
         start = ContinuousClock.now
         let parallelLines = try await withThrowingTaskGroup(of: [String].self) { group in
-            for (_, bodies) in chains {
-                group.addTask {
-                    var request = URLRequest(url: URL(string: url + "/add-checkpoint")!)
-                    request.httpMethod = "POST"
-                    request.setValue("", forHTTPHeaderField: "Expect")
-                    var lines: [String] = []
-                    for body in bodies {
-                        request.httpBody = Data(body.utf8)
-                        let (data, response) = try await session.data(for: request)
-                        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                            throw ValidationError("the witness refused: \(String(decoding: data, as: UTF8.self))")
-                        }
-                        lines.append(String(decoding: data, as: UTF8.self))
-                    }
-                    return lines
-                }
-            }
+            for (_, bodies) in chains { group.addTask { try await Self.submit(bodies, to: url, session: session) } }
             return try await group.reduce(into: 0) { $0 += $1.count }
         }
         let parallelRate = Double(parallelLines) / seconds(since: start)
@@ -205,5 +176,24 @@ struct WitnessBench: AsyncParsableCommand {
         print(
             "receipt_verify_ms_median=\(fmt(median(receiptTimes), 3)) p99=\(fmt(percentile(receiptTimes, 0.99), 3))   floor: three_signature_checks_ms_median=\(fmt(median(floorTimes), 3))"
         )
+    }
+
+    /// Submits `bodies` one after the other; the cosignature lines.
+    static func submit(_ bodies: [String], to url: String, session: URLSession) async throws -> [String] {
+        var request = URLRequest(url: URL(string: url + "/add-checkpoint")!)
+        request.httpMethod = "POST"
+        // No `Expect: 100-continue` round trip before each body.
+        request.setValue("", forHTTPHeaderField: "Expect")
+        var lines: [String] = []
+        lines.reserveCapacity(bodies.count)
+        for body in bodies {
+            request.httpBody = Data(body.utf8)
+            let (data, response) = try await session.data(for: request)
+            guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                throw ValidationError("the witness refused: \(String(decoding: data, as: UTF8.self))")
+            }
+            lines.append(String(decoding: data, as: UTF8.self))
+        }
+        return lines
     }
 }

@@ -205,6 +205,8 @@ final class WitnessPool: Service, Sendable {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        // No `Expect: 100-continue` round trip before the body.
+        request.setValue("", forHTTPHeaderField: "Expect")
         request.httpBody = Data(body.utf8)
         let (data, response): (Data, URLResponse)
         do { (data, response) = try await session.data(for: request) } catch {
