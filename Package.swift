@@ -42,13 +42,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The Store protocol and its SQLite implementation.
+        // The storage seam, backend-neutral: the Store and UserStore protocols, their values,
+        // receipts, key files and input sources. No database library.
         .target(
             name: "CustodiaStore",
             dependencies: [
                 "CustodiaCore",
                 "CustodiaLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The SQLite backend (GRDB): only the executables and the tests name it.
+        .target(
+            name: "CustodiaSQLite",
+            dependencies: [
+                "CustodiaCore",
+                "CustodiaLedger",
+                "CustodiaStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -94,6 +104,7 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaStore",
                 "CustodiaServer",
+                "CustodiaSQLite",
                 "CustodiaQR",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -121,6 +132,7 @@ let package = Package(
                 "CustodiaCore",
                 "CustodiaLedger",
                 "CustodiaStore",
+                "CustodiaSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,7 +146,8 @@ let package = Package(
         // Linux in Swift 6.3.1; see ChildProcess).
         .target(name: "CustodiaTestSupport", path: "Tests/Support"),
         .testTarget(
-            name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaTestSupport"], resources: [.copy("Fixtures")]),
+            name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaSQLite", "CustodiaTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "CustodiaWebTests", dependencies: ["CustodiaWeb"]),
         .testTarget(
             name: "CustodiaServerTests",
@@ -143,6 +156,7 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaServer",
                 "CustodiaStore",
+                "CustodiaSQLite",
                 "CustodiaQR",
                 "CustodiaTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -153,7 +167,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "custodiaTests", dependencies: ["custodia", "CustodiaLedger", "CustodiaStore", "CustodiaTestSupport"]),
+            name: "custodiaTests",
+            dependencies: ["custodia", "CustodiaLedger", "CustodiaStore", "CustodiaSQLite", "CustodiaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

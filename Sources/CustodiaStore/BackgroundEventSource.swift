@@ -15,7 +15,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
     private var current: [SourcedEvent] = []
     private var currentPrepared: [PreparedLeaf?] = []
     private var position = 0
-    let preparedFor: AppendOptions?
+    package let preparedFor: AppendOptions?
     private let mapping: Inner
     private let exited = DispatchSemaphore(value: 0)
     private let chunkSize: Int
@@ -71,7 +71,7 @@ public final class BackgroundEventSource<Inner: EventSource>: EventSource, Prepa
         }
     }
 
-    var lastPrepared: PreparedLeaf? {
+    package var lastPrepared: PreparedLeaf? {
         position > 0 && position <= currentPrepared.count ? currentPrepared[position - 1] : nil
     }
 

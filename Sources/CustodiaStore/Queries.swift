@@ -194,7 +194,7 @@ public struct AppendRequest: Sendable {
     /// For a request that writes, its events stamped and normalized, and their leaves: made
     /// here, on the caller's task, so that the group's writer thread does not (see
     /// `PreparedLeaf`). Empty for a dry run.
-    let prepared: [(event: Event, leaf: PreparedLeaf)]
+    package let prepared: [(event: Event, leaf: PreparedLeaf)]
 
     public init(
         events: [Event], recordedBy: String, recordedAt: String, dryRun: Bool = false, authority: Authority = .operator,
@@ -223,7 +223,7 @@ extension AppendRequest {
     public var admission: Admission { Admission(authority: authority, now: recordedAt, window: window) }
 
     /// The proven consents to event `index`.
-    func confirmations(of index: Int) -> [Confirmation] {
+    package func confirmations(of index: Int) -> [Confirmation] {
         index < confirmations.count ? confirmations[index] : []
     }
 }

@@ -108,15 +108,36 @@ public struct Holdings: Sendable, Equatable {
         public var status: ItemStatus
         public var condition: Condition
         public var dueBack: String?
+
+        package init(id: Int64, holder: String, marking: ItemMarking, status: ItemStatus, condition: Condition, dueBack: String? = nil) {
+            self.id = id
+            self.holder = holder
+            self.marking = marking
+            self.status = status
+            self.condition = condition
+            self.dueBack = dueBack
+        }
     }
     public struct Lot: Sendable, Equatable {
         public var holder: String
         public var marking: LotMarking
         public var quantity: Int64
+
+        package init(holder: String, marking: LotMarking, quantity: Int64) {
+            self.holder = holder
+            self.marking = marking
+            self.quantity = quantity
+        }
     }
     public var holder: Holder
     public var items: [Item]
     public var lots: [Lot]
+
+    package init(holder: Holder, items: [Item], lots: [Lot]) {
+        self.holder = holder
+        self.items = items
+        self.lots = lots
+    }
 }
 
 /// Counts for the summary and the dashboard.
@@ -130,6 +151,17 @@ public struct Summary: Sendable, Equatable {
     public var byCondition: [String: Int64]
     /// Items by the region of their holder (or of their account when not physically held).
     public var byRegion: [String: Int64]
+
+    package init(items: Int64, lots: Int64, events: Int64, holders: Int64, byCategory: [String: Int64], byStatus: [String: Int64], byCondition: [String: Int64], byRegion: [String: Int64]) {
+        self.items = items
+        self.lots = lots
+        self.events = events
+        self.holders = holders
+        self.byCategory = byCategory
+        self.byStatus = byStatus
+        self.byCondition = byCondition
+        self.byRegion = byRegion
+    }
 }
 
 /// The outcome of `verify`: what was checked, or the first divergence.
@@ -150,6 +182,21 @@ public struct VerifyReport: Sendable {
     /// Users and API tokens replayed and compared.
     public var users: Int64 = 0
     public var tokens: Int64 = 0
+
+    package init(events: Int64, leafBytes: Int64, tiles: Int64, checkpoints: Int64, items: Int64, lotBalances: Int64, holders: Int64, hashSeconds: Double, replaySeconds: Double, divergence: String? = nil, users: Int64 = 0, tokens: Int64 = 0) {
+        self.events = events
+        self.leafBytes = leafBytes
+        self.tiles = tiles
+        self.checkpoints = checkpoints
+        self.items = items
+        self.lotBalances = lotBalances
+        self.holders = holders
+        self.hashSeconds = hashSeconds
+        self.replaySeconds = replaySeconds
+        self.divergence = divergence
+        self.users = users
+        self.tokens = tokens
+    }
 }
 
 /// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
@@ -288,6 +335,14 @@ public struct InclusionProof: Sendable, Equatable {
     public var leafHash: TreeHash
     public var root: TreeHash
     public var proof: [TreeHash]
+
+    package init(index: Int64, size: Int64, leafHash: TreeHash, root: TreeHash, proof: [TreeHash]) {
+        self.index = index
+        self.size = size
+        self.leafHash = leafHash
+        self.root = root
+        self.proof = proof
+    }
 }
 
 /// A consistency proof between two sizes of the ledger.
@@ -297,4 +352,12 @@ public struct ConsistencyProof: Sendable, Equatable {
     public var oldRoot: TreeHash
     public var newRoot: TreeHash
     public var proof: [TreeHash]
+
+    package init(old: Int64, new: Int64, oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) {
+        self.old = old
+        self.new = new
+        self.oldRoot = oldRoot
+        self.newRoot = newRoot
+        self.proof = proof
+    }
 }

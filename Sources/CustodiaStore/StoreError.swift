@@ -31,7 +31,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         StoreError(.missingDatabase, "no Custodia database at \(path); run `custodia init` to create one (or pass --db PATH)")
     }
 
-    static func locked(_ path: String) -> StoreError {
+    package static func locked(_ path: String) -> StoreError {
         StoreError(
             .locked,
             "the database \(path) is locked by another process (waited 5 seconds); wait for it to finish and try again")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CustodiaCore
 import CustodiaLedger
+import CustodiaSQLite
 import CustodiaStore
 import Foundation
 

@@ -2,6 +2,7 @@ import CustodiaLedger
 import Foundation
 import Testing
 
+@testable import CustodiaSQLite
 @testable import CustodiaStore
 
 /// The conformance suite against the SQLite store. Another backend adds a file like this

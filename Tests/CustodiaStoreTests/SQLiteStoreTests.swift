@@ -4,6 +4,7 @@ import CustodiaTestSupport
 import Foundation
 import Testing
 
+@testable import CustodiaSQLite
 @testable import CustodiaStore
 
 /// What only the SQLite store does: files, locks and the key file beside the database.

@@ -1,9 +1,10 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaSQLite
 import CustodiaStore
+import CustodiaTestSupport
 import Foundation
 import Testing
-import CustodiaTestSupport
 
 /// A store of 317 events in four appends, for tampering with behind Custodia's back.
 ///

@@ -1,9 +1,10 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaSQLite
 import CustodiaStore
+import CustodiaTestSupport
 import Foundation
 import Testing
-import CustodiaTestSupport
 
 /// A store with users and tokens in every state, for tampering with behind Custodia's back:
 /// events 0–7 the holder tree; 8 ana (clerk, S1); 9 ada (admin); 10 old (viewer, Z1);

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 
+@testable import CustodiaSQLite
 @testable import CustodiaStore
 
 /// The server store's checkpointer: commits hand their checkpoints to it, the log stays

@@ -1,3 +1,4 @@
+import CustodiaSQLite
 import CustodiaStore
 import Foundation
 import Testing

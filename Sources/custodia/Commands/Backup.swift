@@ -1,5 +1,6 @@
 import ArgumentParser
 import CustodiaLedger
+import CustodiaSQLite
 import CustodiaStore
 import Foundation
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import CustodiaSQLite
 import CustodiaServer
 import CustodiaStore
 import Foundation

@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaSQLite
 import CustodiaStore
 import Foundation
 import HTTPTypes

@@ -1,3 +1,4 @@
+import CustodiaStore
 import GRDBSQLite
 import Synchronization
 

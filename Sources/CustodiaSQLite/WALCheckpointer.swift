@@ -1,3 +1,4 @@
+import CustodiaStore
 import Dispatch
 import GRDBSQLite
 import Synchronization

@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaStore
 import GRDB
 
 /// The SQLite schema, as migrations. The database guards integrity too: CHECKs on every

@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaLedger
+import CustodiaStore
 import Foundation
 import GRDB
 

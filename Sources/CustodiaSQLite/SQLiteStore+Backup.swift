@@ -1,4 +1,5 @@
 import CustodiaLedger
+import CustodiaStore
 import Foundation
 import GRDB
 

@@ -1,3 +1,4 @@
+import CustodiaStore
 import Foundation
 import GRDB
 import GRDBSQLite

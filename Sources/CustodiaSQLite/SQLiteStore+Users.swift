@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaStore
 import Foundation
 import GRDB
 
