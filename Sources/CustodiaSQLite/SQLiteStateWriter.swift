@@ -3,31 +3,6 @@ import CustodiaStore
 import Foundation
 import GRDB
 
-/// What the writer needs of an accepted event: where it goes, what it links to, its leaf.
-struct PendingEvent {
-    let seq: Int64
-    let kind: EventKind
-    let occurredAt: String
-    let itemIDs: [Int64]
-    let lotIDs: [Int64]
-    let leaf: [UInt8]
-    /// The holders the event names (from, to, the changed holder and its parent).
-    let holders: (String?, String?, String?, String?)
-    /// The event a correction corrects: it is listed with that event's holders.
-    let corrects: Int64?
-
-    init(_ applied: borrowing AppliedEvent, leaf: [UInt8]) {
-        seq = applied.seq
-        kind = applied.event.kind
-        occurredAt = applied.event.occurredAt
-        itemIDs = applied.itemIDs
-        lotIDs = applied.lotIDs
-        self.leaf = leaf
-        holders = (applied.event.from, applied.event.to, applied.event.holder?.code, applied.event.holder?.parent)
-        corrects = kind == .correction ? applied.event.corrects : nil
-    }
-}
-
 /// Writes accepted events, their links and the state rows they changed. Statements are
 /// prepared once and reused for the whole transaction; `finish()` ends the transaction's
 /// writes.

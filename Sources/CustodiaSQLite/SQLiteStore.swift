@@ -33,21 +33,20 @@ public final class SQLiteStore: Store, Sendable {
     let tuning = Mutex(Tuning())
 
     struct Tuning: Sendable {
-        /// Events written per step inside one append transaction (bounds memory, not atomicity).
-        var chunkSize = 4096
-        /// Events a group commit writes per step. Smaller than `chunkSize`: the engine is
-        /// copied before each request of a group, so that a refused request can be undone,
-        /// and a copy costs in proportion to what the engine holds since the last step.
-        /// Batches of 100 events ran 6–19% faster with 256 than with 4,096.
-        var groupChunkSize = 256
+        /// The coordinator's steps (see `AppendTuning`).
+        var append = AppendTuning()
         /// See `SQLiteStateWriter.bulkItems`.
         var bulkItems = SQLiteStateWriter.bulkItems
-        /// Records (mostly items) the rules keep in memory from one step of an append to the
-        /// next, so that an item touched again is not read back from the store; past this
-        /// many, they are dropped and read again on demand. An item takes about 1 KB:
-        /// 300,000 of them about 290 MB.
-        var cachedRecords = 300_000
     }
+
+    /// The append path shared with every backend, with this store's key and tuning.
+    var coordinator: AppendCoordinator {
+        AppendCoordinator(
+            origin: origin, key: key, ledger: ledgerMode == .on, tuning: tuning.withLock { $0.append },
+            keyAdvice: "keep \(path).key beside the database")
+    }
+
+    var bulkItems: Int64 { tuning.withLock { $0.bulkItems } }
 
     /// The holder tree as the last group append left it, with the writer connection's
     /// `data_version` at that moment: when another process commits, the version changes and
@@ -235,16 +234,13 @@ public final class SQLiteStore: Store, Sendable {
     func appendSync(
         _ source: inout some EventSource, options: AppendOptions, alongside: ((Database) throws -> Void)?
     ) throws -> AppendReport {
-        if !options.dryRun, key == nil, ledgerMode == .on {
-            throw StoreError(
-                .keyMissing,
-                "appending needs the log key to sign the new checkpoint; pass --key or keep \(path).key beside the database")
-        }
+        let coordinator = self.coordinator
+        try coordinator.requireKey(writing: !options.dryRun)
         do {
             return try queue.writeWithoutTransaction { db in
                 var report: AppendReport?
                 try db.inTransaction(.immediate) {
-                    let r = try appendInTransaction(db, &source, options: options)
+                    let r = try coordinator.append(try SQLiteAppendTransaction(db, bulkItems: bulkItems), &source, options: options)
                     report = r
                     guard r.written else { return .rollback }
                     try alongside?(db)
@@ -258,87 +254,6 @@ public final class SQLiteStore: Store, Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw StoreError.locked(path)
         }
-    }
-
-    private func appendInTransaction(_ db: Database, _ source: inout some EventSource, options: AppendOptions) throws
-        -> AppendReport
-    {
-        let size = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events")!
-        let nextItem = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM items")!
-        let nextLot = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM lots")!
-        var engine = CustodyEngine(
-            loader: try SQLiteStateLoader(db: db), holders: try SQLiteStateLoader.holders(db), nextSeq: size,
-            nextItemID: nextItem, nextLotID: nextLot)
-        engine.admission = options.admission
-        let tileReader = SQLiteTileReader(db: db)
-        var tree = ledgerMode == .on ? try TreeAppender(size: size, reader: tileReader) : nil
-        let tuning = self.tuning.withLock { $0 }
-        let chunkSize = tuning.chunkSize
-        let writer = try SQLiteStateWriter(db: db, bulkItems: tuning.bulkItems)
-        var pending: [PendingEvent] = []
-        pending.reserveCapacity(chunkSize)
-        var errors: [LineError] = []
-        var accepted = 0
-        let errorLimit = 1000
-        // Prepared leaves are used when they were stamped for this append.
-        var preparing = source as? any PreparingEventSource
-        let stamp = preparing?.preparedFor
-        if stamp?.recordedBy != options.recordedBy || stamp?.recordedAt != options.recordedAt { preparing = nil }
-
-        func flush() throws {
-            let changes = engine.takeChanges(dropCache: engine.cachedRecords > tuning.cachedRecords)
-            try writer.write(events: pending, changes: changes)
-            pending.removeAll(keepingCapacity: true)
-            if var t = tree {
-                try tileReader.write(t.takeDirtyTiles())
-                tree = t
-            }
-        }
-
-        while let entry = source.next() {
-            switch entry {
-            case .invalid(let line, let error):
-                errors.append(LineError(line: line, field: error.field, message: error.message))
-            case .event(let line, var event):
-                // A prepared event comes stamped and normalized (see `PreparedLeaf`).
-                let prepared = preparing?.lastPrepared
-                if prepared == nil {
-                    Stamp.apply(&event, recordedBy: options.recordedBy, recordedAt: options.recordedAt)
-                }
-                do {
-                    let applied = try engine.apply(event, normalized: prepared != nil)
-                    accepted += 1
-                    if errors.isEmpty {
-                        let (leaf, hash) = prepared?.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
-                        tree?.append(leafHash: hash)
-                        pending.append(PendingEvent(applied, leaf: leaf))
-                    }
-                } catch let violation as CustodyViolation {
-                    errors.append(LineError(line: line, field: violation.field, message: violation.message, rule: violation.rule))
-                }
-            }
-            if errors.count >= errorLimit { break }
-            if errors.isEmpty, pending.count >= chunkSize { try flush() }
-        }
-        guard errors.isEmpty else {
-            return AppendReport(
-                accepted: accepted, errors: errors, size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
-        }
-        try flush()
-        try writer.finish()
-        let newSize = size + Int64(accepted)
-        var note: String?
-        if accepted > 0, !options.dryRun, let t = tree, let key {
-            let checkpoint = try Checkpoint(origin: origin, size: newSize, root: t.root(), extensions: [])
-            let signed = try SignedNote.sign(text: checkpoint.text, key: key)
-            try db.execute(
-                sql: "INSERT INTO checkpoints(size, note, signed_at) VALUES (?, ?, ?)",
-                arguments: [newSize, signed, options.recordedAt])
-            note = signed
-        }
-        return AppendReport(
-            accepted: accepted, errors: [], size: options.dryRun ? size : newSize, firstSeq: size, checkpoint: note,
-            dryRun: options.dryRun)
     }
 
     // MARK: Reads
@@ -585,5 +500,38 @@ extension SQLiteStore {
                 arguments: [count]
             ).map { ($0[0], $0[1]) }
         }
+    }
+}
+
+/// The SQLite side of an append: reads and rows inside the `BEGIN IMMEDIATE` transaction
+/// the store holds while the coordinator runs.
+struct SQLiteAppendTransaction: AppendTransaction {
+    let db: Database
+    let writer: SQLiteStateWriter
+    let tiles: SQLiteTileReader
+
+    init(_ db: Database, bulkItems: Int64) throws {
+        self.db = db
+        writer = try SQLiteStateWriter(db: db, bulkItems: bulkItems)
+        tiles = SQLiteTileReader(db: db)
+    }
+
+    func heads() throws -> AppendHeads {
+        AppendHeads(
+            size: try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events")!,
+            nextItemID: try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM items")!,
+            nextLotID: try Int64.fetchOne(db, sql: "SELECT coalesce(max(id) + 1, 1) FROM lots")!)
+    }
+
+    func stateLoader() throws -> any StateLoader { try SQLiteStateLoader(db: db) }
+    func holders() throws -> [String: Holder] { try SQLiteStateLoader.holders(db) }
+    func tile(level: Int, index: Int64) throws -> [TreeHash]? { try tiles.tile(level: level, index: index) }
+    func write(events: [PendingEvent], changes: StateChanges) throws { try writer.write(events: events, changes: changes) }
+    func writeTiles(_ list: [(level: Int, index: Int64, hashes: [TreeHash])]) throws { try tiles.write(list) }
+    func finish() throws { try writer.finish() }
+
+    func insertCheckpoint(size: Int64, note: String, signedAt: String) throws {
+        try db.execute(
+            sql: "INSERT INTO checkpoints(size, note, signed_at) VALUES (?, ?, ?)", arguments: [size, note, signedAt])
     }
 }

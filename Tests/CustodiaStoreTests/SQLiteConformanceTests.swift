@@ -28,7 +28,7 @@ import Testing
     /// records.
     static let smallStepsFactory: StoreFactory = { dir in
         let store = try newStore(dir)
-        store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 2, groupChunkSize: 1, bulkItems: 3, cachedRecords: 4) }
+        store.tuning.withLock { $0 = SQLiteStore.Tuning(append: AppendTuning(chunkSize: 2, groupChunkSize: 1, cachedRecords: 4), bulkItems: 3) }
         return store
     }
 

@@ -377,7 +377,7 @@ import Testing
     @Test func aBulkRegistrationRebuildsTheItemIndexesItDeferred() async throws {
         try await withTemporaryDirectory { dir in
             let (store, _) = try newStore(dir)
-            store.tuning.withLock { $0 = SQLiteStore.Tuning(chunkSize: 16, bulkItems: 20) }
+            store.tuning.withLock { $0 = SQLiteStore.Tuning(append: AppendTuning(chunkSize: 16), bulkItems: 20) }
             try await store.recordValid(Fixture.holderTree)
             try await store.recordValid((0..<10).map { E.register(E.item("BK-A\($0)"), to: "S2") })
             let indexes = """
