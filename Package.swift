@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: events, custody rules, CSV and JSON input. No I/O, no dependencies
@@ -61,6 +62,16 @@ let package = Package(
                 "CustodiaStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The PostgreSQL backend (postgres-nio), for several servers on one database.
+        .target(
+            name: "CustodiaPostgres",
+            dependencies: [
+                "CustodiaCore",
+                "CustodiaLedger",
+                "CustodiaStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // libzint from the system (Debian: libzint-dev), and the QR codes of receipts over it.
@@ -146,7 +157,7 @@ let package = Package(
         // Linux in Swift 6.3.1; see ChildProcess).
         .target(name: "CustodiaTestSupport", path: "Tests/Support"),
         .testTarget(
-            name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaSQLite", "CustodiaTestSupport"],
+            name: "CustodiaStoreTests", dependencies: ["CustodiaStore", "CustodiaSQLite", "CustodiaPostgres", "CustodiaTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CustodiaWebTests", dependencies: ["CustodiaWeb"]),
         .testTarget(

@@ -434,9 +434,7 @@ public final class SQLiteStore: Store, Sendable {
         guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints WHERE size = ?", arguments: [size]) else {
             return nil
         }
-        let lines = note.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
-        guard lines.count >= 3, Int64(lines[1]) == size else { return nil }
-        return TreeHash(base64: lines[2])
+        return StoredCheckpoint.root(of: note, size: size)
     }
 
     public func verifierKey() async throws -> String {

@@ -301,3 +301,14 @@ package struct AppendCoordinator: Sendable {
             report: GroupAppendReport(reports: reports, size: newSize, checkpoint: note, items: items), holders: finalHolders)
     }
 }
+
+/// Reading a stored checkpoint note.
+package enum StoredCheckpoint {
+    /// The root a stored checkpoint note of `size` signs (nil when the note is not of that
+    /// size).
+    package static func root(of note: String, size: Int64) -> TreeHash? {
+        let lines = note.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
+        guard lines.count >= 3, Int64(lines[1]) == size else { return nil }
+        return TreeHash(base64: lines[2])
+    }
+}

@@ -199,32 +199,16 @@ public struct VerifyReport: Sendable {
     }
 }
 
-/// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
-/// tree's tiles and the signed checkpoints.
-///
-/// Every implementation passes the same conformance suite (`StoreConformance` in the
-/// tests). Callers see only this protocol; the executable picks the backend.
-public protocol Store: Sendable {
+/// The ledger's job: appends (the rules, the tree, the checkpoint, in one transaction that
+/// holds the log's single write lock) and what outside verifiers read: sizes, leaves, tiles,
+/// checkpoints and proofs. The narrowest protocol a backend implements first.
+public protocol LedgerStore: Sendable {
     /// Appends the events of `source` all-or-nothing: either every event is accepted and
     /// written with its state change, tree hashes and a new signed checkpoint in one
     /// transaction, or nothing is written and every refused line is reported.
     func append(_ source: inout some EventSource, options: AppendOptions) async throws -> AppendReport
-
-    func holders() async throws -> [Holder]
-    /// Items whose serial is `serial`, narrowed by manufacturer and model when given.
-    func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
-    /// Every event that touched the item, oldest first.
-    func history(itemID: Int64) async throws -> [RecordedEvent]
-    func holdings(of code: String, recursive: Bool) async throws -> Holdings?
-    func summary() async throws -> Summary
-
     /// The number of events in the ledger.
     func ledgerSize() async throws -> Int64
-
-    /// The sequence number of the latest entry that changed the holder tree (-1 when there
-    /// is none): a cache of `holders()` is current while this stays the same. Cheap: an
-    /// index lookup, not a read of the tree.
-    func holderGeneration() async throws -> Int64
     /// The leaves of events `from..<to`.
     func entries(from: Int64, to: Int64) async throws -> [RecordedEvent]
     /// The signed checkpoint for `size` (latest when nil).
@@ -233,16 +217,44 @@ public protocol Store: Sendable {
     func consistencyProof(old: Int64, new: Int64) async throws -> ConsistencyProof
     /// The verifier key line of the log.
     func verifierKey() async throws -> String
-    /// Recomputes everything from the events and names the first divergence.
-    func verify() async throws -> VerifyReport
-
-    // MARK: For the server
-
     /// Appends several independent requests in one transaction under one new checkpoint
     /// (group commit). Each request is all-or-nothing and is checked against the state left
     /// by the accepted requests before it; a refused request changes nothing and does not
     /// affect the others.
     func appendGroup(_ requests: [AppendRequest]) async throws -> GroupAppendReport
+    /// The hashes of tile `index` at `level`, `width` of them (256 for a full tile), as
+    /// tlog-tiles serves them (32 bytes each); nil when the tree has not reached them.
+    func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]?
+    /// The entry bundle of tile `index`: the leaves of events `256·index ..< 256·index+width`,
+    /// each prefixed by its length as a big-endian UInt16; nil when the ledger is shorter.
+    func entryBundle(index: Int64, width: Int) async throws -> [UInt8]?
+    /// The first signed checkpoint whose tree includes entry `seq` (the one signed for the
+    /// batch that recorded it).
+    func checkpoint(including seq: Int64) async throws -> String?
+}
+
+/// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
+/// tree's tiles and the signed checkpoints.
+///
+/// Every implementation passes the same conformance suite (`StoreConformance` in the
+/// tests). Callers see only this protocol; the executable picks the backend.
+public protocol Store: LedgerStore {
+    func holders() async throws -> [Holder]
+    /// Items whose serial is `serial`, narrowed by manufacturer and model when given.
+    func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
+    /// Every event that touched the item, oldest first.
+    func history(itemID: Int64) async throws -> [RecordedEvent]
+    func holdings(of code: String, recursive: Bool) async throws -> Holdings?
+    func summary() async throws -> Summary
+
+    /// The sequence number of the latest entry that changed the holder tree (-1 when there
+    /// is none): a cache of `holders()` is current while this stays the same. Cheap: an
+    /// index lookup, not a read of the tree.
+    func holderGeneration() async throws -> Int64
+    /// Recomputes everything from the events and names the first divergence.
+    func verify() async throws -> VerifyReport
+
+    // MARK: For the server
 
     /// Items matching every filter of `query`, in ascending id order, one page at a time.
     ///
@@ -265,12 +277,6 @@ public protocol Store: Sendable {
     /// it, lots with a balance in it, events naming a holder in it, the holders in it.
     func summary(scope: HolderScope) async throws -> Summary
 
-    /// The hashes of tile `index` at `level`, `width` of them (256 for a full tile), as
-    /// tlog-tiles serves them (32 bytes each); nil when the tree has not reached them.
-    func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]?
-    /// The entry bundle of tile `index`: the leaves of events `256·index ..< 256·index+width`,
-    /// each prefixed by its length as a big-endian UInt16; nil when the ledger is shorter.
-    func entryBundle(index: Int64, width: Int) async throws -> [UInt8]?
 
     // MARK: For the web pages
 
@@ -308,9 +314,6 @@ public protocol Store: Sendable {
     func dispatch(document: String) async throws -> DispatchView?
     /// Open dispatches addressed to a holder inside `scope`, newest first.
     func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView]
-    /// The first signed checkpoint whose tree includes entry `seq` (the one signed for the
-    /// batch that recorded it).
-    func checkpoint(including seq: Int64) async throws -> String?
     /// Keeps a witness's cosignature line of the checkpoint of `size` (insert-only: a second
     /// line from the same witness for the same size is ignored). `witness` is its verifier
     /// key.

@@ -14,6 +14,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case invalidRequest
         /// A listing was given a cursor it did not produce.
         case invalidCursor
+        /// The database server refused or failed an operation (its message says why).
+        case storage
     }
 
     public let code: Code

@@ -37,6 +37,12 @@ import Testing
         try await check.body(Self.smallStepsFactory)
     }
 
+    @Test("the SQLite store conforms as a ledger", arguments: LedgerConformance.all)
+    func conformsAsALedger(_ check: LedgerCheck) async throws {
+        try await check.body { dir in try Self.newStore(dir) }
+        try await check.body { dir in try await Self.smallStepsFactory(dir) }
+    }
+
     static let userFactory: UserStoreFactory = { dir in try newStore(dir) }
 
     @Test("the SQLite store conforms as a user store", arguments: UserStoreConformance.all)

@@ -17,7 +17,6 @@ extension StoreConformance {
         ConformanceCheck("in a group, a refused request changes nothing and the others are written", groupIsolatesRequests),
         ConformanceCheck("in a group, each request sees what the accepted ones before it did", groupRequestsSeeEarlierOnes),
         ConformanceCheck("a group that changes the holder tree is seen by the next group", groupHolderChangesPersist),
-        ConformanceCheck("tiles and entry bundles are served in the tlog-tiles layout", tilesAndBundles),
         ConformanceCheck("the holder generation moves with holder changes only", holderGenerationMovesWithHolderChanges),
     ]
 
@@ -359,7 +358,7 @@ extension StoreConformance {
         }
     }
 
-    static func tilesAndBundles(_ make: StoreFactory) async throws {
+    static func tilesAndBundles(_ make: LedgerFactory) async throws {
         try await withTemporaryDirectory { dir in
             let store = try await make(dir)
             try await store.recordValid(Fixture.holderTree)

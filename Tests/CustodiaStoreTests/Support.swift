@@ -21,7 +21,10 @@ let testOrigin = "test.example/custodia"
 let recordedAt = "2026-03-01T09:00:00Z"
 let recordedBy = "tester"
 
-extension Store {
+/// Makes a new, empty ledger store (a backend's factory for `LedgerConformance`).
+typealias LedgerFactory = @Sendable (_ dir: URL) async throws -> any LedgerStore
+
+extension LedgerStore {
     /// Appends `events` from an array source with fixed recording fields.
     @discardableResult
     func record(_ events: [Event], dryRun: Bool = false) async throws -> AppendReport {
@@ -38,6 +41,14 @@ extension Store {
         return report
     }
 
+    /// The root signed by the latest checkpoint, checked with the store's verifier key.
+    func signedCheckpoint(_ note: String) async throws -> Checkpoint {
+        let verifier = try NoteVerifier(verifierKey: try await verifierKey())
+        return try Checkpoint(text: try SignedNote.open(note, verifiers: [verifier]).text)
+    }
+}
+
+extension Store {
     /// The one item with this serial (and manufacturer).
     func item(_ serial: String, manufacturer: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws
         -> ItemView
@@ -59,11 +70,6 @@ extension Store {
             holdings: holdings, summary: try await summary(), entries: try await entries(from: 0, to: size))
     }
 
-    /// The root signed by the latest checkpoint, checked with the store's verifier key.
-    func signedCheckpoint(_ note: String) async throws -> Checkpoint {
-        let verifier = try NoteVerifier(verifierKey: try await verifierKey())
-        return try Checkpoint(text: try SignedNote.open(note, verifiers: [verifier]).text)
-    }
 }
 
 struct StoreSnapshot: Equatable {

@@ -1,0 +1,161 @@
+import CustodiaCore
+
+/// The PostgreSQL schema: the same tables, keys and guards as the SQLite store's (version 7
+/// there), as one migration per version. The database guards integrity too: CHECKs on every
+/// vocabulary column, foreign keys to holders, unique identities, and triggers that refuse
+/// any change to a recorded event, an item's marking, a stored checkpoint, a password hash,
+/// a token secret, a used confirmation, a cosignature or a verification record, and any
+/// TRUNCATE of them.
+enum PostgresSchema {
+    static let version = 1
+
+    /// `column IN ('a', 'b', …)` for a vocabulary.
+    static func oneOf(_ column: String, _ values: [String]) -> String {
+        "\(column) IN (\(values.map { "'\($0)'" }.joined(separator: ", ")))"
+    }
+
+    /// A trigger that refuses UPDATE and DELETE of rows, and TRUNCATE, of `table`.
+    static func insertOnly(_ table: String, _ message: String) -> String {
+        """
+        CREATE TRIGGER \(table)_insert_only BEFORE UPDATE OR DELETE ON \(table)
+            FOR EACH ROW EXECUTE FUNCTION custodia_refuse('\(message)');
+        CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table)
+            FOR EACH STATEMENT EXECUTE FUNCTION custodia_refuse('\(message)');
+        """
+    }
+
+    /// The migrations, in order: migration `n` brings the schema to version `n`.
+    static let migrations: [String] = [
+        """
+        CREATE FUNCTION custodia_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation'; END $$;
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE holders(
+            code TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK(\(oneOf("kind", HolderKind.allCases.map(\.rawValue)))),
+            name TEXT NOT NULL,
+            parent TEXT REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            closed BOOLEAN NOT NULL DEFAULT false,
+            added_seq BIGINT NOT NULL);
+        CREATE INDEX holders_parent ON holders(parent);
+        CREATE TABLE events(
+            seq BIGINT PRIMARY KEY CHECK(seq >= 0),
+            kind TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            leaf BYTEA NOT NULL);
+        \(insertOnly("events", "recorded events are never changed or deleted; record a correction"))
+        CREATE INDEX events_kind ON events(kind, seq);
+        CREATE TABLE items(
+            id BIGINT PRIMARY KEY,
+            category TEXT NOT NULL CHECK(\(oneOf("category", Category.allCases.map(\.rawValue)))),
+            manufacturer TEXT NOT NULL,
+            country TEXT NOT NULL,
+            model TEXT NOT NULL,
+            calibre TEXT NOT NULL,
+            serial TEXT NOT NULL,
+            year BIGINT,
+            import_country TEXT,
+            import_year BIGINT,
+            marks TEXT,
+            assigned_mark BOOLEAN NOT NULL DEFAULT false,
+            registered_seq BIGINT NOT NULL,
+            status TEXT NOT NULL CHECK(\(oneOf("status", ItemStatus.allCases.map(\.rawValue)))),
+            holder TEXT REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            account TEXT REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            condition TEXT NOT NULL CHECK(\(oneOf("condition", Condition.allCases.map(\.rawValue)))),
+            due_back TEXT,
+            transit TEXT,
+            last_counted TEXT,
+            last_seq BIGINT NOT NULL,
+            CHECK((status = 'held') = (holder IS NOT NULL) OR status = 'deactivated'));
+        CREATE UNIQUE INDEX items_identity ON items(serial, manufacturer, model);
+        CREATE INDEX items_holder ON items(holder) WHERE holder IS NOT NULL;
+        CREATE INDEX items_account ON items(account) WHERE account IS NOT NULL;
+        CREATE INDEX items_due ON items(due_back) WHERE due_back IS NOT NULL;
+        CREATE INDEX items_missing ON items(last_seq) WHERE status = 'missing';
+        CREATE TRIGGER items_marking_fixed BEFORE UPDATE OF
+            id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year,
+            marks, assigned_mark, registered_seq ON items
+            FOR EACH ROW EXECUTE FUNCTION custodia_refuse('an item''s marking is never changed');
+        CREATE TABLE item_serial_keys(serial_key TEXT NOT NULL, item_id BIGINT NOT NULL, PRIMARY KEY(serial_key, item_id));
+        CREATE TABLE event_items(item_id BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(item_id, seq));
+        CREATE TABLE event_holders(holder TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(holder, seq));
+        CREATE TABLE lots(
+            id BIGINT PRIMARY KEY,
+            lot TEXT NOT NULL,
+            manufacturer TEXT NOT NULL,
+            calibre TEXT NOT NULL,
+            type TEXT NOT NULL,
+            year BIGINT,
+            registered_seq BIGINT NOT NULL,
+            UNIQUE(lot, manufacturer));
+        CREATE TABLE event_lots(lot_id BIGINT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY(lot_id, seq));
+        CREATE TABLE lot_balances(
+            lot_id BIGINT NOT NULL REFERENCES lots(id),
+            holder TEXT NOT NULL REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            quantity BIGINT NOT NULL CHECK(quantity >= 0),
+            PRIMARY KEY(lot_id, holder));
+        CREATE INDEX lot_balances_holder ON lot_balances(holder);
+        CREATE TABLE lot_missing(lot_id BIGINT PRIMARY KEY REFERENCES lots(id), quantity BIGINT NOT NULL CHECK(quantity >= 0));
+        CREATE TABLE dispatches(
+            document TEXT PRIMARY KEY,
+            seq BIGINT NOT NULL,
+            from_holder TEXT NOT NULL REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            to_holder TEXT NOT NULL REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            items_in_transit BIGINT NOT NULL CHECK(items_in_transit >= 0));
+        CREATE INDEX dispatches_to ON dispatches(to_holder);
+        CREATE TABLE dispatch_lots(
+            document TEXT NOT NULL REFERENCES dispatches(document) DEFERRABLE INITIALLY DEFERRED,
+            lot_id BIGINT NOT NULL REFERENCES lots(id),
+            quantity BIGINT NOT NULL CHECK(quantity >= 0),
+            PRIMARY KEY(document, lot_id));
+        CREATE TABLE tiles(level INTEGER NOT NULL, idx BIGINT NOT NULL, hashes BYTEA NOT NULL, PRIMARY KEY(level, idx));
+        CREATE TABLE checkpoints(size BIGINT PRIMARY KEY, note TEXT NOT NULL, signed_at TEXT NOT NULL);
+        \(insertOnly("checkpoints", "signed checkpoints are never changed or deleted"))
+        CREATE TABLE users(
+            code TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK(\(oneOf("role", Role.allCases.map(\.rawValue)))),
+            scope TEXT REFERENCES holders(code) DEFERRABLE INITIALLY DEFERRED,
+            active BOOLEAN NOT NULL DEFAULT true,
+            added_seq BIGINT NOT NULL);
+        CREATE TRIGGER users_code_fixed BEFORE UPDATE OF code, added_seq ON users
+            FOR EACH ROW EXECUTE FUNCTION custodia_refuse('a user''s code is never changed');
+        CREATE TABLE tokens(
+            id TEXT PRIMARY KEY,
+            "user" TEXT NOT NULL REFERENCES users(code) DEFERRABLE INITIALLY DEFERRED,
+            active BOOLEAN NOT NULL DEFAULT true,
+            created_seq BIGINT NOT NULL);
+        CREATE INDEX tokens_user ON tokens("user");
+        CREATE TRIGGER tokens_owner_fixed BEFORE UPDATE OF id, "user", created_seq ON tokens
+            FOR EACH ROW EXECUTE FUNCTION custodia_refuse('a token''s id and owner are never changed');
+        CREATE TABLE password_hashes(
+            id BIGSERIAL PRIMARY KEY,
+            "user" TEXT NOT NULL REFERENCES users(code) DEFERRABLE INITIALLY DEFERRED,
+            hash TEXT NOT NULL CHECK(length(hash) > 0),
+            set_at TEXT NOT NULL);
+        CREATE INDEX password_hashes_user ON password_hashes("user", id);
+        \(insertOnly("password_hashes", "password hashes are never changed or deleted; set a new password or disable the user"))
+        CREATE TABLE token_secrets(
+            token_id TEXT PRIMARY KEY REFERENCES tokens(id) DEFERRABLE INITIALLY DEFERRED,
+            secret_hash TEXT NOT NULL UNIQUE CHECK(length(secret_hash) = 64));
+        \(insertOnly("token_secrets", "token secrets are never changed or deleted; revoke the token instead"))
+        CREATE TABLE confirmations_used(id TEXT PRIMARY KEY, "user" TEXT NOT NULL, seq BIGINT NOT NULL);
+        \(insertOnly("confirmations_used", "a used confirmation is never changed or deleted"))
+        CREATE TABLE verifications(
+            id BIGSERIAL PRIMARY KEY,
+            verified_at TEXT NOT NULL,
+            size BIGINT NOT NULL CHECK(size >= 0),
+            ok BOOLEAN NOT NULL,
+            divergence TEXT);
+        \(insertOnly("verifications", "verification records are never changed or deleted; run verify again"))
+        CREATE TABLE cosignatures(
+            size BIGINT NOT NULL CHECK(size >= 0),
+            witness TEXT NOT NULL,
+            line TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY(size, witness));
+        CREATE INDEX cosignatures_witness ON cosignatures(witness, size);
+        \(insertOnly("cosignatures", "a cosignature is never changed or deleted"))
+        """
+    ]
+}

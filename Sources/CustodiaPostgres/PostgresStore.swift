@@ -1,0 +1,329 @@
+import CustodiaCore
+import CustodiaLedger
+import CustodiaStore
+import Dispatch
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The ledger on PostgreSQL, for several Custodia servers on one database.
+///
+/// Appends are serialised in the database: each append transaction first takes the log's
+/// transaction-scoped advisory lock, so that whichever server appends, there is one tree
+/// order, and reads the ledger's size after it holds the lock. Every server signs with the
+/// shared log key. The append path is the backend-neutral `AppendCoordinator`; only the rows
+/// are PostgreSQL's.
+public final class PostgresStore: LedgerStore, Sendable {
+    public let location: PostgresLocation
+    let key: LogKey?
+    let origin: String
+    /// The connection appends use, one append at a time (`writeLock`).
+    let writer: PostgresLink
+    /// The connection reads use.
+    let reader: PostgresLink
+    let writeLock = Mutex(())
+    /// Appends run here, off the caller's thread: the coordinator waits on each statement.
+    let appendQueue = DispatchQueue(label: "custodia.postgres.append")
+    /// Reads that walk tiles (proofs) run here for the same reason.
+    let readQueue = DispatchQueue(label: "custodia.postgres.read", attributes: .concurrent)
+    /// The coordinator's steps. Tests make them small to reach the bulk paths with few rows.
+    package let tuning = Mutex(AppendTuning())
+
+    /// The key of the advisory lock every append holds: one tree order whichever server
+    /// appends.
+    static let appendLock: Int64 = 0x4375_7374_6F64_6961  // "Custodia"
+
+    private init(location: PostgresLocation, key: LogKey?, origin: String, writer: PostgresLink, reader: PostgresLink) {
+        self.location = location
+        self.key = key
+        self.origin = origin
+        self.writer = writer
+        self.reader = reader
+    }
+
+    static let logger = Logger(label: "custodia.postgres")
+
+    /// Opens the register in the database at `url`. `key` is needed to append.
+    public static func open(url: String, key: LogKey?) async throws -> PostgresStore {
+        let location = try PostgresLocation(url: url)
+        let writer = try await PostgresLink.connect(location, logger: logger)
+        let reader: PostgresLink
+        do {
+            reader = try await PostgresLink.connect(location, logger: logger)
+        } catch {
+            await writer.close()
+            throw error
+        }
+        do {
+            let meta = try await Self.meta(reader)
+            guard meta["application"] == "custodia", let origin = meta["origin"] else {
+                throw StoreError(
+                    .notACustodiaDatabase,
+                    "\(location.redacted) holds no Custodia register; run `custodia init --database URL` to create one")
+            }
+            if let v = meta["schema"].flatMap(Int.init), v > PostgresSchema.version {
+                throw StoreError(
+                    .schemaTooNew, "\(location.redacted) was written by a newer Custodia (schema \(v)); upgrade custodia to open it")
+            }
+            if let key, let stored = meta["verifierKey"], stored != key.verifierKey {
+                throw StoreError(
+                    .keyMismatch,
+                    "the log key does not belong to \(location.redacted): its verifier key differs; use the key file created with it")
+            }
+            let store = PostgresStore(location: location, key: key, origin: origin, writer: writer, reader: reader)
+            try await store.migrate(from: meta["schema"].flatMap(Int.init) ?? 0)
+            return store
+        } catch {
+            await writer.close()
+            await reader.close()
+            throw error
+        }
+    }
+
+    /// Creates a new register in the (empty) database at `url`, with its origin and log key.
+    /// Refuses a database that already holds one.
+    public static func create(url: String, origin: String, key: LogKey, now: String) async throws -> PostgresStore {
+        let location = try PostgresLocation(url: url)
+        let link = try await PostgresLink.connect(location, logger: logger)
+        do {
+            if try await !Self.meta(link).isEmpty {
+                throw StoreError(
+                    .databaseExists,
+                    "\(location.redacted) already holds a Custodia register; Custodia never overwrites one (name another database)")
+            }
+            try await run(on: DispatchQueue.global()) {
+                try link.script("BEGIN")
+                do {
+                    try link.script(PostgresSchema.migrations.joined(separator: "\n"))
+                    for (k, v) in [
+                        ("application", "custodia"), ("schema", "\(PostgresSchema.version)"), ("origin", origin),
+                        ("verifierKey", key.verifierKey), ("createdAt", now), ("saltedFrom", "0"),
+                    ] {
+                        try link.rows("INSERT INTO meta(key, value) VALUES (\(k), \(v))")
+                    }
+                    try link.script("COMMIT")
+                } catch {
+                    try? link.script("ROLLBACK")
+                    throw error
+                }
+            }
+        } catch {
+            await link.close()
+            throw error
+        }
+        await link.close()
+        return try await open(url: url, key: key)
+    }
+
+    /// The `meta` table, empty when the database has none.
+    static func meta(_ link: PostgresLink) async throws -> [String: String] {
+        let exists = try await link.rowsAsync("SELECT to_regclass('meta') IS NOT NULL")
+        guard let row = exists.first, try Cells(row)(0, Bool.self) else { return [:] }
+        var out: [String: String] = [:]
+        for row in try await link.rowsAsync("SELECT key, value FROM meta") {
+            let c = Cells(row)
+            out[try c(0)] = try c(1)
+        }
+        return out
+    }
+
+    /// Applies the migrations after `version`, under the append lock (servers starting
+    /// together migrate once).
+    private func migrate(from version: Int) async throws {
+        guard version < PostgresSchema.version else { return }
+        let writer = self.writer
+        try await Self.run(on: appendQueue) {
+            try writer.script("BEGIN")
+            do {
+                try writer.rows("SELECT pg_advisory_xact_lock(\(Self.appendLock))")
+                let current = try writer.rows("SELECT value FROM meta WHERE key = 'schema'").first.map {
+                    Int(try Cells($0)(0, String.self)) ?? 0
+                } ?? 0
+                for v in current..<PostgresSchema.version {
+                    try writer.script(PostgresSchema.migrations[v])
+                }
+                try writer.rows("UPDATE meta SET value = \(String(PostgresSchema.version)) WHERE key = 'schema'")
+                try writer.script("COMMIT")
+            } catch {
+                try? writer.script("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connections; the store cannot be used afterwards.
+    public func close() async {
+        await writer.close()
+        await reader.close()
+    }
+
+    static func run<T: Sendable>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// The append path shared with every backend, with this store's key and tuning.
+    var coordinator: AppendCoordinator {
+        AppendCoordinator(
+            origin: origin, key: key, ledger: true, tuning: tuning.withLock { $0 },
+            keyAdvice: "give the key file shared by this register's servers")
+    }
+
+    // MARK: Append
+
+    /// Runs `body` in a transaction holding the append lock; commits when it says so.
+    private func inAppendTransaction<T>(_ body: (PostgresAppendTransaction) throws -> (T, commit: Bool)) throws -> T {
+        try writeLock.withLock { _ in
+            try writer.script("BEGIN")
+            do {
+                try writer.rows("SELECT pg_advisory_xact_lock(\(Self.appendLock))")
+                let (result, commit) = try body(PostgresAppendTransaction(writer))
+                try writer.script(commit ? "COMMIT" : "ROLLBACK")
+                return result
+            } catch {
+                try? writer.script("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func append(_ source: inout some EventSource, options: AppendOptions) async throws -> AppendReport {
+        let coordinator = self.coordinator
+        try coordinator.requireKey(writing: !options.dryRun)
+        // The source is the caller's: the append runs on the caller's thread, waiting on
+        // each statement (the command-line tool's path; the server appends in groups).
+        return try inAppendTransaction { tx in
+            let report = try coordinator.append(tx, &source, options: options)
+            return (report, report.written)
+        }
+    }
+
+    public func appendGroup(_ requests: [AppendRequest]) async throws -> GroupAppendReport {
+        let coordinator = self.coordinator
+        try coordinator.requireKey(writing: requests.contains(where: { !$0.dryRun }))
+        return try await Self.run(on: appendQueue) { [self] in
+            try inAppendTransaction { tx in
+                let result = try coordinator.appendGroup(tx, requests, holders: try tx.holders())
+                return (result.report, result.commit)
+            }
+        }
+    }
+
+    // MARK: Ledger reads
+
+    public func ledgerSize() async throws -> Int64 {
+        try Cells(try await reader.rowsAsync("SELECT coalesce(max(seq) + 1, 0) FROM events")[0])(0)
+    }
+
+    public func entries(from: Int64, to: Int64) async throws -> [RecordedEvent] {
+        try await reader.rowsAsync("SELECT seq, leaf FROM events WHERE seq >= \(from) AND seq < \(to) ORDER BY seq").map {
+            let c = Cells($0)
+            return RecordedEvent(seq: try c(0), leaf: try c.bytes(1))
+        }
+    }
+
+    public func checkpoint(size: Int64?) async throws -> String? {
+        let rows =
+            if let size {
+                try await reader.rowsAsync("SELECT note FROM checkpoints WHERE size = \(size)")
+            } else {
+                try await reader.rowsAsync("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
+            }
+        return try rows.first.map { try Cells($0)(0) }
+    }
+
+    public func checkpoint(including seq: Int64) async throws -> String? {
+        try await reader.rowsAsync("SELECT note FROM checkpoints WHERE size > \(max(0, seq)) ORDER BY size LIMIT 1").first.map {
+            try Cells($0)(0)
+        }
+    }
+
+    public func verifierKey() async throws -> String {
+        guard let row = try await reader.rowsAsync("SELECT value FROM meta WHERE key = 'verifierKey'").first else {
+            throw StoreError(.notACustodiaDatabase, "the register has no verifier key; it was not created by `custodia init`")
+        }
+        return try Cells(row)(0)
+    }
+
+    public func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]? {
+        guard (0...TilePath.maxLevel).contains(level), index >= 0, (1...256).contains(width) else { return nil }
+        guard let row = try await reader.rowsAsync("SELECT hashes FROM tiles WHERE level = \(level) AND idx = \(index)").first
+        else { return nil }
+        let hashes = try Cells(row).bytes(0)
+        // A stored tile only grows; a partial tile is a prefix of it.
+        guard hashes.count >= width * 32 else { return nil }
+        return Array(hashes.prefix(width * 32))
+    }
+
+    public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {
+        guard index >= 0, (1...256).contains(width), index <= (Int64.max - 256) / 256 else { return nil }
+        let first = index * 256
+        let leaves = try await reader.rowsAsync(
+            "SELECT leaf FROM events WHERE seq >= \(first) AND seq < \(first + Int64(width)) ORDER BY seq"
+        ).map { try Cells($0).bytes(0) }
+        guard leaves.count == width else { return nil }
+        return try TileEntries.bundle(leaves)
+    }
+
+    /// Runs a read that walks tiles with the sync tile reader, in one snapshot.
+    private func tileRead<T: Sendable>(_ body: @escaping @Sendable (PostgresAppendTransaction, PostgresLink) throws -> T)
+        async throws -> T
+    {
+        let reader = self.reader
+        return try await Self.run(on: readQueue) {
+            try reader.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let result = try body(PostgresAppendTransaction(reader), reader)
+                try reader.script("COMMIT")
+                return result
+            } catch {
+                try? reader.script("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    static func checkpointRoot(_ link: PostgresLink, size: Int64) throws -> TreeHash? {
+        guard let row = try link.rows("SELECT note FROM checkpoints WHERE size = \(size)").first else { return nil }
+        return StoredCheckpoint.root(of: try Cells(row)(0), size: size)
+    }
+
+    public func inclusionProof(index: Int64, size: Int64) async throws -> InclusionProof {
+        try await tileRead { tiles, link in
+            let total = try Cells(try link.rows("SELECT coalesce(max(seq) + 1, 0) FROM events")[0])(0, Int64.self)
+            guard size >= 1, size <= total else {
+                throw StoreError(
+                    .invalidRequest, "size \(size) is outside the ledger (1–\(total)); ask for a size the ledger has reached")
+            }
+            guard index >= 0, index < size else {
+                throw StoreError(.invalidRequest, "index \(index) is not in a tree of size \(size) (0–\(size - 1))")
+            }
+            let p = try TileHashReader(tiles).inclusion(
+                index: index, size: size, knownRoot: try Self.checkpointRoot(link, size: size))
+            return InclusionProof(index: index, size: size, leafHash: p.leafHash, root: p.root, proof: p.proof)
+        }
+    }
+
+    public func consistencyProof(old: Int64, new: Int64) async throws -> ConsistencyProof {
+        try await tileRead { tiles, link in
+            let total = try Cells(try link.rows("SELECT coalesce(max(seq) + 1, 0) FROM events")[0])(0, Int64.self)
+            guard old >= 0, old <= new, new <= total else {
+                throw StoreError(
+                    .invalidRequest,
+                    "sizes \(old) and \(new) do not fit a ledger of \(total) events; give 0 ≤ OLD ≤ NEW ≤ \(total)")
+            }
+            let p = try TileHashReader(tiles).consistency(
+                old: old, new: new, knownOldRoot: try Self.checkpointRoot(link, size: old),
+                knownNewRoot: try Self.checkpointRoot(link, size: new))
+            return ConsistencyProof(old: old, new: new, oldRoot: p.oldRoot, newRoot: p.newRoot, proof: p.proof)
+        }
+    }
+
+    /// The holder tree as stored.
+    public func holders() async throws -> [Holder] {
+        try PostgresAppendTransaction.holders(try await reader.rowsAsync(PostgresAppendTransaction.holdersQuery)).values
+            .sorted { $0.code < $1.code }
+    }
+}

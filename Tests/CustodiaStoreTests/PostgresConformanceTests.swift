@@ -1,0 +1,181 @@
+import CustodiaCore
+import CustodiaLedger
+import Foundation
+import Testing
+
+@testable import CustodiaPostgres
+@testable import CustodiaStore
+
+/// A PostgreSQL server for the tests: `CUSTODIA_TEST_POSTGRES_URL` names a database on it
+/// whose user may create databases. Each test makes its own database and drops it after.
+/// Without it these tests do not run, and say how to start one.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["CUSTODIA_TEST_POSTGRES_URL"]
+    static let howToStart =
+        "PostgreSQL tests need a server: run `eval \"$(scripts/pg-cluster.sh start)\"` (after `apt-get install postgresql`) "
+        + "to set CUSTODIA_TEST_POSTGRES_URL, then run the tests again"
+
+    /// Runs `body` with the URL of a new, empty database, dropped afterwards.
+    static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+        let admin = try #require(url, Comment(rawValue: howToStart))
+        let location = try PostgresLocation(url: admin)
+        let name = "custodia_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        let link = try await PostgresLink.connect(location, logger: PostgresStore.logger)
+        try await link.execute(sql: "CREATE DATABASE \(name)")
+        var target = location
+        target.database = name
+        let newURL = "postgres://\(target.user)@\(target.host):\(target.port)/\(name)"
+        do {
+            let result = try await body(newURL)
+            _ = try? await link.execute(sql: "DROP DATABASE \(name) WITH (FORCE)")
+            await link.close()
+            return result
+        } catch {
+            _ = try? await link.execute(sql: "DROP DATABASE \(name) WITH (FORCE)")
+            await link.close()
+            throw error
+        }
+    }
+}
+
+/// The ledger conformance suite against the PostgreSQL store, and what only it does: several
+/// stores (servers) appending to one database.
+@Suite(.enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.howToStart)))
+struct PostgresConformanceTests {
+    /// Runs a ledger check against a new register in a new database.
+    static func run(_ check: LedgerCheck, tuning: AppendTuning = AppendTuning()) async throws {
+        try await TestPostgres.withDatabase { url in
+            let opened = OpenedStores()
+            do {
+                try await check.body { _ in
+                    let store = try await PostgresStore.create(
+                        url: url, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
+                    store.tuning.withLock { $0 = tuning }
+                    opened.add(store)
+                    return store
+                }
+            } catch {
+                await opened.closeAll()
+                throw error
+            }
+            await opened.closeAll()
+        }
+    }
+
+    @Test("the PostgreSQL store conforms as a ledger", arguments: LedgerConformance.all)
+    func conformsAsALedger(_ check: LedgerCheck) async throws {
+        try await Self.run(check)
+    }
+
+    @Test("the PostgreSQL store conforms as a ledger with its bulk paths in small steps", arguments: LedgerConformance.all)
+    func conformsInSmallSteps(_ check: LedgerCheck) async throws {
+        try await Self.run(check, tuning: AppendTuning(chunkSize: 2, groupChunkSize: 1, cachedRecords: 4))
+    }
+
+    @Test("a register is created once, opened with its own key only, and a database without one is refused")
+    func createAndOpen() async throws {
+        try await TestPostgres.withDatabase { url in
+            let key = try LogKey.generate(name: testOrigin)
+            let store = try await PostgresStore.create(url: url, origin: testOrigin, key: key, now: recordedAt)
+            await store.close()
+            await #expect(throws: StoreError.self) {
+                _ = try await PostgresStore.create(url: url, origin: testOrigin, key: key, now: recordedAt)
+            }
+            do {
+                _ = try await PostgresStore.open(url: url, key: try LogKey.generate(name: testOrigin))
+                Issue.record("another key opened the register")
+            } catch let error as StoreError {
+                #expect(error.code == .keyMismatch)
+            }
+            let reopened = try await PostgresStore.open(url: url, key: key)
+            #expect(try await reopened.verifierKey() == key.verifierKey)
+            #expect(try await reopened.ledgerSize() == 0)
+            await reopened.close()
+        }
+        try await TestPostgres.withDatabase { url in
+            do {
+                _ = try await PostgresStore.open(url: url, key: nil)
+                Issue.record("an empty database opened as a register")
+            } catch let error as StoreError {
+                #expect(error.code == .notACustodiaDatabase)
+                #expect(error.message.contains("custodia init"))
+            }
+        }
+    }
+
+    @Test("recorded events and checkpoints are refused UPDATE, DELETE and TRUNCATE by the database itself")
+    func insertOnlyGuards() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.create(
+                url: url, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
+            try await store.recordValid(Fixture.holderTree)
+            for sql in [
+                "UPDATE events SET kind = 'loss' WHERE seq = 0", "DELETE FROM events WHERE seq = 7", "TRUNCATE events",
+                "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints",
+            ] {
+                await #expect(throws: StoreError.self, "\(sql)") {
+                    try await store.reader.execute(sql: sql)
+                }
+            }
+            #expect(try await store.ledgerSize() == 8)
+            await store.close()
+        }
+    }
+
+    @Test("two servers appending at once to one database keep one tree order, every checkpoint consistent")
+    func twoServersOneLedger() async throws {
+        try await TestPostgres.withDatabase { url in
+            let key = try LogKey.generate(name: testOrigin)
+            let first = try await PostgresStore.create(url: url, origin: testOrigin, key: key, now: recordedAt)
+            let second = try await PostgresStore.open(url: url, key: key)
+            try await first.recordValid(Fixture.holderTree)
+            let rounds = 30
+            let reports = try await withThrowingTaskGroup(of: [GroupAppendReport].self) { group in
+                for (n, store) in [first, second].enumerated() {
+                    group.addTask {
+                        var out: [GroupAppendReport] = []
+                        for r in 0..<rounds {
+                            let serial = "S\(n)-\(r)"
+                            out.append(
+                                try await store.appendGroup([
+                                    AppendRequest(
+                                        events: [E.register(E.item(serial), to: "S1")], recordedBy: recordedBy,
+                                        recordedAt: recordedAt)
+                                ]))
+                        }
+                        return out
+                    }
+                }
+                var all: [GroupAppendReport] = []
+                for try await part in group { all += part }
+                return all
+            }
+            #expect(reports.allSatisfy { $0.reports.first?.written == true })
+            let sizes = reports.map(\.size).sorted()
+            #expect(sizes == Array(9...Int64(8 + 2 * rounds)), "each append extended the one tree by one")
+            let size = try await second.ledgerSize()
+            #expect(size == Int64(8 + 2 * rounds))
+            let leaves = try await second.entries(from: 0, to: size).map { Merkle.leafHash($0.leaf) }
+            for report in reports {
+                let checkpoint = try await first.signedCheckpoint(try #require(report.checkpoint))
+                #expect(checkpoint.root == Merkle.root(of: leaves[0..<Int(checkpoint.size)]))
+            }
+            let p = try await second.consistencyProof(old: 9, new: size)
+            try Merkle.verifyConsistency(oldSize: 9, newSize: size, oldRoot: p.oldRoot, newRoot: p.newRoot, proof: p.proof)
+            await first.close()
+            await second.close()
+        }
+    }
+}
+
+/// The stores a check opened, closed when it ends.
+final class OpenedStores: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stores: [PostgresStore] = []
+
+    func add(_ store: PostgresStore) { lock.withLock { stores.append(store) } }
+
+    func closeAll() async {
+        for store in lock.withLock({ stores }) { await store.close() }
+    }
+}
