@@ -116,6 +116,7 @@ let package = Package(
                 "CustodiaStore",
                 "CustodiaServer",
                 "CustodiaSQLite",
+                "CustodiaPostgres",
                 "CustodiaQR",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),

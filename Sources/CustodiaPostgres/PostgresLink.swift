@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// Where a PostgreSQL store lives: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
 public struct PostgresLocation: Sendable, Equatable {
@@ -51,7 +52,12 @@ final class PostgresLink: @unchecked Sendable {
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
+        Self.open.withLock { $0[ObjectIdentifier(self)] = self }
     }
+
+    /// Every link not yet closed, kept alive until `close()`: a connection must be closed
+    /// before it is released, and a command-line run may end without closing its store.
+    private static let open = Mutex<[ObjectIdentifier: PostgresLink]>([:])
 
     static func connect(_ location: PostgresLocation, logger: Logger) async throws -> PostgresLink {
         do {
@@ -122,6 +128,7 @@ final class PostgresLink: @unchecked Sendable {
 
     func close() async {
         try? await connection.close()
+        Self.open.withLock { $0[ObjectIdentifier(self)] = nil }
     }
 
     /// The server's own message, without the query text or its parameters.

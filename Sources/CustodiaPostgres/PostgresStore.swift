@@ -14,7 +14,7 @@ import Synchronization
 /// order, and reads the ledger's size after it holds the lock. Every server signs with the
 /// shared log key. The append path is the backend-neutral `AppendCoordinator`; only the rows
 /// are PostgreSQL's.
-public final class PostgresStore: LedgerStore, Sendable {
+public final class PostgresStore: Store, Sendable {
     public let location: PostgresLocation
     let key: LogKey?
     let origin: String
@@ -190,12 +190,23 @@ public final class PostgresStore: LedgerStore, Sendable {
     }
 
     public func append(_ source: inout some EventSource, options: AppendOptions) async throws -> AppendReport {
+        try appendSync(&source, options: options, alongside: nil)
+    }
+
+    /// Appends, and when the events are written runs `alongside` in the same transaction
+    /// (for rows kept beside the ledger, such as a new user's password hash): both commit or
+    /// neither does.
+    ///
+    /// The source is the caller's: the append runs on the caller's thread, waiting on each
+    /// statement (the command-line tool's path; the server appends in groups).
+    func appendSync(
+        _ source: inout some EventSource, options: AppendOptions, alongside: ((PostgresLink) throws -> Void)?
+    ) throws -> AppendReport {
         let coordinator = self.coordinator
         try coordinator.requireKey(writing: !options.dryRun)
-        // The source is the caller's: the append runs on the caller's thread, waiting on
-        // each statement (the command-line tool's path; the server appends in groups).
         return try inAppendTransaction { tx in
             let report = try coordinator.append(tx, &source, options: options)
+            if report.written { try alongside?(tx.link) }
             return (report, report.written)
         }
     }

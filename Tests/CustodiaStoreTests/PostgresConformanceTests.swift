@@ -15,6 +15,19 @@ enum TestPostgres {
         "PostgreSQL tests need a server: run `eval \"$(scripts/pg-cluster.sh start)\"` (after `apt-get install postgresql`) "
         + "to set CUSTODIA_TEST_POSTGRES_URL, then run the tests again"
 
+    /// Another new database beside the one a test was given (dropped with the server's
+    /// test databases by `withDatabase` of its own test run is not needed: it is dropped
+    /// when the store that uses it is closed by the test's `OpenedStores`).
+    static func extraDatabase(like url: String, opened: OpenedStores) async throws -> String {
+        let location = try PostgresLocation(url: url)
+        let name = "custodia_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        let link = try await PostgresLink.connect(location, logger: PostgresStore.logger)
+        try await link.execute(sql: "CREATE DATABASE \(name)")
+        await link.close()
+        opened.dropLater(name, admin: location)
+        return "postgres://\(location.user)@\(location.host):\(location.port)/\(name)"
+    }
+
     /// Runs `body` with the URL of a new, empty database, dropped afterwards.
     static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
         let admin = try #require(url, Comment(rawValue: howToStart))
@@ -40,26 +53,11 @@ enum TestPostgres {
 
 /// The ledger conformance suite against the PostgreSQL store, and what only it does: several
 /// stores (servers) appending to one database.
-@Suite(.enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.howToStart)))
+@Suite(.serialized, .enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.howToStart)))
 struct PostgresConformanceTests {
     /// Runs a ledger check against a new register in a new database.
     static func run(_ check: LedgerCheck, tuning: AppendTuning = AppendTuning()) async throws {
-        try await TestPostgres.withDatabase { url in
-            let opened = OpenedStores()
-            do {
-                try await check.body { _ in
-                    let store = try await PostgresStore.create(
-                        url: url, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
-                    store.tuning.withLock { $0 = tuning }
-                    opened.add(store)
-                    return store
-                }
-            } catch {
-                await opened.closeAll()
-                throw error
-            }
-            await opened.closeAll()
-        }
+        try await withFactory(tuning: tuning) { make in try await check.body { dir in try await make(dir) } }
     }
 
     @Test("the PostgreSQL store conforms as a ledger", arguments: LedgerConformance.all)
@@ -70,6 +68,57 @@ struct PostgresConformanceTests {
     @Test("the PostgreSQL store conforms as a ledger with its bulk paths in small steps", arguments: LedgerConformance.all)
     func conformsInSmallSteps(_ check: LedgerCheck) async throws {
         try await Self.run(check, tuning: AppendTuning(chunkSize: 2, groupChunkSize: 1, cachedRecords: 4))
+    }
+
+    /// A factory of new registers: the first in `url`, each further one (a check may make
+    /// several) in a database of its own.
+    static func factory(url: String, opened: OpenedStores, tuning: AppendTuning) -> @Sendable (URL) async throws -> PostgresStore {
+        let counter = Counter()
+        return { _ in
+            let target = counter.next() == 0 ? url : try await TestPostgres.extraDatabase(like: url, opened: opened)
+            let store = try await PostgresStore.create(
+                url: target, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
+            store.tuning.withLock { $0 = tuning }
+            opened.add(store)
+            return store
+        }
+    }
+
+    /// Runs a check with such a factory, closing every store it made afterwards.
+    static func withFactory(
+        tuning: AppendTuning = AppendTuning(), _ body: (@escaping @Sendable (URL) async throws -> PostgresStore) async throws -> Void
+    ) async throws {
+        try await TestPostgres.withDatabase { url in
+            let opened = OpenedStores()
+            do {
+                try await body(factory(url: url, opened: opened, tuning: tuning))
+            } catch {
+                await opened.closeAll()
+                throw error
+            }
+            await opened.closeAll()
+        }
+    }
+
+    static func runStore(_ body: @Sendable (@escaping StoreFactory) async throws -> Void, tuning: AppendTuning = AppendTuning())
+        async throws
+    {
+        try await withFactory(tuning: tuning) { make in try await body { dir in try await make(dir) } }
+    }
+
+    @Test("the PostgreSQL store conforms", arguments: StoreConformance.all)
+    func conforms(_ check: ConformanceCheck) async throws {
+        try await Self.runStore(check.body)
+    }
+
+    @Test("the PostgreSQL store conforms with its bulk paths in small steps", arguments: StoreConformance.all)
+    func conformsInSmallSteps(_ check: ConformanceCheck) async throws {
+        try await Self.runStore(check.body, tuning: AppendTuning(chunkSize: 2, groupChunkSize: 1, cachedRecords: 4))
+    }
+
+    @Test("the PostgreSQL store conforms as a user store", arguments: UserStoreConformance.all)
+    func conformsAsAUserStore(_ check: UserConformanceCheck) async throws {
+        try await Self.withFactory { make in try await check.body { dir in try await make(dir) } }
     }
 
     @Test("a register is created once, opened with its own key only, and a database without one is refused")
@@ -168,14 +217,29 @@ struct PostgresConformanceTests {
     }
 }
 
+/// Counts calls.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.withLock { defer { n += 1 }; return n } }
+}
+
 /// The stores a check opened, closed when it ends.
 final class OpenedStores: @unchecked Sendable {
     private let lock = NSLock()
     private var stores: [PostgresStore] = []
+    private var databases: [(String, PostgresLocation)] = []
 
     func add(_ store: PostgresStore) { lock.withLock { stores.append(store) } }
+    func dropLater(_ name: String, admin: PostgresLocation) { lock.withLock { databases.append((name, admin)) } }
 
     func closeAll() async {
         for store in lock.withLock({ stores }) { await store.close() }
+        for (name, location) in lock.withLock({ databases }) {
+            if let link = try? await PostgresLink.connect(location, logger: PostgresStore.logger) {
+                try? await link.execute(sql: "DROP DATABASE \(name) WITH (FORCE)")
+                await link.close()
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: "The backup file to write (must not exist).") var file: String
 
     func run() async throws {
-        let opened = try store.openForReading()
+        let opened = try store.openSQLite("custodia backup")
         let summary = try opened.backup(to: file)
         try opened.close()
         print(describe(summary, file: file))
@@ -42,6 +42,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "The backup file (from `custodia backup`).") var file: String
 
     func run() async throws {
+        if store.databaseURL != nil {
+            throw UserError("custodia restore puts an SQLite backup in place (--db); for PostgreSQL see docs/storage.md")
+        }
         guard FileManager.default.fileExists(atPath: file) else { throw UserError("there is no backup at \(file)") }
         let key = try LogKeyFile.load(from: store.keyPath)
         let summary = try SQLiteStore.restore(backup: file, to: store.databasePath, key: key)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CustodiaCore
 import CustodiaLedger
-import CustodiaSQLite
 import CustodiaStore
 import Foundation
 
@@ -16,16 +15,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The log's origin.") var origin: String = "demo.custodia.example/ledger"
 
     func run() async throws {
-        let path = store.databasePath
-        if FileManager.default.fileExists(atPath: path) {
-            throw UserError("\(path) already exists; the demo creates a new store (remove it or pass another --db)")
-        }
-        if FileManager.default.fileExists(atPath: store.keyPath) {
-            throw UserError("the key file \(store.keyPath) already exists; move it away or pass another --key")
-        }
+        try store.refuseExisting("the demo creates a new store (remove it or pass another --db)")
         let key = try LogKey.generate(name: origin)
         try LogKeyFile.create(key, at: store.keyPath)
-        let opened = try SQLiteStore.create(path: path, origin: origin, key: key, now: Clock.now())
+        let opened = try await store.create(origin: origin, key: key)
         var generator = DemoGenerator(scale: scale.scale)
         let started = ContinuousClock.now
         var total: Int64 = 0
@@ -44,7 +37,7 @@ struct Demo: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(
-            "demo store \(path) (\(scale.scale.rawValue)): \(total) events in \(String(format: "%.1f", seconds)) s; try `custodia summary`")
+            "demo store \(store.location) (\(scale.scale.rawValue)): \(total) events in \(String(format: "%.1f", seconds)) s; try `custodia summary`")
     }
 }
 

@@ -92,7 +92,7 @@ func recordHolderChange(_ kind: EventKind, _ change: HolderChange, store: StoreO
     var event = Event(kind: kind, occurredAt: now)
     event.holder = change
     var source = ArrayEventSource([event])
-    let opened = try store.openForWriting()
+    let opened = try await store.openForWriting()
     let report = try await opened.append(&source, options: try await recording.appendOptions(now: now, store: opened))
     if let e = report.errors.first {
         throw UserError("\(e.field.replacingOccurrences(of: "holder.", with: "")): \(e.message)")

@@ -17,7 +17,7 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = HoldersCSVSource(bytes: bytes, occurredAt: now)
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             try await runAppend(
                 store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
                 file: file,
@@ -36,7 +36,7 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = ItemsCSVSource(bytes: bytes, defaultHolder: holder, occurredAt: now)
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             try await runAppend(
                 store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
                 file: file,
@@ -54,7 +54,7 @@ struct Import: AsyncParsableCommand {
             let bytes = try readInput(file)
             let now = Clock.now()
             var source = LotsCSVSource(bytes: bytes, occurredAt: now)
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             try await runAppend(
                 store: opened, source: &source, options: try await recording.appendOptions(now: now, store: opened),
                 file: file,
@@ -75,7 +75,7 @@ struct Record: AsyncParsableCommand {
         guard file == "-" || FileManager.default.isReadableFile(atPath: file) else {
             throw UserError("cannot read \(file): no such file, or not readable")
         }
-        let opened = try store.openForWriting()
+        let opened = try await store.openForWriting()
         var source = try FileJSONLinesSource(path: file)
         defer { source.close() }
         try await runAppend(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CustodiaLedger
-import CustodiaSQLite
 import CustodiaStore
 import Foundation
 
@@ -15,13 +14,7 @@ struct Init: AsyncParsableCommand {
     var origin: String?
 
     func run() async throws {
-        let path = store.databasePath
-        if FileManager.default.fileExists(atPath: path) {
-            throw UserError("\(path) already exists; Custodia never overwrites a store (choose another --db)")
-        }
-        if FileManager.default.fileExists(atPath: store.keyPath) {
-            throw UserError("the key file \(store.keyPath) already exists; move it away or pass another --key")
-        }
+        try store.refuseExisting("Custodia never overwrites a store")
         let name = origin ?? (ProcessInfo.processInfo.hostName.lowercased() + "/custodia")
         guard Self.isValidOrigin(name) else {
             throw UserError("\"\(name)\" is not a usable origin; use a name like registry.example.org/custodia (no spaces or +)")
@@ -29,12 +22,12 @@ struct Init: AsyncParsableCommand {
         let key = try LogKey.generate(name: name)
         try LogKeyFile.create(key, at: store.keyPath)
         do {
-            _ = try SQLiteStore.create(path: path, origin: name, key: key, now: Clock.now())
+            try await store.create(origin: name, key: key).closeStore()
         } catch {
             try? FileManager.default.removeItem(atPath: store.keyPath)
             throw error
         }
-        print("created \(path) (origin \(name))")
+        print("created \(store.location) (origin \(name))")
         print("log key: \(store.keyPath) (mode 0600; back it up, never share it)")
         print("verifier key: \(key.verifierKey)")
     }

@@ -38,7 +38,7 @@ struct Ledger: AsyncParsableCommand {
         @Option(help: "The first event (default 0).") var from: Int64 = 0
         @Option(help: "One past the last event (default: the ledger's size).") var to: Int64?
         func run() async throws {
-            let opened = try store.openForReading()
+            let opened = try await store.openForReading()
             let size = try await opened.ledgerSize()
             let end = to ?? size
             guard from >= 0, from <= end, end <= size else {
@@ -47,13 +47,18 @@ struct Ledger: AsyncParsableCommand {
             }
             var out = [UInt8]()
             out.reserveCapacity(1 << 20)
-            try opened.forEachEntry(from: from, to: end) { _, leaf in
-                out.append(contentsOf: leaf)
-                out.append(0x0A)
+            var next = from
+            while next < end {
+                let upTo = min(end, next + 4096)
+                for entry in try await opened.entries(from: next, to: upTo) {
+                    out.append(contentsOf: entry.leaf)
+                    out.append(0x0A)
+                }
                 if out.count > 1 << 20 {
                     FileHandle.standardOutput.write(Data(out))
                     out.removeAll(keepingCapacity: true)
                 }
+                next = upTo
             }
             FileHandle.standardOutput.write(Data(out))
         }
@@ -70,7 +75,7 @@ struct Ledger: AsyncParsableCommand {
             @Option(help: "The tree size (default: the ledger's size).") var size: Int64?
             @Flag var json = false
             func run() async throws {
-                let opened = try store.openForReading()
+                let opened = try await store.openForReading()
                 let latest = try await opened.ledgerSize()
                 let n = size ?? latest
                 let p = try await opened.inclusionProof(index: index, size: n)
@@ -161,7 +166,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let opened = try store.openForReading()
+        let opened = try await store.openForReading()
         let r = try await opened.verify()
         // Every run is kept (insert-only), so that the dashboard and the ledger page can say
         // when the ledger was last verified and whether it held.

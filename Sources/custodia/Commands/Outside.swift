@@ -261,7 +261,7 @@ struct ReceiptCommand: AsyncParsableCommand {
         do { policy = try WitnessOptions.policy(witnesses: keys, quorum: witnessOptions.quorum) } catch {
             throw UserError(error.message)
         }
-        let opened = try store.openForReading()
+        let opened = try await store.openForReading()
         guard
             let receipt = try await opened.receipt(
                 seq: seq, witnesses: policy.witnesses.map(\.verifierKey), quorum: policy.quorum)

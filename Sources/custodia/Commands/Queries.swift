@@ -10,7 +10,7 @@ struct ItemSelector: ParsableArguments {
     @Option(help: "The manufacturer, when the serial alone is ambiguous.") var manufacturer: String?
     @Option(help: "The model, when serial and manufacturer are still ambiguous.") var model: String?
 
-    func resolve(_ store: SQLiteStore) async throws -> ItemView {
+    func resolve(_ store: any OpenedStore) async throws -> ItemView {
         let found = try await store.items(serial: serial, manufacturer: manufacturer, model: model)
         guard let first = found.first else {
             throw UserError(
@@ -33,7 +33,7 @@ struct Where: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let opened = try store.openForReading()
+        let opened = try await store.openForReading()
         let view = try await item.resolve(opened)
         let r = view.record
         let s = r.state
@@ -89,7 +89,7 @@ struct History: AsyncParsableCommand {
     @Flag(help: "Print JSON: an array of the events as recorded, each with its seq.") var json = false
 
     func run() async throws {
-        let opened = try store.openForReading()
+        let opened = try await store.openForReading()
         let view = try await item.resolve(opened)
         let events = try await opened.history(itemID: view.record.id)
         if json {

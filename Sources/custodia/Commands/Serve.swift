@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import CustodiaPostgres
 import CustodiaSQLite
 import CustodiaServer
 import CustodiaStore
@@ -88,10 +89,15 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "custodia.server")
         logger.logLevel = level
 
-        let path = store.databasePath
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
-        let opened = try SQLiteStore(
-            path: path, key: try LogKeyFile.load(from: store.keyPath), connections: .pool(readers: configuration.readers))
+        let opened: any OpenedStore
+        if let url = store.databaseURL {
+            opened = try await PostgresStore.open(url: url, key: try LogKeyFile.load(from: store.keyPath))
+        } else {
+            let path = store.databasePath
+            guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missingDatabase(path) }
+            opened = try SQLiteStore(
+                path: path, key: try LogKeyFile.load(from: store.keyPath), connections: .pool(readers: configuration.readers))
+        }
         if try await opened.users().isEmpty {
             logger.warning(
                 "no users yet: create the first administrator with `custodia user add admin --role admin` and a token with `custodia token create admin`"
@@ -109,11 +115,11 @@ struct Serve: AsyncParsableCommand {
         do {
             try await app.runService()
         } catch {
-            try? opened.close()
+            await opened.closeStore()
             throw UserError(
                 "the server stopped: \(error). If the address is in use, stop the other server or choose another --port")
         }
-        try opened.close()
+        await opened.closeStore()
         logger.info("stopped; the store is closed")
     }
 }

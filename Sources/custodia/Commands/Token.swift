@@ -21,7 +21,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (id, token) = APIToken.generate()
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             let report = try await opened.createToken(
                 TokenRecord(id: id, user: name), secretHash: APIToken.secretHash(token),
                 options: try await recording.appendOptions(now: Clock.now(), store: opened))
@@ -39,7 +39,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The user's code.") var name: String
 
         func run() async throws {
-            let opened = try store.openForReading()
+            let opened = try await store.openForReading()
             guard try await opened.user(code: name) != nil else {
                 throw UserError("unknown user \(name); see custodia user list")
             }
@@ -57,7 +57,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tokenID = APIToken.parse(id) ?? id
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             let report = try await opened.revokeToken(id: tokenID, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "token-revoke \(tokenID)")
         }

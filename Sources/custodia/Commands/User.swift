@@ -44,7 +44,7 @@ struct UserCommand: AsyncParsableCommand {
             let password = generated ? Password.generate() : try Password.readStandardInput()
             try Password.check(password)
             let now = Clock.now()
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             let report = try await opened.addUser(
                 UserAccount(code: name, role: role.role, scope: scope), passwordHash: Bcrypt.hash(password, cost: cost),
                 options: try await recording.appendOptions(now: now, store: opened))
@@ -111,7 +111,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let newScope: String?? = unscoped ? .some(nil) : scope.map { .some($0) }
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             let report = try await opened.changeUser(
                 code: name, role: role?.role, scope: newScope, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             var parts: [String] = []
@@ -131,7 +131,7 @@ struct UserCommand: AsyncParsableCommand {
         func validate() throws { try checkUserCode(name) }
 
         func run() async throws {
-            let opened = try store.openForWriting()
+            let opened = try await store.openForWriting()
             let report = try await opened.disableUser(code: name, options: try await recording.appendOptions(now: Clock.now(), store: opened))
             try reportUserChange(report, dryRun: recording.dryRun, "user-disable \(name)")
         }
