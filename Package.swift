@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "custodiaTests",
-            dependencies: ["custodia", "CustodiaLedger", "CustodiaStore", "CustodiaSQLite", "CustodiaTestSupport"]),
+            dependencies: ["custodia", "CustodiaLedger", "CustodiaStore", "CustodiaSQLite", "CustodiaPostgres", "CustodiaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
