@@ -169,6 +169,7 @@ let package = Package(
                 "CustodiaServer",
                 "CustodiaStore",
                 "CustodiaSQLite",
+                "CustodiaPostgres",
                 "CustodiaQR",
                 "CustodiaTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -24,7 +24,12 @@
 # CONNECTIONS, PHASES, PORT, SCALE (national|small), READERS (database reader connections),
 # CUSTODIA_BIN (a custodia binary to run instead of building this tree's), FLOOR=0 (skip the
 # HTTP floor), WITNESS=1 (run a witness beside the server, on PORT+2, and have the server
-# submit its checkpoints to it).
+# submit its checkpoints to it), PG=0 (skip PostgreSQL).
+#
+# Then, unless PG=0, the same phases on PostgreSQL (a throwaway cluster on this machine,
+# scripts/pg-cluster.sh): the working copy moved there by `custodia migrate` (timed), one
+# server, then two servers on the one database, each sent half the connections and its own
+# half of the items by its own wrk; their rates are summed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +42,7 @@ SCALE=${SCALE:-national}
 READERS=${READERS:-4}
 FLOOR=${FLOOR:-1}
 WITNESS=${WITNESS:-0}
+PG=${PG:-1}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
@@ -73,7 +79,9 @@ work=$(mktemp -d)
 server_pid=""
 sampler_pid=""
 witness_pid=""
+extra_pids=()
 cleanup() {
+  for p in "${extra_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null || true
   [ -n "$witness_pid" ] && kill "$witness_pid" 2>/dev/null || true
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
@@ -93,6 +101,19 @@ echo "benchmark-password-$(date +%s)" | "$bin" user add bench-admin --role admin
 export BENCH_TOKEN
 BENCH_TOKEN=$("$bin" token create bench-admin --db "$db" | grep '^cust_')
 export BENCH_DIR="$work" BENCH_THREADS="$THREADS"
+
+if [ "$PG" = 1 ]; then
+  echo "== the working copy moved to PostgreSQL (custodia migrate), for the PostgreSQL phases"
+  eval "$(scripts/pg-cluster.sh start)"
+  pg_admin=$CUSTODIA_TEST_POSTGRES_URL
+  pg_url=${pg_admin%/*}/custodia_server_bench
+  psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS custodia_server_bench WITH (FORCE)" -c "CREATE DATABASE custodia_server_bench" >/dev/null
+  cp "$db.key" "$work/pg.key"
+  chmod 600 "$work/pg.key"
+  t0=$(date +%s.%N)
+  "$bin" migrate --from "$db" --to "$pg_url" | head -2 | sed 's/^/   /'
+  echo "   migrate (copy, then verify): $(echo "$(date +%s.%N) - $t0" | bc -l | cut -c1-6) s"
+fi
 
 echo "== item samples"
 # Reads: random items. Writes: items held at a depot (site), issued to an open unit and
@@ -251,6 +272,74 @@ if [ -s "$work/server.log" ]; then
   echo "server log (last 20 lines):"
   tail -n 20 "$work/server.log"
 fi
+if [ "$PG" = 1 ]; then
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  pg_port=$((PORT + 3))
+  echo "== one server on PostgreSQL, 127.0.0.1:$pg_port"
+  serve "$pg_port" "$work/pg-server.log" "$bin" serve --database "$pg_url" --key "$work/pg.key" --port "$pg_port" --log-level warning
+  run_phases pg-
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+
+  # Two servers, each with its own half of every item list (disjoint items, so that the two
+  # never move the same item).
+  for half in a b; do
+    mkdir -p "$work/$half"
+    for list in items single-items batch-items; do
+      awk -v h="$half" 'BEGIN { n = 0 } /^\{/ { n++; if ((n % 2 == 1) == (h == "a")) print; next } { print }' \
+        "$work/$list.lua" >"$work/$half/$list.lua"
+    done
+  done
+  ports2=($((PORT + 4)) $((PORT + 5)))
+  pids2=()
+  for i in 0 1; do
+    "$bin" serve --database "$pg_url" --key "$work/pg.key" --port "${ports2[$i]}" --log-level warning >"$work/pg2-server-$i.log" 2>&1 &
+    pids2+=($!)
+    extra_pids+=($!)
+  done
+  for i in 0 1; do
+    for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:${ports2[$i]}/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  echo "== two servers on the one PostgreSQL database, 127.0.0.1:${ports2[0]} and :${ports2[1]} ($((CONNECTIONS / 2)) connections each)"
+  for phase in $PHASES; do
+    case "$phase" in
+      reads | item | history) script=reads.lua; per=1; mode=${phase/reads/both} ;;
+      single) script=single.lua; per=1; mode=both ;;
+      batch) script=batch.lua; per=100; mode=both ;;
+    esac
+    for i in 0 1; do
+      half=$([ "$i" = 0 ] && echo a || echo b)
+      BENCH_DIR="$work/$half" READS_MODE=$mode wrk -t "$THREADS" -c "$((CONNECTIONS / 2))" -d "${DURATION}s" --latency --timeout 10s \
+        -s "scripts/bench/$script" "http://127.0.0.1:${ports2[$i]}" >"$work/wrk-pg2-$phase-$i" 2>&1 &
+      wrk_pids[$i]=$!
+    done
+    wait "${wrk_pids[0]}" "${wrk_pids[1]}" || true
+    awk -v per="$per" -v name="pg2-$phase" '
+      /^Requests\/sec:/ { rps += $2 } $1 == "99%" { if ($2 > p99) p99 = $2 }
+      /Non-2xx or 3xx responses:/ { non2xx += $5 }
+      END { printf "   %s: requests/s %.0f (sum of both)", name, rps
+            if (per > 1) printf "   events/s %.0f", rps * per
+            printf "   worse p99 of the two %s   non-2xx %d\n", p99, non2xx
+            print name, rps, per >> "'"$work/rates"'" }' "$work/wrk-pg2-$phase-0" "$work/wrk-pg2-$phase-1"
+  done
+  for p in "${pids2[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  extra_pids=()
+  "$bin" verify --database "$pg_url" --key "$work/pg.key" | cut -c1-160 | sed 's/^/   /'
+  echo "== PostgreSQL beside SQLite (events/s for batches)"
+  awk -v phases="$PHASES" '{ rate[$1] = $2 * $3 } END {
+         printf "   %-8s %12s %14s %16s %10s %10s\n", "phase", "sqlite", "postgres (1)", "postgres (2)", "pg1/sqlite", "pg2/pg1"
+         n = split(phases, names, " ")
+         for (i = 1; i <= n; i++) { name = names[i]
+           if (name in rate) printf "   %-8s %12.0f %14.0f %16.0f %9.2fx %9.2fx\n", name, rate[name], rate["pg-" name], rate["pg2-" name],
+             rate["pg-" name] / rate[name], (rate["pg-" name] > 0 ? rate["pg2-" name] / rate["pg-" name] : 0) }
+       }' "$work/rates"
+  # The floor below needs the SQLite server's answers again.
+  serve "$PORT" "$work/server2.log" "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS"
+fi
+
 [ "$FLOOR" = 1 ] || exit 0
 
 # The bodies Custodia answered the read phases with: their mean sizes over 500 of the sampled

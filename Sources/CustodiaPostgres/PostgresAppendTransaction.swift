@@ -9,9 +9,106 @@ import PostgresNIO
 /// (a few thousand rows a round trip), never one round trip per row of a bulk path.
 final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     let link: PostgresLink
+    /// What `prefetch` read ahead, until the next `write`.
+    private var ahead = ReadAhead()
+
+    struct ReadAhead {
+        var bySerial: [String: [ItemRecord]] = [:]
+        var bySerialKey: [String: [ItemRecord]] = [:]
+        var lots: [String: [LotRecord]] = [:]
+        var balances: [LotHolder: Int64] = [:]
+    }
 
     init(_ link: PostgresLink) {
         self.link = link
+    }
+
+    static func serialPair(_ manufacturer: String, _ serial: String) -> String { manufacturer + "\u{0}" + serial }
+
+    /// Reads ahead, in four statements, the items, look-alike keys, lots and balances the
+    /// rules will ask about for `events`.
+    func prefetch(_ events: [Event]) throws {
+        ahead = ReadAhead()
+        var manufacturers: [String] = [], serials: [String] = [], seen = Set<String>()
+        var keys = Set<String>(), numbers = Set<String>(), holders = Set<String>()
+        for raw in events {
+            let e = raw.normalizedText()
+            func pair(_ m: String, _ s: String) {
+                if seen.insert(Self.serialPair(m, s)).inserted {
+                    manufacturers.append(m)
+                    serials.append(s)
+                }
+            }
+            for ref in e.items { if case .marking(let m, let s, _) = ref { pair(m, s) } }
+            for r in e.registrations {
+                pair(r.manufacturer, r.serial)
+                keys.insert(Identifier.serialKey(r.serial))
+            }
+            for l in e.lots { numbers.insert(l.lot) }
+            for l in e.lotRegistrations { numbers.insert(l.marking.lot) }
+            if !e.lots.isEmpty || !e.lotRegistrations.isEmpty {
+                if let f = e.from { holders.insert(f) }
+                if let t = e.to { holders.insert(t) }
+            }
+        }
+        if !seen.isEmpty {
+            for key in seen { ahead.bySerial[key] = [] }
+            for row in try link.rows(
+                """
+                SELECT \(unescaped: Self.itemColumns) FROM items
+                WHERE (serial, manufacturer) IN (SELECT * FROM unnest(\(serials)::text[], \(manufacturers)::text[]))
+                """)
+            {
+                let item = try Self.item(row)
+                ahead.bySerial[Self.serialPair(item.marking.manufacturer, item.marking.serial), default: []].append(item)
+            }
+        }
+        if !keys.isEmpty {
+            for key in keys { ahead.bySerialKey[key] = [] }
+            let columns = Self.itemColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .joined(separator: ", ")
+            for row in try link.rows(
+                """
+                SELECT \(unescaped: columns), k.serial_key FROM item_serial_keys k JOIN items i ON i.id = k.item_id
+                WHERE k.serial_key = ANY(\(Array(keys)))
+                """)
+            {
+                let key = try Cells(row)(21, String.self)
+                ahead.bySerialKey[key, default: []].append(try Self.item(row))
+            }
+        }
+        if !numbers.isEmpty {
+            for n in numbers { ahead.lots[n] = [] }
+            var ids: [Int64] = []
+            for lot in try lotRows("WHERE lot = ANY($1::text[])", Array(numbers)) {
+                ahead.lots[lot.marking.lot, default: []].append(lot)
+                ids.append(lot.id)
+            }
+            if !ids.isEmpty, !holders.isEmpty {
+                for id in ids { for h in holders { ahead.balances[LotHolder(lot: id, holder: h)] = 0 } }
+                for row in try link.rows(
+                    "SELECT lot_id, holder, quantity FROM lot_balances WHERE lot_id = ANY(\(ids)) AND holder = ANY(\(Array(holders)))")
+                {
+                    let c = Cells(row)
+                    ahead.balances[LotHolder(lot: try c(0), holder: try c(1))] = try c(2)
+                }
+            }
+        }
+    }
+
+    private func lotRows(_ condition: String, _ values: [String]) throws -> [LotRecord] {
+        var binds = PostgresBindings()
+        binds.append(values)
+        return try link.rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT id, lot, manufacturer, calibre, type, year, registered_seq FROM lots \(condition)", binds: binds)
+        ).map {
+            let c = Cells($0)
+            return LotRecord(
+                id: try c(0),
+                marking: LotMarking(lot: try c(1), manufacturer: try c(2), calibre: try c(3), type: try c(4), year: try c(5, Int?.self)),
+                registeredSeq: try c(6))
+        }
     }
 
     static let itemColumns = """
@@ -102,6 +199,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     // MARK: Rows
 
     func write(events: [PendingEvent], changes: StateChanges) throws {
+        ahead = ReadAhead()
         for h in Self.parentsFirst(changes.newHolders) {
             let seq = changes.holderAddedSeq[h.code] ?? 0
             try link.rows(
@@ -367,7 +465,8 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     // MARK: StateLoader
 
     func items(manufacturer: String, serial: String) throws -> [ItemRecord] {
-        try link.rows(
+        if let known = ahead.bySerial[Self.serialPair(manufacturer, serial)] { return known }
+        return try link.rows(
             "SELECT \(unescaped: Self.itemColumns) FROM items WHERE serial = \(serial) AND manufacturer = \(manufacturer)"
         ).map(Self.item)
     }
@@ -377,18 +476,13 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     }
 
     func lots(number: String) throws -> [LotRecord] {
-        try link.rows("SELECT id, lot, manufacturer, calibre, type, year, registered_seq FROM lots WHERE lot = \(number)").map {
-            let c = Cells($0)
-            return LotRecord(
-                id: try c(0),
-                marking: LotMarking(
-                    lot: try c(1), manufacturer: try c(2), calibre: try c(3), type: try c(4), year: try c(5, Int?.self)),
-                registeredSeq: try c(6))
-        }
+        if let known = ahead.lots[number] { return known }
+        return try lotRows("WHERE lot = ANY($1::text[])", [number])
     }
 
     func balance(_ key: LotHolder) throws -> Int64 {
-        try link.rows("SELECT quantity FROM lot_balances WHERE lot_id = \(key.lot) AND holder = \(key.holder)").first.map {
+        if let known = ahead.balances[key] { return known }
+        return try link.rows("SELECT quantity FROM lot_balances WHERE lot_id = \(key.lot) AND holder = \(key.holder)").first.map {
             try Cells($0)(0, Int64.self)
         } ?? 0
     }
@@ -430,6 +524,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     }
 
     func items(serialKey: String) throws -> [ItemRecord] {
+        if let known = ahead.bySerialKey[serialKey] { return known }
         let columns = Self.itemColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .joined(separator: ", ")
         return try link.rows(

@@ -61,6 +61,15 @@ package protocol AppendTransaction: TileReader {
     func finish() throws
     /// Stores the signed checkpoint of the new size.
     func insertCheckpoint(size: Int64, note: String, signedAt: String) throws
+    /// Reads ahead, in a few statements, the state the rules will ask about for `events`
+    /// (the next events to apply), so that each question does not cost a round trip. A
+    /// backend whose reads are local (SQLite) does nothing; answers must stay those of the
+    /// store as written so far, so a backend forgets them at its next `write`.
+    func prefetch(_ events: [Event]) throws
+}
+
+extension AppendTransaction {
+    package func prefetch(_ events: [Event]) throws {}
 }
 
 /// The sizes of the coordinator's steps. Tests make them small to reach the bulk paths with
@@ -158,29 +167,50 @@ package struct AppendCoordinator: Sendable {
             }
         }
 
-        while let entry = source.next() {
-            switch entry {
-            case .invalid(let line, let error):
-                errors.append(LineError(line: line, field: error.field, message: error.message))
-            case .event(let line, var event):
-                // A prepared event comes stamped and normalized (see `PreparedLeaf`).
-                let prepared = preparing?.lastPrepared
-                if prepared == nil {
-                    Stamp.apply(&event, recordedBy: options.recordedBy, recordedAt: options.recordedAt)
+        // Events are taken a chunk at a time, so that the backend can read ahead what the
+        // rules will ask about them.
+        var buffer: [(entry: SourcedEvent, prepared: PreparedLeaf?)] = []
+        buffer.reserveCapacity(tuning.chunkSize)
+        var exhausted = false
+        reading: while !exhausted {
+            buffer.removeAll(keepingCapacity: true)
+            while buffer.count < tuning.chunkSize {
+                guard let entry = source.next() else {
+                    exhausted = true
+                    break
                 }
-                do {
-                    let applied = try engine.apply(event, normalized: prepared != nil)
-                    accepted += 1
-                    if errors.isEmpty {
-                        let (leaf, hash) = prepared?.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
-                        tree?.append(leafHash: hash)
-                        pending.append(PendingEvent(applied, leaf: leaf))
-                    }
-                } catch let violation as CustodyViolation {
-                    errors.append(LineError(line: line, field: violation.field, message: violation.message, rule: violation.rule))
-                }
+                buffer.append((entry, preparing?.lastPrepared))
             }
-            if errors.count >= errorLimit { break }
+            if buffer.isEmpty { break }
+            try tx.prefetch(
+                buffer.compactMap {
+                    if case .event(_, let event) = $0.entry { return event }
+                    return nil
+                })
+            for (entry, prepared) in buffer {
+                switch entry {
+                case .invalid(let line, let error):
+                    errors.append(LineError(line: line, field: error.field, message: error.message))
+                case .event(let line, var event):
+                    // A prepared event comes stamped and normalized (see `PreparedLeaf`).
+                    if prepared == nil {
+                        Stamp.apply(&event, recordedBy: options.recordedBy, recordedAt: options.recordedAt)
+                    }
+                    do {
+                        let applied = try engine.apply(event, normalized: prepared != nil)
+                        accepted += 1
+                        if errors.isEmpty {
+                            let (leaf, hash) = prepared?.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)
+                            tree?.append(leafHash: hash)
+                            pending.append(PendingEvent(applied, leaf: leaf))
+                        }
+                    } catch let violation as CustodyViolation {
+                        errors.append(
+                            LineError(line: line, field: violation.field, message: violation.message, rule: violation.rule))
+                    }
+                }
+                if errors.count >= errorLimit { break reading }
+            }
             if errors.isEmpty, pending.count >= tuning.chunkSize { try flush() }
         }
         guard errors.isEmpty else {
@@ -240,7 +270,11 @@ package struct AppendCoordinator: Sendable {
             }
         }
 
-        for request in requests {
+        func events(of request: AppendRequest) -> [Event] {
+            request.dryRun || request.prepared.isEmpty ? request.events : request.prepared.map(\.event)
+        }
+        try tx.prefetch(requests.flatMap(events))
+        for (position, request) in requests.enumerated() {
             // The engine is a value: a refused or dry-run request is undone by restoring it.
             let saved = engine
             engine.admission = request.admission
@@ -282,7 +316,10 @@ package struct AppendCoordinator: Sendable {
             for hash in hashes { tree?.append(leafHash: hash) }
             pending.append(contentsOf: accepted)
             reports.append(AppendReport(accepted: count, errors: [], size: 0, firstSeq: first, checkpoint: nil, dryRun: false))
-            if pending.count >= tuning.groupChunkSize { try flush() }
+            if pending.count >= tuning.groupChunkSize {
+                try flush()
+                try tx.prefetch(requests[(position + 1)...].flatMap(events))
+            }
         }
         let newSize = engine.nextSeq
         guard newSize > size else {

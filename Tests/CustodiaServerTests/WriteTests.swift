@@ -206,7 +206,7 @@ import Testing
     /// Requests queued while the writer is busy are committed together, one checkpoint for all.
     @Test func queuedRequestsAreCommittedAsOneGroup() async throws {
         let server = try await TestServer.make()
-        defer { try? server.store.close() }
+        defer { server.store.shutDown() }
         let writer = EventWriter(store: server.store, metrics: ServerMetrics(), logger: Logger(label: "test"), holdersChanged: {})
         let before = try await server.store.ledgerSize()
         func request(_ event: Event, by user: String) -> AppendRequest {

@@ -1,5 +1,6 @@
 import CustodiaCore
 import CustodiaLedger
+@testable import CustodiaPostgres
 import CustodiaSQLite
 import CustodiaStore
 import Foundation
@@ -12,6 +13,60 @@ import Synchronization
 import Testing
 
 @testable import CustodiaServer
+
+/// The store the server tests run on: SQLite, or PostgreSQL when
+/// `CUSTODIA_TEST_SERVER_BACKEND=postgres` (with `CUSTODIA_TEST_POSTGRES_URL`), so that the
+/// same tests show the server behaving the same on both.
+protocol TestStore: Store, UserStore {
+    /// Closes the store and lets go of what it holds (its database, for PostgreSQL).
+    func shutDown()
+}
+
+extension SQLiteStore: TestStore {
+    func shutDown() { try? close() }
+}
+
+extension PostgresStore: TestStore {
+    func shutDown() {
+        Task {
+            await close()
+            await TestBackend.drop(location)
+        }
+    }
+}
+
+enum TestBackend {
+    static let postgres: String? = {
+        let env = ProcessInfo.processInfo.environment
+        guard env["CUSTODIA_TEST_SERVER_BACKEND"] == "postgres" else { return nil }
+        return env["CUSTODIA_TEST_POSTGRES_URL"]
+    }()
+
+    /// A new register: an SQLite file in `dir`, or a new PostgreSQL database.
+    static func create(dir: URL, key: LogKey) async throws -> any TestStore {
+        if let admin = postgres {
+            let location = try PostgresLocation(url: admin)
+            let name = "custodia_srv_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+            let link = try await PostgresLink.connect(location, logger: PostgresStore.logger)
+            try await link.execute(sql: "CREATE DATABASE \(name)")
+            await link.close()
+            let url = "postgres://\(location.user)@\(location.host):\(location.port)/\(name)"
+            return try await PostgresStore.create(url: url, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z")
+        }
+        let path = dir.appendingPathComponent("custodia.db").path
+        let created = try SQLiteStore.create(path: path, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z")
+        try created.close()
+        return try SQLiteStore(path: path, key: key, connections: .pool(readers: 2))
+    }
+
+    static func drop(_ location: PostgresLocation) async {
+        guard let admin = postgres, let adminLocation = try? PostgresLocation(url: admin),
+            let link = try? await PostgresLink.connect(adminLocation, logger: PostgresStore.logger)
+        else { return }
+        try? await link.execute(sql: "DROP DATABASE IF EXISTS \(location.database) WITH (FORCE)")
+        await link.close()
+    }
+}
 
 /// A clock the tests move by hand.
 final class TestClock: Sendable {
@@ -34,7 +89,7 @@ final class TestClock: Sendable {
 /// disabled clerk.
 struct TestServer: Sendable {
     let dir: URL
-    let store: SQLiteStore
+    let store: any TestStore
     let users: any UserStore
     let clock: TestClock
     let configuration: ServerConfiguration
@@ -53,15 +108,12 @@ struct TestServer: Sendable {
     {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("custodia-server-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("custodia.db").path
         let key = try LogKey.generate(name: "test.example/custodia")
-        let created = try SQLiteStore.create(path: path, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z")
+        let store = try await TestBackend.create(dir: dir, key: key)
         var source = ArrayEventSource(Self.fixtureEvents)
-        let report = try await created.append(
+        let report = try await store.append(
             &source, options: AppendOptions(recordedBy: "setup", recordedAt: "2026-03-01T08:00:00Z"))
         try #require(report.written, "the fixture is accepted: \(report.errors)")
-        try created.close()
-        let store = try SQLiteStore(path: path, key: key, connections: .pool(readers: 2))
 
         let users: any UserStore = storeUsers ? store : MemoryUserStore()
         let options = AppendOptions(recordedBy: "setup", recordedAt: "2026-03-01T08:00:00Z")
@@ -143,7 +195,7 @@ struct TestServer: Sendable {
 
     /// Closes the store and removes its directory (for tests that use the store directly).
     func discard() {
-        try? store.close()
+        store.shutDown()
         try? FileManager.default.removeItem(at: dir)
     }
 
@@ -157,7 +209,7 @@ struct TestServer: Sendable {
     /// Runs `body` against the application through the router (no socket) or live.
     func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (Client) async throws -> T) async throws -> T {
         defer {
-            try? store.close()
+            store.shutDown()
             try? FileManager.default.removeItem(at: dir)
         }
         return try await application().test(setup) { client in try await body(Client(client: client, server: self)) }

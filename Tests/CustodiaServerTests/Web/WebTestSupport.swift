@@ -26,7 +26,7 @@ extension TestServer {
     /// Runs `body` against the application with the web pages, through the router.
     func runWeb<T: Sendable>(_ body: @Sendable (WebSession) async throws -> T) async throws -> T {
         defer {
-            try? store.close()
+            store.shutDown()
             try? FileManager.default.removeItem(at: dir)
         }
         return try await webApplication().test(.router) { client in try await body(WebSession(client: client, server: self)) }
