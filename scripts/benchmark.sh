@@ -89,31 +89,8 @@ echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, p
 echo "      CPU $CPU s: $(ratio "$CPU" "$EV_T") of $(nproc) cores busy on average"
 
 if [ "${PG:-1}" != 0 ]; then
-  echo "== the same import and record on PostgreSQL (a throwaway cluster, scripts/pg-cluster.sh), beside SQLite's"
-  # PG=0 skips it. The cluster runs on this machine, so the database's work and Custodia's
-  # share the same two cores, as SQLite's do.
-  eval "$(scripts/pg-cluster.sh start)"
-  PGADMIN=$CUSTODIA_TEST_POSTGRES_URL
-  PGDB=${PGADMIN%/*}/custodia_bench
-  psql -q "$PGADMIN" -c "DROP DATABASE IF EXISTS custodia_bench WITH (FORCE)" -c "CREATE DATABASE custodia_bench" >/dev/null
-  echo "   floor: the same CSV into one plain table with psql \\copy"
-  psql -q "$PGDB" -c "CREATE TABLE floor(category text, manufacturer text, country text, model text, calibre text, serial text, year text, import_country text, import_year text, marks text, holder text)" >/dev/null
-  timed pgfloor psql -q "$PGDB" -c "\\copy floor FROM '$OUT/items.csv' CSV HEADER"
-  PG_FLOOR=$T
-  psql -q "$PGDB" -c "DROP TABLE floor" >/dev/null
-  echo "   psql \\copy: $(secs "$PG_FLOOR") s, $(rate "$ITEMS" "$PG_FLOOR") rows/s"
-  rm -f "$OUT/pg.key"
-  "$C" init --database "$PGDB" --key "$OUT/pg.key" --origin bench.custodia.example/ledger >/dev/null
-  "$C" import holders "$OUT/holders.csv" --database "$PGDB" --key "$OUT/pg.key" >/dev/null
-  timed pgitems "$C" import items "$OUT/items.csv" --database "$PGDB" --key "$OUT/pg.key"
-  PG_ITEM_T=$T
-  echo "   import items: $(secs "$PG_ITEM_T") s, $(rate "$ITEMS" "$PG_ITEM_T") items/s, peak $M MB, CPU $CPU s (this process); SQLite $(rate "$ITEMS" "$ITEM_T") items/s: PostgreSQL takes $(ratio "$PG_ITEM_T" "$ITEM_T")x SQLite's time (goal <= 2x); $(ratio "$PG_ITEM_T" "$PG_FLOOR")x the psql floor"
-  timed pgrecord "$C" record "$OUT/events.jsonl" --database "$PGDB" --key "$OUT/pg.key"
-  PG_EV_T=$T
-  echo "   record events: $(secs "$PG_EV_T") s, $(rate "$EVENTS" "$PG_EV_T") events/s, peak $M MB, CPU $CPU s (this process); SQLite $(rate "$EVENTS" "$EV_T") events/s: PostgreSQL takes $(ratio "$PG_EV_T" "$EV_T")x SQLite's time (goal <= 2x)"
-  timed pgverify "$C" verify --database "$PGDB" --key "$OUT/pg.key"
-  echo "   verify on PostgreSQL: $(secs "$T") s, peak $M MB: $(cut -c1-120 "$OUT/pgverify.out")…"
-  psql -q "$PGADMIN" -c "DROP DATABASE IF EXISTS custodia_bench WITH (FORCE)" >/dev/null
+  # The same inputs on both backends, side by side (PG=0 skips it).
+  scripts/bench-backends.sh "$ITEMS" "$EVENTS"
 fi
 
 echo "== ledger overhead, in-process, same inputs: hashing and tiles off vs on, alternated, 3 runs each"

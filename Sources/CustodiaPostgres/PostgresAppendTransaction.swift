@@ -9,7 +9,10 @@ import PostgresNIO
 /// (a few thousand rows a round trip), never one round trip per row of a bulk path.
 final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     let link: PostgresLink
-    /// What `prefetch` read ahead, until the next `write`.
+    /// What the last `prefetch` read ahead, for the events it was given (each `prefetch`
+    /// replaces it). It may be read before the previous chunk is written: the rules keep in
+    /// memory what they changed, but for the items and lots they registered, which `write`
+    /// adds here.
     private var ahead = ReadAhead()
 
     struct ReadAhead {
@@ -19,8 +22,39 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         var balances: [LotHolder: Int64] = [:]
     }
 
+    /// Writes sent and not yet waited for (at most one chunk's), with the number of rows
+    /// each must change (nil: any).
+    private var inFlight: [(answer: EventLoopFuture<PostgresQueryResult>, rows: Int?)] = []
+
     init(_ link: PostgresLink) {
         self.link = link
+    }
+
+    /// Sends a write without waiting: the connection runs its statements in order, so a
+    /// later read sees it, and the rules work on the next chunk meanwhile.
+    private func send(_ query: PostgresQuery, changing rows: Int? = nil) {
+        inFlight.append((link.send(query), rows))
+    }
+
+    /// Waits for every write sent; the first failure is the error.
+    func settle() throws {
+        let waiting = inFlight
+        inFlight.removeAll()
+        var failure: (any Error)?
+        for (answer, rows) in waiting {
+            do {
+                let changed = try answer.wait().metadata.rows ?? 0
+                if let rows, changed != rows, failure == nil {
+                    failure = StoreError(
+                        .storage,
+                        "the writer changed \(changed) of \(rows) rows, so nothing was recorded; "
+                            + "this is a defect in Custodia: report it with the input that caused it")
+                }
+            } catch {
+                if failure == nil { failure = PostgresLink.storeError(error) }
+            }
+        }
+        if let failure { throw failure }
     }
 
     static func serialPair(_ manufacturer: String, _ serial: String) -> String { manufacturer + "\u{0}" + serial }
@@ -176,21 +210,22 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     }
 
     func writeTiles(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) throws {
-        let statement = RowStatement(
-            "INSERT INTO tiles(level, idx, hashes)", casts: ["$::integer", "$::bigint", "$::bytea"],
-            tail: " ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes")
-        for query in statement.queries(count: tiles.count, bind: { b, i in
-            var buffer = ByteBuffer()
-            for h in tiles[i].hashes { h.withUnsafeBytes { _ = buffer.writeBytes($0) } }
-            b.append(tiles[i].level)
-            b.append(tiles[i].index)
-            b.append(buffer)
-        }) {
-            try link.rows(query)
-        }
+        guard !tiles.isEmpty else { return }
+        var c = Columns()
+        c.add("level", tiles.map(\.level))
+        c.add("idx", tiles.map(\.index))
+        c.add(
+            "hashes",
+            tiles.map { tile in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(tile.hashes.count * 32)
+                for h in tile.hashes { h.withUnsafeBytes { _ = buffer.writeBytes($0) } }
+                return buffer
+            })
+        send(c.insert(into: "tiles", tail: " ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes"))
     }
 
-    func finish() throws {}
+    func finish() throws { try settle() }
 
     func insertCheckpoint(size: Int64, note: String, signedAt: String) throws {
         try link.rows("INSERT INTO checkpoints(size, note, signed_at) VALUES (\(size), \(note), \(signedAt))")
@@ -199,7 +234,18 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     // MARK: Rows
 
     func write(events: [PendingEvent], changes: StateChanges) throws {
-        ahead = ReadAhead()
+        // One chunk in flight at a time.
+        try settle()
+        // The rules forget the items they registered once written, and ask again: what was
+        // read ahead before these writes gets them too.
+        for (n, item) in changes.newItems.enumerated() {
+            let pair = Self.serialPair(item.marking.manufacturer, item.marking.serial)
+            if ahead.bySerial[pair] != nil { ahead.bySerial[pair]!.append(item) }
+            if n < changes.newItemSerialKeys.count, ahead.bySerialKey[changes.newItemSerialKeys[n]] != nil {
+                ahead.bySerialKey[changes.newItemSerialKeys[n]]!.append(item)
+            }
+        }
+        for lot in changes.newLots where ahead.lots[lot.marking.lot] != nil { ahead.lots[lot.marking.lot]!.append(lot) }
         for h in Self.parentsFirst(changes.newHolders) {
             let seq = changes.holderAddedSeq[h.code] ?? 0
             try link.rows(
@@ -230,20 +276,16 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
             try link.rows("UPDATE tokens SET active = \(t.active) WHERE id = \(t.id)")
         }
         let lots = changes.newLots
-        for query in RowStatement(
-            "INSERT INTO lots(id, lot, manufacturer, calibre, type, year, registered_seq)",
-            casts: ["$::bigint", "$::text", "$::text", "$::text", "$::text", "$::bigint", "$::bigint"]
-        ).queries(count: lots.count, bind: { b, i in
-            let m = lots[i].marking
-            b.append(lots[i].id)
-            b.append(m.lot)
-            b.append(m.manufacturer)
-            b.append(m.calibre)
-            b.append(m.type)
-            b.append(m.year.map(Int64.init))
-            b.append(lots[i].registeredSeq)
-        }) {
-            try link.rows(query)
+        if !lots.isEmpty {
+            var c = Columns()
+            c.add("id", lots.map(\.id))
+            c.add("lot", lots.map(\.marking.lot))
+            c.add("manufacturer", lots.map(\.marking.manufacturer))
+            c.add("calibre", lots.map(\.marking.calibre))
+            c.add("type", lots.map(\.marking.type))
+            c.add("year", lots.map { $0.marking.year.map(Int64.init) })
+            c.add("registered_seq", lots.map(\.registeredSeq))
+            send(c.insert(into: "lots"))
         }
         try writeNewItems(changes)
         for c in changes.usedConfirmations {
@@ -254,15 +296,12 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         var balances: [LotHolder: Int64] = [:]
         for (key, quantity) in changes.balances { balances[key] = quantity }
         let balanceRows = balances.sorted { ($0.key.lot, $0.key.holder) < ($1.key.lot, $1.key.holder) }
-        for query in RowStatement(
-            "INSERT INTO lot_balances(lot_id, holder, quantity)", casts: ["$::bigint", "$::text", "$::bigint"],
-            tail: " ON CONFLICT(lot_id, holder) DO UPDATE SET quantity = excluded.quantity"
-        ).queries(count: balanceRows.count, bind: { b, i in
-            b.append(balanceRows[i].key.lot)
-            b.append(balanceRows[i].key.holder)
-            b.append(balanceRows[i].value)
-        }) {
-            try link.rows(query)
+        if !balanceRows.isEmpty {
+            var c = Columns()
+            c.add("lot_id", balanceRows.map(\.key.lot))
+            c.add("holder", balanceRows.map(\.key.holder))
+            c.add("quantity", balanceRows.map(\.value))
+            send(c.insert(into: "lot_balances", tail: " ON CONFLICT(lot_id, holder) DO UPDATE SET quantity = excluded.quantity"))
         }
         var missing: [Int64: Int64] = [:]
         for (lot, quantity) in changes.missingLots { missing[lot] = quantity }
@@ -297,133 +336,104 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
 
     private func writeNewItems(_ changes: StateChanges) throws {
         let items = changes.newItems
-        let casts = [
-            "$::bigint", "$::text", "$::text", "$::text", "$::text", "$::text", "$::text", "$::bigint", "$::text", "$::bigint",
-            "$::text", "$::boolean", "$::bigint", "$::text", "$::text", "$::text", "$::text", "$::text", "$::text", "$::text",
-            "$::bigint",
-        ]
-        for query in RowStatement("INSERT INTO items(\(Self.itemColumns))", casts: casts).queries(
-            count: items.count,
-            bind: { b, i in
-                let r = items[i]
-                let m = r.marking, st = r.state
-                b.append(r.id)
-                b.append(m.category.rawValue)
-                b.append(m.manufacturer)
-                b.append(m.country)
-                b.append(m.model)
-                b.append(m.calibre)
-                b.append(m.serial)
-                b.append(m.year.map(Int64.init))
-                b.append(m.importCountry)
-                b.append(m.importYear.map(Int64.init))
-                b.append(m.marks)
-                b.append(m.assignedMark)
-                b.append(r.registeredSeq)
-                b.append(st.status.rawValue)
-                b.append(st.holder)
-                b.append(st.account)
-                b.append(st.condition.rawValue)
-                b.append(st.dueBack)
-                b.append(st.transit)
-                b.append(st.lastCounted)
-                b.append(st.lastSeq)
-            })
-        {
-            try link.rows(query)
-        }
-        let keys = changes.newItemSerialKeys
-        for query in RowStatement("INSERT INTO item_serial_keys(serial_key, item_id)", casts: ["$::text", "$::bigint"]).queries(
-            count: keys.count, bind: { b, i in
-                b.append(keys[i])
-                b.append(items[i].id)
-            })
-        {
-            try link.rows(query)
-        }
+        guard !items.isEmpty else { return }
+        var c = Columns()
+        c.add("id", items.map(\.id))
+        c.add("category", items.map(\.marking.category.rawValue))
+        c.add("manufacturer", items.map(\.marking.manufacturer))
+        c.add("country", items.map(\.marking.country))
+        c.add("model", items.map(\.marking.model))
+        c.add("calibre", items.map(\.marking.calibre))
+        c.add("serial", items.map(\.marking.serial))
+        c.add("year", items.map { $0.marking.year.map(Int64.init) })
+        c.add("import_country", items.map(\.marking.importCountry))
+        c.add("import_year", items.map { $0.marking.importYear.map(Int64.init) })
+        c.add("marks", items.map(\.marking.marks))
+        c.add("assigned_mark", items.map(\.marking.assignedMark))
+        c.add("registered_seq", items.map(\.registeredSeq))
+        c.add("status", items.map(\.state.status.rawValue))
+        c.add("holder", items.map(\.state.holder))
+        c.add("account", items.map(\.state.account))
+        c.add("condition", items.map(\.state.condition.rawValue))
+        c.add("due_back", items.map(\.state.dueBack))
+        c.add("transit", items.map(\.state.transit))
+        c.add("last_counted", items.map(\.state.lastCounted))
+        c.add("last_seq", items.map(\.state.lastSeq))
+        send(c.insert(into: "items"))
+        var k = Columns()
+        k.add("serial_key", changes.newItemSerialKeys)
+        k.add("item_id", items.prefix(changes.newItemSerialKeys.count).map(\.id))
+        if !changes.newItemSerialKeys.isEmpty { send(k.insert(into: "item_serial_keys")) }
     }
 
-    /// Every changed item's state in one statement per few thousand items.
+    /// Every changed item's state in one statement.
     private func writeChangedItems(_ changes: StateChanges) throws {
         let items = changes.changedItems
-        let casts = ["$::bigint", "$::text", "$::text", "$::text", "$::text", "$::text", "$::text", "$::text", "$::bigint"]
-        var updated = 0
-        for query in RowStatement(
-            "UPDATE items AS i SET status = v.status, holder = v.holder, account = v.account, condition = v.condition, "
-                + "due_back = v.due_back, transit = v.transit, last_counted = v.last_counted, last_seq = v.last_seq FROM (",
-            casts: casts,
-            tail: ") AS v(id, status, holder, account, condition, due_back, transit, last_counted, last_seq) WHERE i.id = v.id"
-                + " RETURNING i.id"
-        ).queries(
-            count: items.count,
-            bind: { b, i in
-                let st = items[i].state
-                b.append(items[i].id)
-                b.append(st.status.rawValue)
-                b.append(st.holder)
-                b.append(st.account)
-                b.append(st.condition.rawValue)
-                b.append(st.dueBack)
-                b.append(st.transit)
-                b.append(st.lastCounted)
-                b.append(st.lastSeq)
-            })
-        {
-            updated += try link.rows(query).count
-        }
-        guard updated == items.count else {
-            throw StoreError(
-                .storage,
-                "the writer updated \(updated) of \(items.count) changed items, so nothing was recorded; "
-                    + "this is a defect in Custodia: report it with the input that caused it")
-        }
+        guard !items.isEmpty else { return }
+        var c = Columns()
+        c.add("id", items.map(\.id))
+        c.add("status", items.map(\.state.status.rawValue))
+        c.add("holder", items.map(\.state.holder))
+        c.add("account", items.map(\.state.account))
+        c.add("condition", items.map(\.state.condition.rawValue))
+        c.add("due_back", items.map(\.state.dueBack))
+        c.add("transit", items.map(\.state.transit))
+        c.add("last_counted", items.map(\.state.lastCounted))
+        c.add("last_seq", items.map(\.state.lastSeq))
+        let set = ["status", "holder", "account", "condition", "due_back", "transit", "last_counted", "last_seq"]
+            .map { "\($0) = \(c.value($0, in: "v"))" }.joined(separator: ", ")
+        send(
+            PostgresQuery(unsafeSQL: "UPDATE items AS i SET \(set) FROM \(c.unnest(as: "v")) WHERE i.id = v.c1", binds: c.binds),
+            changing: items.count)
     }
 
     private func writeEvents(_ events: [PendingEvent]) throws {
-        for query in RowStatement(
-            "INSERT INTO events(seq, kind, occurred_at, leaf)", casts: ["$::bigint", "$::text", "$::text", "$::bytea"]
-        ).queries(
-            count: events.count,
-            bind: { b, i in
-                b.append(events[i].seq)
-                b.append(events[i].kind.rawValue)
-                b.append(events[i].occurredAt)
-                b.append(ByteBuffer(bytes: events[i].leaf))
-            })
-        {
-            try link.rows(query)
-        }
-        var holderLinks: [(String, Int64)] = []
-        var itemLinks: [(Int64, Int64)] = []
-        var lotLinks: [(Int64, Int64)] = []
+        guard !events.isEmpty else { return }
+        var c = Columns()
+        c.add("seq", events.map(\.seq))
+        c.add("kind", events.map(\.kind.rawValue))
+        c.add("occurred_at", events.map(\.occurredAt))
+        c.add("leaf", events.map { ByteBuffer(bytes: $0.leaf) })
+        send(c.insert(into: "events"))
+        var holderCodes: [String] = [], holderSeqs: [Int64] = []
+        var itemIDs: [Int64] = [], itemSeqs: [Int64] = []
+        var lotIDs: [Int64] = [], lotSeqs: [Int64] = []
         for e in events {
-            for code in [e.holders.0, e.holders.1, e.holders.2, e.holders.3].compactMap({ $0 }) { holderLinks.append((code, e.seq)) }
-            if e.kind != .register { for id in e.itemIDs { itemLinks.append((id, e.seq)) } }
-            for id in e.lotIDs { lotLinks.append((id, e.seq)) }
+            // Each holder once per event (an event may name one twice: from and to).
+            let named = [e.holders.0, e.holders.1, e.holders.2, e.holders.3]
+            for (n, code) in named.enumerated() {
+                guard let code, !named[..<n].contains(code) else { continue }
+                holderCodes.append(code)
+                holderSeqs.append(e.seq)
+            }
+            if e.kind != .register {
+                for id in e.itemIDs {
+                    itemIDs.append(id)
+                    itemSeqs.append(e.seq)
+                }
+            }
+            for id in e.lotIDs {
+                lotIDs.append(id)
+                lotSeqs.append(e.seq)
+            }
         }
-        for query in RowStatement(
-            "INSERT INTO event_holders(holder, seq)", casts: ["$::text", "$::bigint"], tail: " ON CONFLICT DO NOTHING"
-        ).queries(count: holderLinks.count, bind: { b, i in
-            b.append(holderLinks[i].0)
-            b.append(holderLinks[i].1)
-        }) {
-            try link.rows(query)
+        if !holderCodes.isEmpty {
+            var h = Columns()
+            h.add("holder", holderCodes)
+            h.add("seq", holderSeqs)
+            send(h.insert(into: "event_holders"))
         }
-        for query in RowStatement("INSERT INTO event_items(item_id, seq)", casts: ["$::bigint", "$::bigint"]).queries(
-            count: itemLinks.count, bind: { b, i in
-                b.append(itemLinks[i].0)
-                b.append(itemLinks[i].1)
-            })
-        {
-            try link.rows(query)
+        if !itemIDs.isEmpty {
+            var i = Columns()
+            i.add("item_id", itemIDs)
+            i.add("seq", itemSeqs)
+            send(i.insert(into: "event_items"))
         }
-        for query in RowStatement(
-            "INSERT INTO event_lots(lot_id, seq)", casts: ["$::bigint", "$::bigint"], tail: " ON CONFLICT DO NOTHING"
-        ).queries(count: lotLinks.count, bind: { b, i in
-            b.append(lotLinks[i].0)
-            b.append(lotLinks[i].1)
-        }) {
-            try link.rows(query)
+        if !lotIDs.isEmpty {
+            var l = Columns()
+            l.add("lot_id", lotIDs)
+            l.add("seq", lotSeqs)
+            send(l.insert(into: "event_lots", tail: " ON CONFLICT DO NOTHING"))
         }
         for e in events {
             if let corrected = e.corrects { try link.rows(Self.linkCorrectionHolders(seq: e.seq, corrected: corrected)) }

@@ -110,6 +110,21 @@ final class PostgresLink: @unchecked Sendable {
         return out
     }
 
+    /// Runs one statement and answers how many rows it changed.
+    @discardableResult
+    func change(_ query: PostgresQuery) throws -> Int {
+        do {
+            return try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Sends one statement and returns at once; the answer is waited for later.
+    func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(query, logger: logger)
+    }
+
     /// Rows of one statement, without blocking a thread.
     func rowsAsync(_ query: PostgresQuery) async throws -> [PostgresRow] {
         do {
@@ -162,46 +177,64 @@ struct Cells {
     }
 }
 
-/// Multi-row statements: `head VALUES (…), (…) tail`, as many rows a statement as the
-/// protocol's parameter limit allows.
-struct RowStatement {
-    let head: String
-    let tail: String
-    /// Each row's placeholders with their casts, `$` standing for the parameter number.
-    let casts: [String]
+/// Rows given column by column, each column one array parameter, written by one statement
+/// whatever their number: `INSERT INTO t(a, b) SELECT c1, c2 FROM unnest($1::T[], $2::U[])`.
+/// The server parses a short statement once and takes the arrays whole. Arrays hold no
+/// NULL, so a nullable column travels with a sentinel that `NULLIF` turns back into NULL:
+/// `Columns.noText` (U+0001, which no identifier or text field may contain) and
+/// `Columns.noNumber` (`Int64.min`).
+struct Columns {
+    static let noText = "\u{1}"
+    static let noNumber = Int64.min
 
-    init(_ head: String, casts: [String], tail: String = "") {
-        self.head = head
-        self.casts = casts
-        self.tail = tail
+    private var names: [String] = []
+    private var types: [String] = []
+    private var expressions: [String] = []
+    private(set) var binds = PostgresBindings()
+
+    mutating func add(_ name: String, _ values: [Int64]) { append(name, "bigint", values, nullable: false) }
+    mutating func add(_ name: String, _ values: [Int64?]) {
+        append(name, "bigint", values.map { $0 ?? Self.noNumber }, nullable: true)
+    }
+    mutating func add(_ name: String, _ values: [Int]) { append(name, "integer", values.map(Int32.init), nullable: false) }
+    mutating func add(_ name: String, _ values: [String]) { append(name, "text", values, nullable: false) }
+    mutating func add(_ name: String, _ values: [String?]) {
+        append(name, "text", values.map { $0 ?? Self.noText }, nullable: true)
+    }
+    mutating func add(_ name: String, _ values: [Bool]) { append(name, "boolean", values, nullable: false) }
+    mutating func add(_ name: String, _ values: [ByteBuffer]) { append(name, "bytea", values, nullable: false) }
+
+    private mutating func append<T: PostgresArrayEncodable & PostgresNonThrowingEncodable>(
+        _ name: String, _ type: String, _ values: [T], nullable: Bool
+    ) {
+        names.append(name)
+        types.append(type)
+        let column = "c\(names.count)"
+        if nullable {
+            expressions.append(type == "text" ? "NULLIF(\(column), chr(1))" : "NULLIF(\(column), \(Self.noNumber))")
+        } else {
+            expressions.append(column)
+        }
+        binds.append(values)
     }
 
-    var rowsPerStatement: Int { max(1, 30_000 / casts.count) }
+    /// `unnest($1::T[], …) AS alias(c1, …)`.
+    func unnest(as alias: String) -> String {
+        let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        let columns = (1...names.count).map { "c\($0)" }.joined(separator: ", ")
+        return "unnest(\(arrays)) AS \(alias)(\(columns))"
+    }
 
-    /// The statements for `count` rows, each bound by `bind(&bindings, row)`.
-    func queries(count: Int, bind: (inout PostgresBindings, Int) throws -> Void) rethrows -> [PostgresQuery] {
-        var out: [PostgresQuery] = []
-        var start = 0
-        while start < count {
-            let end = min(count, start + rowsPerStatement)
-            var bindings = PostgresBindings(capacity: (end - start) * casts.count)
-            var sql = head + " VALUES "
-            var n = 1
-            for row in start..<end {
-                if row > start { sql += ", " }
-                sql += "("
-                for (i, cast) in casts.enumerated() {
-                    if i > 0 { sql += ", " }
-                    sql += cast.replacingOccurrences(of: "$", with: "$\(n)")
-                    n += 1
-                }
-                sql += ")"
-                try bind(&bindings, row)
-            }
-            sql += tail
-            out.append(PostgresQuery(unsafeSQL: sql, binds: bindings))
-            start = end
-        }
-        return out
+    /// The value of column `name` (NULLs restored), for an UPDATE … FROM.
+    func value(_ name: String, in alias: String) -> String {
+        let i = names.firstIndex(of: name)!
+        return expressions[i].replacingOccurrences(of: "c\(i + 1)", with: "\(alias).c\(i + 1)")
+    }
+
+    /// `INSERT INTO table(names) SELECT … FROM unnest(…) tail`.
+    func insert(into table: String, tail: String = "") -> PostgresQuery {
+        PostgresQuery(
+            unsafeSQL: "INSERT INTO \(table)(\(names.joined(separator: ", "))) SELECT \(expressions.joined(separator: ", ")) FROM \(unnest(as: "t"))\(tail)",
+            binds: binds)
     }
 }

@@ -80,14 +80,24 @@ extension PostgresStore {
                 """)
             if rows.isEmpty { break }
             var pending: [PendingEvent] = []
+            // The chunk's events, parsed once, and what the rules will ask about them read ahead.
+            var parsed: [(seq: Int64, kind: String, occurredAt: String, leaf: [UInt8], event: Event?)] = []
             for row in rows {
                 let c = Cells(row)
-                let seq: Int64 = try c(0)
                 let leaf = try c.bytes(3)
+                let event = try? leaf.withUnsafeBufferPointer { try Event(json: try JSONParser.parse($0), source: .ledger) }
+                parsed.append((try c(0), try c(1), try c(2), leaf, event))
+            }
+            try tx.prefetch(parsed.compactMap(\.event))
+            for row in parsed {
+                let seq = row.seq
+                let leaf = row.leaf
                 do {
-                    let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
-                    let event = try Event(json: value, source: .ledger)
-                    if let d = LedgerHashCheck.checkLeaf(leaf, event: event, seq: seq, kind: try c(1), occurredAt: try c(2)) {
+                    let event = try row.event ?? {
+                        let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
+                        return try Event(json: value, source: .ledger)
+                    }()
+                    if let d = LedgerHashCheck.checkLeaf(leaf, event: event, seq: seq, kind: row.kind, occurredAt: row.occurredAt) {
                         return d
                     }
                     if seq >= saltedFrom, event.salt == nil {
@@ -103,6 +113,7 @@ extension PostgresStore {
             }
             try tx.write(events: pending, changes: engine.takeChanges())
         }
+        try tx.settle()
         func count(_ table: String) throws -> Int64 {
             try Cells(link.rows("SELECT count(*) FROM \(unescaped: scratch).\(unescaped: table)")[0])(0)
         }

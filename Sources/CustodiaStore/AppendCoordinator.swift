@@ -62,9 +62,10 @@ package protocol AppendTransaction: TileReader {
     /// Stores the signed checkpoint of the new size.
     func insertCheckpoint(size: Int64, note: String, signedAt: String) throws
     /// Reads ahead, in a few statements, the state the rules will ask about for `events`
-    /// (the next events to apply), so that each question does not cost a round trip. A
-    /// backend whose reads are local (SQLite) does nothing; answers must stay those of the
-    /// store as written so far, so a backend forgets them at its next `write`.
+    /// (the next events to apply), so that each question does not cost a round trip; the
+    /// next `prefetch` replaces what it read. A backend whose reads are local (SQLite) does
+    /// nothing. The coordinator may read ahead before writing the previous chunk (see
+    /// `append`): the rules never ask the store again about what they changed.
     func prefetch(_ events: [Event]) throws
 }
 
@@ -182,11 +183,24 @@ package struct AppendCoordinator: Sendable {
                 buffer.append((entry, preparing?.lastPrepared))
             }
             if buffer.isEmpty { break }
-            try tx.prefetch(
-                buffer.compactMap {
-                    if case .event(_, let event) = $0.entry { return event }
-                    return nil
-                })
+            let next = buffer.compactMap {
+                if case .event(_, let event) = $0.entry { return event }
+                return nil
+            }
+            // The previous chunk is written only now, after the read-ahead for this one: a
+            // backend that sends its writes without waiting for them (PostgreSQL) then
+            // writes one chunk while the rules run on the next. The read-ahead may precede
+            // the previous chunk's writes because the rules keep in memory everything they
+            // changed, and never ask the store about it again, unless that memory is
+            // dropped at this flush: then the read-ahead follows the writes.
+            let full = errors.isEmpty && pending.count >= tuning.chunkSize
+            if full, engine.cachedRecords <= tuning.cachedRecords {
+                try tx.prefetch(next)
+                try flush()
+            } else {
+                if full { try flush() }
+                try tx.prefetch(next)
+            }
             for (entry, prepared) in buffer {
                 switch entry {
                 case .invalid(let line, let error):
@@ -211,7 +225,6 @@ package struct AppendCoordinator: Sendable {
                 }
                 if errors.count >= errorLimit { break reading }
             }
-            if errors.isEmpty, pending.count >= tuning.chunkSize { try flush() }
         }
         guard errors.isEmpty else {
             return AppendReport(

@@ -81,6 +81,27 @@ package struct RegisterCopy {
             try tx.writeTiles(tree.takeDirtyTiles())
         }
 
+        // Leaves are taken a chunk at a time (cut at checkpoint sizes), so that the
+        // destination reads ahead what the rules will ask about them.
+        var chunk: [(seq: Int64, leaf: [UInt8], event: Event)] = []
+        func apply() throws {
+            try tx.prefetch(chunk.map(\.event))
+            for (seq, leaf, event) in chunk {
+                do {
+                    let applied = try engine.apply(event)
+                    pending.append(PendingEvent(applied, leaf: leaf))
+                    tree.append(leafHash: Merkle.leafHash(leaf))
+                } catch {
+                    throw StoreError(
+                        .invalidRequest, "the source's event \(seq) does not replay (\(error)); run `custodia verify` on the source")
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+            // A checkpoint's size is reached with its tiles written.
+            try flush()
+            try storeCheckpoints()
+        }
+
         try storeCheckpoints()
         try source.forEachLeaf { seq, raw in
             guard seq == expected else {
@@ -88,34 +109,32 @@ package struct RegisterCopy {
                 return false
             }
             let leaf = [UInt8](raw)
+            let event: Event
             do {
                 let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
-                let event = try Event(json: value, source: .ledger)
-                guard LedgerEncodingCheck.isCanonical(leaf, event) else {
-                    failure = StoreError(
-                        .invalidRequest, "the source's event \(seq) is not in canonical form; run `custodia verify` on the source")
-                    return false
-                }
-                let applied = try engine.apply(event)
-                pending.append(PendingEvent(applied, leaf: leaf))
-                tree.append(leafHash: Merkle.leafHash(leaf))
-            } catch let error as StoreError {
-                failure = error
-                return false
+                event = try Event(json: value, source: .ledger)
             } catch {
                 failure = StoreError(
-                    .invalidRequest, "the source's event \(seq) does not replay (\(error)); run `custodia verify` on the source")
+                    .invalidRequest, "the source's event \(seq) is not a valid leaf (\(error)); run `custodia verify` on the source")
                 return false
             }
+            guard LedgerEncodingCheck.isCanonical(leaf, event) else {
+                failure = StoreError(
+                    .invalidRequest, "the source's event \(seq) is not in canonical form; run `custodia verify` on the source")
+                return false
+            }
+            chunk.append((seq, leaf, event))
             expected += 1
-            // A checkpoint's size must be reached with its tiles written.
-            if pending.count >= 4096 || checkpoints.first?.size == tree.size {
-                try flush()
-                try storeCheckpoints()
+            if chunk.count >= 4096 || checkpoints.first?.size == expected {
+                do { try apply() } catch {
+                    failure = error as? StoreError ?? StoreError(.storage, "\(error)")
+                    return false
+                }
             }
             return true
         }
         if let failure { throw failure }
+        if !chunk.isEmpty { try apply() }
         try flush()
         try storeCheckpoints()
         try tx.finish()
