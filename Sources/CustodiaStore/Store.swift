@@ -233,12 +233,9 @@ public protocol LedgerStore: Sendable {
     func checkpoint(including seq: Int64) async throws -> String?
 }
 
-/// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
-/// tree's tiles and the signed checkpoints.
-///
-/// Every implementation passes the same conformance suite (`StoreConformance` in the
-/// tests). Callers see only this protocol; the executable picks the backend.
-public protocol Store: LedgerStore {
+/// The register's reads: holders, items, lots, events and counts, as the command-line tool
+/// and the API ask for them.
+public protocol RegisterReads: Sendable {
     func holders() async throws -> [Holder]
     /// Items whose serial is `serial`, narrowed by manufacturer and model when given.
     func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
@@ -251,10 +248,6 @@ public protocol Store: LedgerStore {
     /// is none): a cache of `holders()` is current while this stays the same. Cheap: an
     /// index lookup, not a read of the tree.
     func holderGeneration() async throws -> Int64
-    /// Recomputes everything from the events and names the first divergence.
-    func verify() async throws -> VerifyReport
-
-    // MARK: For the server
 
     /// Items matching every filter of `query`, in ascending id order, one page at a time.
     ///
@@ -276,10 +269,11 @@ public protocol Store: LedgerStore {
     /// Counts restricted to a scope: items whose holder (or account, when not held) is in
     /// it, lots with a balance in it, events naming a holder in it, the holders in it.
     func summary(scope: HolderScope) async throws -> Summary
+}
 
-
-    // MARK: For the web pages
-
+/// What the web pages read beyond the register's reads: lists for the dashboard, the search
+/// box, batches for the forms, and the counts kept in memory.
+public protocol WebReads: Sendable {
     /// Every item whose serial is one of `serials` (exactly; any manufacturer or model).
     func items(serials: [String]) async throws -> [ItemRecord]
     /// The other items of the same manufacturer and model whose serial looks like this
@@ -314,6 +308,10 @@ public protocol Store: LedgerStore {
     func dispatch(document: String) async throws -> DispatchView?
     /// Open dispatches addressed to a holder inside `scope`, newest first.
     func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView]
+}
+
+/// Witnesses' cosignatures of the ledger's checkpoints, kept beside the ledger.
+public protocol CosignatureStore: Sendable {
     /// Keeps a witness's cosignature line of the checkpoint of `size` (insert-only: a second
     /// line from the same witness for the same size is ignored). `witness` is its verifier
     /// key.
@@ -325,6 +323,18 @@ public protocol Store: LedgerStore {
     /// The largest size, at least `atLeast`, whose checkpoint at least `quorum` of
     /// `witnesses` cosigned (any witness when `witnesses` is empty).
     func latestCosignedSize(witnesses: [String], quorum: Int, atLeast: Int64) async throws -> Int64?
+}
+
+/// Custodia's storage: the events (the ledger's leaves), the state derived from them, the
+/// tree's tiles and the signed checkpoints, as one protocol made of the jobs above
+/// (`LedgerStore`, `RegisterReads`, `WebReads`, `CosignatureStore`; users and tokens are
+/// `UserStore`), plus `verify` and its record.
+///
+/// Every implementation passes the same conformance suite (`StoreConformance` in the
+/// tests). Callers see only these protocols; the executable picks the backend.
+public protocol Store: LedgerStore, RegisterReads, WebReads, CosignatureStore {
+    /// Recomputes everything from the events and names the first divergence.
+    func verify() async throws -> VerifyReport
     /// Keeps the outcome of a `verify` run (insert-only).
     func recordVerification(_ record: VerificationRecord) async throws
     /// The latest `verify` run, if any.
