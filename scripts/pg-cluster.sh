@@ -40,7 +40,7 @@ start)
   as_owner "$bindir/initdb" -D "$dir/data" -A trust -U custodia -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=600 -c shared_buffers=256MB" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 -c shared_buffers=256MB" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U custodia custodia
   echo "export CUSTODIA_TEST_POSTGRES_URL=$url"

@@ -179,14 +179,20 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
 
     // MARK: AppendTransaction
 
+    /// Read once per transaction (the append lock is held from its start).
+    private var readHeads: AppendHeads?
+
     func heads() throws -> AppendHeads {
+        if let readHeads { return readHeads }
         let row = try link.rows(
             """
             SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events), (SELECT coalesce(max(id) + 1, 1) FROM items),
                    (SELECT coalesce(max(id) + 1, 1) FROM lots)
             """)[0]
         let c = Cells(row)
-        return AppendHeads(size: try c(0), nextItemID: try c(1), nextLotID: try c(2))
+        let heads = AppendHeads(size: try c(0), nextItemID: try c(1), nextLotID: try c(2))
+        readHeads = heads
+        return heads
     }
 
     func stateLoader() throws -> any StateLoader { self }

@@ -20,8 +20,23 @@ public final class PostgresStore: Store, Sendable {
     let origin: String
     /// The connection appends use, one append at a time (`writeLock`).
     let writer: PostgresLink
-    /// The connection reads use.
-    let reader: PostgresLink
+    /// The connections single-statement reads use, taken in turn: reads run side by side
+    /// (they never open a transaction on these).
+    let readers: [PostgresLink]
+    private let nextReader = Atomic<Int>(0)
+    /// The connection for reads that need one snapshot over several statements (proofs),
+    /// one at a time.
+    let snapshotLink: PostgresLink
+    private let snapshotLock = Mutex(())
+    /// The holder tree as this server's last group commit left it, with the ledger size then:
+    /// the next group uses it when no other server has appended since.
+    private let holderCache = Mutex<(size: Int64, holders: [String: Holder])?>(nil)
+
+    /// A reading connection (in turn).
+    var reader: PostgresLink { readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count] }
+
+    /// Connections for reads per server.
+    public static let defaultReaders = 4
     let writeLock = Mutex(())
     /// Appends run here, off the caller's thread: the coordinator waits on each statement.
     let appendQueue = DispatchQueue(label: "custodia.postgres.append")
@@ -34,29 +49,26 @@ public final class PostgresStore: Store, Sendable {
     /// appends.
     static let appendLock: Int64 = 0x4375_7374_6F64_6961  // "Custodia"
 
-    private init(location: PostgresLocation, key: LogKey?, origin: String, writer: PostgresLink, reader: PostgresLink) {
+    private init(location: PostgresLocation, key: LogKey?, origin: String, links: [PostgresLink]) {
         self.location = location
         self.key = key
         self.origin = origin
-        self.writer = writer
-        self.reader = reader
+        self.writer = links[0]
+        self.snapshotLink = links[1]
+        self.readers = Array(links[2...])
     }
 
     static let logger = Logger(label: "custodia.postgres")
 
-    /// Opens the register in the database at `url`. `key` is needed to append.
-    public static func open(url: String, key: LogKey?) async throws -> PostgresStore {
+    /// Opens the register in the database at `url`. `key` is needed to append. The store
+    /// keeps `readers` + 2 connections: one for appends, one for snapshot reads, the rest for
+    /// reads.
+    public static func open(url: String, key: LogKey?, readers: Int = defaultReaders) async throws -> PostgresStore {
         let location = try PostgresLocation(url: url)
-        let writer = try await PostgresLink.connect(location, logger: logger)
-        let reader: PostgresLink
+        var links: [PostgresLink] = []
         do {
-            reader = try await PostgresLink.connect(location, logger: logger)
-        } catch {
-            await writer.close()
-            throw error
-        }
-        do {
-            let meta = try await Self.meta(reader)
+            for _ in 0..<(2 + max(1, readers)) { links.append(try await PostgresLink.connect(location, logger: logger)) }
+            let meta = try await Self.meta(links[0])
             guard meta["application"] == "custodia", let origin = meta["origin"] else {
                 throw StoreError(
                     .notACustodiaDatabase,
@@ -71,19 +83,20 @@ public final class PostgresStore: Store, Sendable {
                     .keyMismatch,
                     "the log key does not belong to \(location.redacted): its verifier key differs; use the key file created with it")
             }
-            let store = PostgresStore(location: location, key: key, origin: origin, writer: writer, reader: reader)
+            let store = PostgresStore(location: location, key: key, origin: origin, links: links)
             try await store.migrate(from: meta["schema"].flatMap(Int.init) ?? 0)
             return store
         } catch {
-            await writer.close()
-            await reader.close()
+            for link in links { await link.close() }
             throw error
         }
     }
 
     /// Creates a new register in the (empty) database at `url`, with its origin and log key.
     /// Refuses a database that already holds one.
-    public static func create(url: String, origin: String, key: LogKey, now: String) async throws -> PostgresStore {
+    public static func create(url: String, origin: String, key: LogKey, now: String, readers: Int = defaultReaders) async throws
+        -> PostgresStore
+    {
         let location = try PostgresLocation(url: url)
         let link = try await PostgresLink.connect(location, logger: logger)
         do {
@@ -113,7 +126,7 @@ public final class PostgresStore: Store, Sendable {
             throw error
         }
         await link.close()
-        return try await open(url: url, key: key)
+        return try await open(url: url, key: key, readers: readers)
     }
 
     /// The `meta` table, empty when the database has none.
@@ -155,7 +168,8 @@ public final class PostgresStore: Store, Sendable {
     /// Closes the connections; the store cannot be used afterwards.
     public func close() async {
         await writer.close()
-        await reader.close()
+        await snapshotLink.close()
+        for link in readers { await link.close() }
     }
 
     static func run<T: Sendable>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -204,6 +218,7 @@ public final class PostgresStore: Store, Sendable {
     ) throws -> AppendReport {
         let coordinator = self.coordinator
         try coordinator.requireKey(writing: !options.dryRun)
+        holderCache.withLock { $0 = nil }
         return try inAppendTransaction { tx in
             let report = try coordinator.append(tx, &source, options: options)
             if report.written { try alongside?(tx.link) }
@@ -216,7 +231,12 @@ public final class PostgresStore: Store, Sendable {
         try coordinator.requireKey(writing: requests.contains(where: { !$0.dryRun }))
         return try await Self.run(on: appendQueue) { [self] in
             try inAppendTransaction { tx in
-                let result = try coordinator.appendGroup(tx, requests, holders: try tx.holders())
+                // The cached tree serves while the ledger is as this server left it.
+                let size = try tx.heads().size
+                let cached = holderCache.withLock { $0 }
+                let holders = try cached.flatMap { $0.size == size ? $0.holders : nil } ?? tx.holders()
+                let result = try coordinator.appendGroup(tx, requests, holders: holders)
+                holderCache.withLock { $0 = (result.report.size, result.holders) }
                 return (result.report, result.commit)
             }
         }
@@ -282,8 +302,16 @@ public final class PostgresStore: Store, Sendable {
     private func tileRead<T: Sendable>(_ body: @escaping @Sendable (PostgresAppendTransaction, PostgresLink) throws -> T)
         async throws -> T
     {
-        let reader = self.reader
-        return try await Self.run(on: readQueue) {
+        let reader = self.snapshotLink
+        return try await Self.run(on: readQueue) { [self] in
+            try snapshotLock.withLock { _ in try snapshotRead(reader, body) }
+        }
+    }
+
+    private func snapshotRead<T>(_ reader: PostgresLink, _ body: (PostgresAppendTransaction, PostgresLink) throws -> T) throws
+        -> T
+    {
+        do {
             try reader.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
                 let result = try body(PostgresAppendTransaction(reader), reader)

@@ -77,7 +77,7 @@ struct PostgresConformanceTests {
         return { _ in
             let target = counter.next() == 0 ? url : try await TestPostgres.extraDatabase(like: url, opened: opened)
             let store = try await PostgresStore.create(
-                url: target, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
+                url: target, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt, readers: 2)
             store.tuning.withLock { $0 = tuning }
             opened.add(store)
             return store

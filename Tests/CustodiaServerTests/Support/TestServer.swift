@@ -51,7 +51,9 @@ enum TestBackend {
             try await link.execute(sql: "CREATE DATABASE \(name)")
             await link.close()
             let url = "postgres://\(location.user)@\(location.host):\(location.port)/\(name)"
-            return try await PostgresStore.create(url: url, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z")
+            // One reading connection: the tests run side by side, each with a store.
+            return try await PostgresStore.create(
+                url: url, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z", readers: 1)
         }
         let path = dir.appendingPathComponent("custodia.db").path
         let created = try SQLiteStore.create(path: path, origin: "test.example/custodia", key: key, now: "2026-03-01T08:00:00Z")
