@@ -145,10 +145,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         }
     }
 
-    static let itemColumns = """
-        id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year, marks,
-        assigned_mark, registered_seq, status, holder, account, condition, due_back, transit, last_counted, last_seq
-        """
+    static let itemColumns = itemStateTableColumns
 
     static func item(_ row: PostgresRow) throws -> ItemRecord {
         let c = Cells(row)
@@ -252,7 +249,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
             }
         }
         for lot in changes.newLots where ahead.lots[lot.marking.lot] != nil { ahead.lots[lot.marking.lot]!.append(lot) }
-        for h in Self.parentsFirst(changes.newHolders) {
+        for h in parentsFirst(changes.newHolders) {
             let seq = changes.holderAddedSeq[h.code] ?? 0
             try link.rows(
                 """
@@ -461,21 +458,6 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         INSERT INTO event_holders(holder, seq) SELECT DISTINCT code, \(seq)::bigint FROM named WHERE code IS NOT NULL
         ON CONFLICT DO NOTHING
         """
-    }
-
-    /// Orders new holders so that a parent added in the same batch comes before its children.
-    static func parentsFirst(_ holders: [Holder]) -> [Holder] {
-        let byCode = Dictionary(holders.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        var done: Set<String> = []
-        var out: [Holder] = []
-        func visit(_ h: Holder) {
-            guard !done.contains(h.code) else { return }
-            done.insert(h.code)
-            if let p = h.parent, let parent = byCode[p] { visit(parent) }
-            out.append(h)
-        }
-        holders.forEach(visit)
-        return out
     }
 
     // MARK: StateLoader

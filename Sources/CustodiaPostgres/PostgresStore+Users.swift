@@ -25,14 +25,7 @@ extension PostgresStore: UserStore {
     }
 
     public func addUser(_ account: UserAccount, passwordHash: String, options: AppendOptions) async throws -> AppendReport {
-        guard account.active else {
-            throw StoreError(.invalidRequest, "a new user is always active; add the user, then disable it")
-        }
-        guard !passwordHash.isEmpty else {
-            throw StoreError(.invalidRequest, "the password hash is empty; hash the user's password (bcrypt) first")
-        }
-        var event = Event(kind: .userAdd, occurredAt: options.recordedAt)
-        event.user = .add(code: account.code, role: account.role, scope: account.scope)
+        let event = try UserStoreEntries.add(account, passwordHash: passwordHash, at: options.recordedAt)
         return try await appendOne(event, options: options) { link in
             try link.rows(
                 """
@@ -42,15 +35,11 @@ extension PostgresStore: UserStore {
     }
 
     public func changeUser(code: String, role: Role?, scope: String??, options: AppendOptions) async throws -> AppendReport {
-        var event = Event(kind: .userChange, occurredAt: options.recordedAt)
-        event.user = .change(code: code, role: role, scope: scope)
-        return try await appendOne(event, options: options, alongside: nil)
+        try await appendOne(UserStoreEntries.change(code: code, role: role, scope: scope, at: options.recordedAt), options: options, alongside: nil)
     }
 
     public func disableUser(code: String, options: AppendOptions) async throws -> AppendReport {
-        var event = Event(kind: .userDisable, occurredAt: options.recordedAt)
-        event.user = .disable(code: code)
-        return try await appendOne(event, options: options, alongside: nil)
+        try await appendOne(UserStoreEntries.disable(code: code, at: options.recordedAt), options: options, alongside: nil)
     }
 
     /// The latest password hash of an active user; nil when the user is unknown, disabled
@@ -65,9 +54,7 @@ extension PostgresStore: UserStore {
     }
 
     public func setPasswordHash(user: String, hash: String) async throws {
-        guard !hash.isEmpty else {
-            throw StoreError(.invalidRequest, "the password hash is empty; hash the user's password (bcrypt) first")
-        }
+        try UserStoreEntries.requirePasswordHash(hash)
         let now = Self.now()
         // One statement: the user is checked and the hash inserted atomically.
         let rows = try await reader.rowsAsync(
@@ -86,15 +73,7 @@ extension PostgresStore: UserStore {
     }
 
     public func createToken(_ token: TokenRecord, secretHash: String, options: AppendOptions) async throws -> AppendReport {
-        guard token.active else {
-            throw StoreError(.invalidRequest, "a new token is always active; create it, then revoke it")
-        }
-        guard APIToken.isSecretHash(secretHash) else {
-            throw StoreError(
-                .invalidRequest, "the token's secret hash must be 64 lowercase hex digits (APIToken.secretHash of the token)")
-        }
-        var event = Event(kind: .tokenCreate, occurredAt: options.recordedAt)
-        event.user = .token(token.id, owner: token.user)
+        let event = try UserStoreEntries.createToken(token, secretHash: secretHash, at: options.recordedAt)
         return try await appendOne(event, options: options) { link in
             try link.rows("INSERT INTO token_secrets(token_id, secret_hash) VALUES (\(token.id), \(secretHash))")
         }
@@ -108,17 +87,10 @@ extension PostgresStore: UserStore {
                 try Cells($0)(0, String.self)
             })
         else {
-            let size = try await ledgerSize()
-            return AppendReport(
-                accepted: 0,
-                errors: [
-                    LineError(
-                        line: 1, field: "user.token", message: "unknown token \(id); a token-revoke names a token that was created")
-                ], size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
+            return UserStoreEntries.unknownToken(id, size: try await ledgerSize(), dryRun: options.dryRun)
         }
-        var event = Event(kind: .tokenRevoke, occurredAt: options.recordedAt)
-        event.user = .token(id, owner: owner)
-        return try await appendOne(event, options: options, alongside: nil)
+        return try await appendOne(
+            UserStoreEntries.revokeToken(id: id, owner: owner, at: options.recordedAt), options: options, alongside: nil)
     }
 
     public func token(secretHash: String) async throws -> TokenRecord? {

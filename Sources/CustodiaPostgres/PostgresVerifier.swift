@@ -42,25 +42,6 @@ extension PostgresStore {
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
-    /// The derived tables and how to compare them (as the SQLite store's `verify` does):
-    /// people's names are outside the ledger, so not compared; password hashes and token
-    /// secrets are not derived from the ledger, and foreign keys tie them to users and tokens.
-    static let stateTables: [(name: String, key: String, columns: String)] = [
-        ("holders", "code", "code, kind, CASE kind WHEN 'person' THEN '' ELSE name END, parent, closed, added_seq"),
-        ("items", "id", PostgresAppendTransaction.itemColumns),
-        ("item_serial_keys", "serial_key, item_id", "serial_key, item_id"),
-        ("event_items", "item_id, seq", "item_id, seq"),
-        ("lots", "id", "id, lot, manufacturer, calibre, type, year, registered_seq"),
-        ("event_lots", "lot_id, seq", "lot_id, seq"),
-        ("event_holders", "holder, seq", "holder, seq"),
-        ("lot_balances", "lot_id, holder", "lot_id, holder, quantity"),
-        ("lot_missing", "lot_id", "lot_id, quantity"),
-        ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),
-        ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
-        ("users", "code", "code, role, scope, active, added_seq"),
-        ("tokens", "id", "id, \"user\", active, created_seq"),
-    ]
-
     static func replayPass(_ link: PostgresLink, _ report: inout VerifyReport) throws -> String? {
         let stored = try Cells(link.rows("SELECT current_schema()")[0])(0, String.self)
         let scratch = "custodia_verify_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
@@ -122,7 +103,7 @@ extension PostgresStore {
         report.holders = try count("holders")
         report.users = try count("users")
         report.tokens = try count("tokens")
-        for table in stateTables {
+        for table in verifiedStateTables {
             if let d = try compare(link, table, stored: stored, replayed: scratch) { return d }
         }
         return nil

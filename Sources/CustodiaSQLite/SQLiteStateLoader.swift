@@ -29,10 +29,7 @@ struct SQLiteStateLoader: StateLoader {
         return ItemRecord(id: s.int64(0) ?? 0, marking: marking, state: state, registeredSeq: s.int64(12) ?? 0)
     }
 
-    static let itemColumns = """
-        id, category, manufacturer, country, model, calibre, serial, year, import_country, import_year, marks,
-        assigned_mark, registered_seq, status, holder, account, condition, due_back, transit, last_counted, last_seq
-        """
+    static let itemColumns = itemStateTableColumns
 
     static func item(_ row: Row) -> ItemRecord {
         let marking = ItemMarking(

@@ -50,7 +50,7 @@ final class SQLiteStateWriter {
             let s = try db.cachedStatement(
                 sql: "INSERT INTO holders(code, kind, name, parent, closed, added_seq) VALUES (?, ?, ?, ?, ?, ?)")
             // Parents first: a batch may add a subtree.
-            for h in Self.parentsFirst(changes.newHolders) {
+            for h in parentsFirst(changes.newHolders) {
                 let seq = changes.holderAddedSeq[h.code] ?? 0
                 try s.execute(arguments: [h.code, h.kind.rawValue, h.name, h.parent, h.closed, seq])
             }
@@ -285,20 +285,6 @@ final class SQLiteStateWriter {
         bytes.withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
-    /// Orders new holders so that a parent added in the same batch comes before its children.
-    static func parentsFirst(_ holders: [Holder]) -> [Holder] {
-        let byCode = Dictionary(holders.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        var done: Set<String> = []
-        var out: [Holder] = []
-        func visit(_ h: Holder) {
-            guard !done.contains(h.code) else { return }
-            done.insert(h.code)
-            if let p = h.parent, let parent = byCode[p] { visit(parent) }
-            out.append(h)
-        }
-        holders.forEach(visit)
-        return out
-    }
 }
 
 /// Inserts rows into one table several at a time: one `INSERT … VALUES (…), (…), …` of up to

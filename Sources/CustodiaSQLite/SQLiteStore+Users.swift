@@ -28,14 +28,7 @@ extension SQLiteStore: UserStore {
     }
 
     public func addUser(_ account: UserAccount, passwordHash: String, options: AppendOptions) async throws -> AppendReport {
-        guard account.active else {
-            throw StoreError(.invalidRequest, "a new user is always active; add the user, then disable it")
-        }
-        guard !passwordHash.isEmpty else {
-            throw StoreError(.invalidRequest, "the password hash is empty; hash the user's password (bcrypt) first")
-        }
-        var event = Event(kind: .userAdd, occurredAt: options.recordedAt)
-        event.user = .add(code: account.code, role: account.role, scope: account.scope)
+        let event = try UserStoreEntries.add(account, passwordHash: passwordHash, at: options.recordedAt)
         return try appendOne(event, options: options) { db in
             try db.execute(
                 sql: "INSERT INTO password_hashes(user, hash, set_at) VALUES (?, ?, ?)",
@@ -44,15 +37,11 @@ extension SQLiteStore: UserStore {
     }
 
     public func changeUser(code: String, role: Role?, scope: String??, options: AppendOptions) async throws -> AppendReport {
-        var event = Event(kind: .userChange, occurredAt: options.recordedAt)
-        event.user = .change(code: code, role: role, scope: scope)
-        return try appendOne(event, options: options, alongside: nil)
+        try appendOne(UserStoreEntries.change(code: code, role: role, scope: scope, at: options.recordedAt), options: options, alongside: nil)
     }
 
     public func disableUser(code: String, options: AppendOptions) async throws -> AppendReport {
-        var event = Event(kind: .userDisable, occurredAt: options.recordedAt)
-        event.user = .disable(code: code)
-        return try appendOne(event, options: options, alongside: nil)
+        try appendOne(UserStoreEntries.disable(code: code, at: options.recordedAt), options: options, alongside: nil)
     }
 
     /// The latest password hash of an active user; nil when the user is unknown, disabled
@@ -69,9 +58,7 @@ extension SQLiteStore: UserStore {
     }
 
     public func setPasswordHash(user: String, hash: String) async throws {
-        guard !hash.isEmpty else {
-            throw StoreError(.invalidRequest, "the password hash is empty; hash the user's password (bcrypt) first")
-        }
+        try UserStoreEntries.requirePasswordHash(hash)
         let now = Self.now()
         do {
             try await queue.write { db in
@@ -90,15 +77,7 @@ extension SQLiteStore: UserStore {
     }
 
     public func createToken(_ token: TokenRecord, secretHash: String, options: AppendOptions) async throws -> AppendReport {
-        guard token.active else {
-            throw StoreError(.invalidRequest, "a new token is always active; create it, then revoke it")
-        }
-        guard APIToken.isSecretHash(secretHash) else {
-            throw StoreError(
-                .invalidRequest, "the token's secret hash must be 64 lowercase hex digits (APIToken.secretHash of the token)")
-        }
-        var event = Event(kind: .tokenCreate, occurredAt: options.recordedAt)
-        event.user = .token(token.id, owner: token.user)
+        let event = try UserStoreEntries.createToken(token, secretHash: secretHash, at: options.recordedAt)
         return try appendOne(event, options: options) { db in
             try db.execute(
                 sql: "INSERT INTO token_secrets(token_id, secret_hash) VALUES (?, ?)", arguments: [token.id, secretHash])
@@ -109,18 +88,10 @@ extension SQLiteStore: UserStore {
         // The entry names the owner; the rules check again, inside the append, that the
         // token still belongs to it and is active.
         guard let owner = try read({ db in try SQLiteStateLoader(db: db).token(id: id)?.user }) else {
-            let size = try await ledgerSize()
-            return AppendReport(
-                accepted: 0,
-                errors: [
-                    LineError(
-                        line: 1, field: "user.token",
-                        message: "unknown token \(id); a token-revoke names a token that was created")
-                ], size: size, firstSeq: size, checkpoint: nil, dryRun: options.dryRun)
+            return UserStoreEntries.unknownToken(id, size: try await ledgerSize(), dryRun: options.dryRun)
         }
-        var event = Event(kind: .tokenRevoke, occurredAt: options.recordedAt)
-        event.user = .token(id, owner: owner)
-        return try appendOne(event, options: options, alongside: nil)
+        return try appendOne(
+            UserStoreEntries.revokeToken(id: id, owner: owner, at: options.recordedAt), options: options, alongside: nil)
     }
 
     /// The active token whose secret hashes to `secretHash`, when its owner is active too:

@@ -114,7 +114,7 @@ struct SQLiteVerifier {
             report.holders = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.holders") ?? 0
             report.users = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.users") ?? 0
             report.tokens = try Int64.fetchOne(db, sql: "SELECT count(*) FROM replay.tokens") ?? 0
-            for table in Self.stateTables {
+            for table in verifiedStateTables {
                 if let d = try compare(db, table) { return d }
             }
             if let row = try Row.fetchOne(db, sql: "PRAGMA main.foreign_key_check") {
@@ -127,26 +127,6 @@ struct SQLiteVerifier {
             return nil
         }
     }
-
-    /// The derived tables and how to compare them: a key to name the first differing row,
-    /// and the columns (people's names are outside the ledger, so not compared). Password
-    /// hashes and token secrets are not derived from the ledger and are not compared; the
-    /// foreign key check below still ties them to existing users and tokens.
-    static let stateTables: [(name: String, key: String, columns: String)] = [
-        ("holders", "code", "code, kind, CASE kind WHEN 'person' THEN '' ELSE name END, parent, closed, added_seq"),
-        ("items", "id", SQLiteStateLoader.itemColumns),
-        ("item_serial_keys", "serial_key, item_id", "serial_key, item_id"),
-        ("event_items", "item_id, seq", "item_id, seq"),
-        ("lots", "id", "id, lot, manufacturer, calibre, type, year, registered_seq"),
-        ("event_lots", "lot_id, seq", "lot_id, seq"),
-        ("event_holders", "holder, seq", "holder, seq"),
-        ("lot_balances", "lot_id, holder", "lot_id, holder, quantity"),
-        ("lot_missing", "lot_id", "lot_id, quantity"),
-        ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),
-        ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
-        ("users", "code", SQLiteStateLoader.userColumns),
-        ("tokens", "id", SQLiteStateLoader.tokenColumns),
-    ]
 
     /// Walks the stored and the replayed table side by side in key order (two cursors, flat
     /// memory) and describes the first row that differs.
