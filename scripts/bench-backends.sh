@@ -21,17 +21,7 @@ BIN=$(swift build -c release --show-bin-path)
 C="$BIN/custodia"
 B="$BIN/custodia-bench"
 
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
-rate() { python3 -c "import sys; print(int(float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
-# timed LABEL CMD…: sets T (s), M (peak RSS of the command, MB), CPU (its user + system s).
-timed() {
-  local label=$1; shift
-  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
-  local user sys
-  read -r T KB user sys <"$OUT/time.txt"
-  M=$((KB / 1024))
-  CPU=$(python3 -c "print(f'{$user + $sys:.1f}')")
-}
+source scripts/bench/lib.sh
 
 if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
   "$B" generate --dir "$OUT" --items "$ITEMS" --events "$EVENTS" >/dev/null

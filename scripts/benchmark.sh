@@ -16,20 +16,7 @@ BIN=$(swift build -c release --show-bin-path)
 C="$BIN/custodia"
 B="$BIN/custodia-bench"
 
-secs() { python3 -c "import sys; print(f'{float(sys.argv[1]):.2f}')" "$1"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
-rate() { python3 -c "import sys; print(int(float(sys.argv[1])/float(sys.argv[2])))" "$1" "$2"; }
-add() { python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$1" "$2"; }
-# timed LABEL CMD…: runs CMD, sets T (seconds), M (peak RSS, MB) and CPU (user + system
-# seconds, all threads)
-timed() {
-  local label=$1; shift
-  /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || { cat "$OUT/$label.err"; exit 1; }
-  local user sys
-  read -r T KB user sys <"$OUT/time.txt"
-  M=$((KB / 1024))
-  CPU=$(add "$user" "$sys")
-}
+source scripts/bench/lib.sh
 
 echo "== inputs: $ITEMS items, $EVENTS events"
 if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then

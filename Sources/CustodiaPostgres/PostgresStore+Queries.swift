@@ -78,16 +78,7 @@ extension PostgresStore {
     public func holdings(of code: String, recursive: Bool) async throws -> Holdings? {
         let holders = try await Self.pgHolders(reader)
         guard let holder = holders[code] else { return nil }
-        var codes = [code]
-        if recursive {
-            var children: [String: [String]] = [:]
-            for h in holders.values { if let p = h.parent { children[p, default: []].append(h.code) } }
-            var i = 0
-            while i < codes.count {
-                codes.append(contentsOf: (children[codes[i]] ?? []).sorted())
-                i += 1
-            }
-        }
+        let codes = RegisterCounts.holdingsOrder(of: code, in: holders, recursive: recursive)
         // One statement each for items and lots over every code; each holder's rows keep the
         // statement's order, and holders come in the order of `codes`.
         var itemsByHolder: [String: [Holdings.Item]] = [:]
@@ -409,20 +400,6 @@ extension PostgresStore {
     /// Item counts by category, status, condition and region, for items whose holder (or
     /// account, when not held) is in `scope`.
     static func pgItemCounts(_ reader: PostgresLink, holders: [String: Holder], scope: HolderScope) async throws -> Summary {
-        func region(_ code: String?) -> String {
-            var cursor = code
-            var steps = 0
-            while let c = cursor, let h = holders[c], steps < 64 {
-                if h.kind == .region { return h.code }
-                if h.kind == .external { return "(external)" }
-                cursor = h.parent
-                steps += 1
-            }
-            return "(none)"
-        }
-        var s = Summary(
-            items: 0, lots: 0, events: 0, holders: Int64(holders.count), byCategory: [:], byStatus: [:], byCondition: [:],
-            byRegion: [:])
         let rows: [PostgresRow]
         if scope.isEverything {
             rows = try await reader.rowsAsync(
@@ -439,34 +416,14 @@ extension PostgresStore {
                 GROUP BY category, status, condition, holder, account
                 """)
         }
-        var regionCache: [String: String] = [:]
+        var tally = RegisterCounts.ItemTally(holders: holders, scope: scope)
         for row in rows {
             let c = Cells(row)
-            let holder = try c(3, String?.self)
-            let account = try c(4, String?.self)
-            guard scope.isEverything || holder.map(scope.contains) == true || account.map(scope.contains) == true else {
-                continue
-            }
-            let n: Int64 = try c(5)
-            let category: String = try c(0)
-            let status: String = try c(1)
-            let condition: String = try c(2)
-            let place = holder ?? account
-            s.items += n
-            s.byCategory[category, default: 0] += n
-            s.byStatus[status, default: 0] += n
-            s.byCondition[condition, default: 0] += n
-            let key = place ?? ""
-            let r: String
-            if let cached = regionCache[key] {
-                r = cached
-            } else {
-                r = region(place)
-                regionCache[key] = r
-            }
-            s.byRegion[r, default: 0] += n
+            tally.add(
+                category: try c(0), status: try c(1), condition: try c(2), holder: try c(3, String?.self),
+                account: try c(4, String?.self), count: try c(5))
         }
-        return s
+        return tally.summary
     }
 }
 

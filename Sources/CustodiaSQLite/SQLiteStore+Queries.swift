@@ -323,50 +323,17 @@ extension SQLiteStore {
     /// Item counts by category, status, condition and region, for items whose holder (or
     /// account, when not held) is in `scope`.
     static func itemCounts(_ db: Database, holders: [String: Holder], scope: HolderScope) throws -> Summary {
-        func region(_ code: String?) -> String {
-            var cursor = code
-            var steps = 0
-            while let c = cursor, let h = holders[c], steps < 64 {
-                if h.kind == .region { return h.code }
-                if h.kind == .external { return "(external)" }
-                cursor = h.parent
-                steps += 1
-            }
-            return "(none)"
-        }
-        var s = Summary(
-            items: 0, lots: 0, events: 0, holders: Int64(holders.count), byCategory: [:], byStatus: [:], byCondition: [:],
-            byRegion: [:])
         let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT category, status, condition, holder, account, count(*) FROM items
                 GROUP BY category, status, condition, holder, account
                 """)
-        var regionCache: [String: String] = [:]
+        var tally = RegisterCounts.ItemTally(holders: holders, scope: scope)
         while let row = try rows.next() {
-            let holder: String? = row[3]
-            let account: String? = row[4]
-            guard scope.isEverything || holder.map(scope.contains) == true || account.map(scope.contains) == true else {
-                continue
-            }
-            let n: Int64 = row[5]
-            let place = holder ?? account
-            s.items += n
-            s.byCategory[row[0], default: 0] += n
-            s.byStatus[row[1], default: 0] += n
-            s.byCondition[row[2], default: 0] += n
-            let key = place ?? ""
-            let r: String
-            if let cached = regionCache[key] {
-                r = cached
-            } else {
-                r = region(place)
-                regionCache[key] = r
-            }
-            s.byRegion[r, default: 0] += n
+            tally.add(category: row[0], status: row[1], condition: row[2], holder: row[3], account: row[4], count: row[5])
         }
-        return s
+        return tally.summary
     }
 
     // MARK: Tiles

@@ -299,16 +299,7 @@ public final class SQLiteStore: Store, Sendable {
         try read { db in
             let holders = try SQLiteStateLoader.holders(db)
             guard let holder = holders[code] else { return nil }
-            var codes = [code]
-            if recursive {
-                var children: [String: [String]] = [:]
-                for h in holders.values { if let p = h.parent { children[p, default: []].append(h.code) } }
-                var i = 0
-                while i < codes.count {
-                    codes.append(contentsOf: (children[codes[i]] ?? []).sorted())
-                    i += 1
-                }
-            }
+            let codes = RegisterCounts.holdingsOrder(of: code, in: holders, recursive: recursive)
             var items: [Holdings.Item] = []
             var lots: [Holdings.Lot] = []
             let itemStatement = try db.cachedStatement(
