@@ -87,10 +87,13 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         }
         if !seen.isEmpty {
             for key in seen { ahead.bySerial[key] = [] }
+            // The ids first, from the marking table alone, so that the planner never joins
+            // the two item tables by a guess of how many rows match.
             for row in try link.rows(
                 """
-                SELECT \(unescaped: Self.itemColumns) FROM items
-                WHERE (serial, manufacturer) IN (SELECT * FROM unnest(\(serials)::text[], \(manufacturers)::text[]))
+                SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = ANY(ARRAY(
+                    SELECT id FROM item_markings
+                    WHERE (serial, manufacturer) IN (SELECT * FROM unnest(\(serials)::text[], \(manufacturers)::text[]))))
                 """)
             {
                 let item = try Self.item(row)
@@ -99,17 +102,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         }
         if !keys.isEmpty {
             for key in keys { ahead.bySerialKey[key] = [] }
-            let columns = Self.itemColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .joined(separator: ", ")
-            for row in try link.rows(
-                """
-                SELECT \(unescaped: columns), k.serial_key FROM item_serial_keys k JOIN items i ON i.id = k.item_id
-                WHERE k.serial_key = ANY(\(Array(keys)))
-                """)
-            {
-                let key = try Cells(row)(21, String.self)
-                ahead.bySerialKey[key, default: []].append(try Self.item(row))
-            }
+            for (key, items) in try itemsBySerialKey(Array(keys)) { ahead.bySerialKey[key] = items }
         }
         if !numbers.isEmpty {
             for n in numbers { ahead.lots[n] = [] }
@@ -183,7 +176,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         if let readHeads { return readHeads }
         let row = try link.rows(
             """
-            SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events), (SELECT coalesce(max(id) + 1, 1) FROM items),
+            SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events), (SELECT coalesce(max(id) + 1, 1) FROM item_markings),
                    (SELECT coalesce(max(id) + 1, 1) FROM lots)
             """)[0]
         let c = Cells(row)
@@ -354,15 +347,8 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         c.add("marks", items.map(\.marking.marks))
         c.add("assigned_mark", items.map(\.marking.assignedMark))
         c.add("registered_seq", items.map(\.registeredSeq))
-        c.add("status", items.map(\.state.status.rawValue))
-        c.add("holder", items.map(\.state.holder))
-        c.add("account", items.map(\.state.account))
-        c.add("condition", items.map(\.state.condition.rawValue))
-        c.add("due_back", items.map(\.state.dueBack))
-        c.add("transit", items.map(\.state.transit))
-        c.add("last_counted", items.map(\.state.lastCounted))
-        c.add("last_seq", items.map(\.state.lastSeq))
-        send(c.insert(into: "items"))
+        send(c.insert(into: "item_markings"))
+        send(Self.stateColumns(items).insert(into: "item_states"))
         var k = Columns()
         k.add("serial_key", changes.newItemSerialKeys)
         k.add("item_id", items.prefix(changes.newItemSerialKeys.count).map(\.id))
@@ -373,6 +359,17 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     private func writeChangedItems(_ changes: StateChanges) throws {
         let items = changes.changedItems
         guard !items.isEmpty else { return }
+        let c = Self.stateColumns(items)
+        let set = ["status", "holder", "account", "condition", "due_back", "transit", "last_counted", "last_seq"]
+            .map { "\($0) = \(c.value($0, in: "v"))" }.joined(separator: ", ")
+        send(
+            PostgresQuery(
+                unsafeSQL: "UPDATE item_states AS i SET \(set) FROM \(c.unnest(as: "v")) WHERE i.id = v.c1", binds: c.binds),
+            changing: items.count)
+    }
+
+    /// The items' ids and states, as the columns of `item_states`.
+    private static func stateColumns(_ items: [ItemRecord]) -> Columns {
         var c = Columns()
         c.add("id", items.map(\.id))
         c.add("status", items.map(\.state.status.rawValue))
@@ -383,11 +380,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         c.add("transit", items.map(\.state.transit))
         c.add("last_counted", items.map(\.state.lastCounted))
         c.add("last_seq", items.map(\.state.lastSeq))
-        let set = ["status", "holder", "account", "condition", "due_back", "transit", "last_counted", "last_seq"]
-            .map { "\($0) = \(c.value($0, in: "v"))" }.joined(separator: ", ")
-        send(
-            PostgresQuery(unsafeSQL: "UPDATE items AS i SET \(set) FROM \(c.unnest(as: "v")) WHERE i.id = v.c1", binds: c.binds),
-            changing: items.count)
+        return c
     }
 
     private func writeEvents(_ events: [PendingEvent]) throws {
@@ -523,14 +516,27 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
 
     func items(serialKey: String) throws -> [ItemRecord] {
         if let known = ahead.bySerialKey[serialKey] { return known }
-        let columns = Self.itemColumns.split(separator: ",").map { "i." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .joined(separator: ", ")
-        return try link.rows(
-            """
-            SELECT \(unescaped: columns) FROM item_serial_keys k JOIN items i ON i.id = k.item_id
-            WHERE k.serial_key = \(serialKey)
-            """
-        ).map(Self.item)
+        return try itemsBySerialKey([serialKey])[serialKey] ?? []
+    }
+
+    /// The items whose serials have each look-alike key, in two statements (the keys' item
+    /// ids, then those items by id), so that the planner never joins the item tables by a
+    /// guess of how many keys match.
+    private func itemsBySerialKey(_ keys: [String]) throws -> [String: [ItemRecord]] {
+        var keysByItem: [Int64: [String]] = [:]
+        for row in try link.rows("SELECT serial_key, item_id FROM item_serial_keys WHERE serial_key = ANY(\(keys))") {
+            let c = Cells(row)
+            keysByItem[try c(1), default: []].append(try c(0))
+        }
+        guard !keysByItem.isEmpty else { return [:] }
+        var out: [String: [ItemRecord]] = [:]
+        for row in try link.rows(
+            "SELECT \(unescaped: Self.itemColumns) FROM items WHERE id = ANY(\(Array(keysByItem.keys))) ORDER BY id")
+        {
+            let item = try Self.item(row)
+            for key in keysByItem[item.id] ?? [] { out[key, default: []].append(item) }
+        }
+        return out
     }
 
     func event(seq: Int64) throws -> Event? {

@@ -2,12 +2,13 @@ import CustodiaCore
 
 /// The PostgreSQL schema: the same tables, keys and guards as the SQLite store's (version 7
 /// there), as one migration per version. The database guards integrity too: CHECKs on every
-/// vocabulary column, foreign keys to holders, unique identities, and triggers that refuse
+/// vocabulary column, foreign keys to holders (but on the two tables every event writes,
+/// item states and lot balances, see migration 2), unique identities, and triggers that refuse
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash,
 /// a token secret, a used confirmation, a cosignature or a verification record, and any
 /// TRUNCATE of them.
 enum PostgresSchema {
-    static let version = 1
+    static let version = 2
 
     /// `column IN ('a', 'b', …)` for a vocabulary.
     static func oneOf(_ column: String, _ values: [String]) -> String {
@@ -156,6 +157,49 @@ enum PostgresSchema {
             PRIMARY KEY(size, witness));
         CREATE INDEX cosignatures_witness ON cosignatures(witness, size);
         \(insertOnly("cosignatures", "a cosignature is never changed or deleted"))
+        """,
+        // 2: an item's marking and its state in two tables. The marking never changes, so
+        // its table is insert-only; the state is a narrow row, with room on its page for
+        // the updates that change no indexed column (a count, a condition), so that an event
+        // rewrites a few short rows instead of the whole item and its identity index. The
+        // view `items` joins them for every reader. The holders an item state or a lot
+        // balance names are not checked row by row (as on SQLite, where foreign keys are
+        // declared but not enforced per statement): the custody rules refuse unknown holders
+        // and lots before anything is written, and `verify` compares these tables with a
+        // replay of the events, so a row naming a holder that the events never made is
+        // reported there.
         """
+        ALTER TABLE items RENAME TO item_markings;
+        ALTER INDEX items_identity RENAME TO item_markings_identity;
+        CREATE TABLE item_states(
+            id BIGINT PRIMARY KEY,
+            status TEXT NOT NULL CHECK(\(oneOf("status", ItemStatus.allCases.map(\.rawValue)))),
+            holder TEXT,
+            account TEXT,
+            condition TEXT NOT NULL CHECK(\(oneOf("condition", Condition.allCases.map(\.rawValue)))),
+            due_back TEXT,
+            transit TEXT,
+            last_counted TEXT,
+            last_seq BIGINT NOT NULL,
+            CHECK((status = 'held') = (holder IS NOT NULL) OR status = 'deactivated'))
+            WITH (fillfactor = 80);
+        ALTER TABLE lot_balances DROP CONSTRAINT lot_balances_lot_id_fkey, DROP CONSTRAINT lot_balances_holder_fkey;
+        CREATE INDEX item_states_holder ON item_states(holder) WHERE holder IS NOT NULL;
+        CREATE INDEX item_states_account ON item_states(account) WHERE account IS NOT NULL;
+        CREATE INDEX item_states_due ON item_states(due_back) WHERE due_back IS NOT NULL;
+        CREATE INDEX item_states_missing ON item_states(id) WHERE status = 'missing';
+        INSERT INTO item_states
+            SELECT id, status, holder, account, condition, due_back, transit, last_counted, last_seq FROM item_markings;
+        DROP TRIGGER items_marking_fixed ON item_markings;
+        ALTER TABLE item_markings
+            DROP COLUMN status, DROP COLUMN holder, DROP COLUMN account, DROP COLUMN condition, DROP COLUMN due_back,
+            DROP COLUMN transit, DROP COLUMN last_counted, DROP COLUMN last_seq;
+        \(insertOnly("item_markings", "an item''s marking is never changed or deleted"))
+        CREATE VIEW items AS
+            SELECT s.id, m.category, m.manufacturer, m.country, m.model, m.calibre, m.serial, m.year, m.import_country,
+                m.import_year, m.marks, m.assigned_mark, m.registered_seq, s.status, s.holder, s.account, s.condition,
+                s.due_back, s.transit, s.last_counted, s.last_seq
+            FROM item_states s LEFT JOIN item_markings m ON m.id = s.id;
+        """,
     ]
 }

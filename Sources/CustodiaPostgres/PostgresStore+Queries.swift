@@ -121,7 +121,8 @@ extension PostgresStore {
         return Holdings(holder: holder, items: items, lots: lots)
     }
 
-    public func summary() async throws -> Summary {
+    /// `summary(scope: .everything)`: every item, lot, event and holder.
+    func wholeSummary() async throws -> Summary {
         var s = try await Self.pgItemCounts(reader, holders: try await Self.pgHolders(reader), scope: .everything)
         let row = try await reader.rowsAsync(
             "SELECT (SELECT count(*) FROM lots), (SELECT coalesce(max(seq) + 1, 0) FROM events)")[0]
@@ -353,36 +354,10 @@ extension PostgresStore {
         return try Self.pgRecordedEvent(row)
     }
 
-    public func holdersNamed(bySeq seq: Int64) async throws -> [String] {
-        var seq = seq
-        // Follow a chain of corrections to the event that names holders.
-        for _ in 0..<64 {
-            let current = seq
-            guard let row = try await reader.rowsAsync("SELECT leaf FROM events WHERE seq = \(current)").first else {
-                return []
-            }
-            let leaf = try Cells(row).bytes(0)
-            guard case .object(let members) = try leaf.withUnsafeBufferPointer({ try JSONParser.parse($0) }) else {
-                return []
-            }
-            let value = JSONValue.object(members)
-            if value["kind"]?.stringValue == EventKind.correction.rawValue, let corrected = value["corrects"]?.intValue {
-                seq = corrected
-                continue
-            }
-            var codes: [String] = []
-            for code in [value["from"], value["to"], value["holder"]?["code"], value["holder"]?["parent"]] {
-                if let c = code?.stringValue, !codes.contains(c) { codes.append(c) }
-            }
-            return codes
-        }
-        return []
-    }
-
     // MARK: Summary
 
     public func summary(scope: HolderScope) async throws -> Summary {
-        guard !scope.isEverything else { return try await summary() }
+        guard !scope.isEverything else { return try await wholeSummary() }
         var s = try await Self.pgItemCounts(reader, holders: try await Self.pgHolders(reader), scope: scope)
         let codes = scope.codes.sorted()
         s.holders = Int64(scope.codes.count)

@@ -66,8 +66,8 @@ extension PostgresStore {
         let key = Identifier.serialKey(item.marking.serial)
         let rows = try await reader.rowsAsync(
             """
-            SELECT \(unescaped: Self.webItemColumns("i")) FROM item_serial_keys k JOIN items i ON i.id = k.item_id
-            WHERE k.serial_key = \(key)
+            SELECT \(unescaped: Self.webItemColumns("i")) FROM items i
+            WHERE i.id = ANY(ARRAY(SELECT item_id FROM item_serial_keys WHERE serial_key = \(key)))
             """)
         // Compared in Swift, as the SQLite store does (String equality, not byte equality).
         return try rows.map(PostgresAppendTransaction.item).filter {

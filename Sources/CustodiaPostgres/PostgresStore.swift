@@ -97,6 +97,13 @@ public final class PostgresStore: Store, Sendable {
     public static func create(url: String, origin: String, key: LogKey, now: String, readers: Int = defaultReaders) async throws
         -> PostgresStore
     {
+        try await createSchema(url: url, origin: origin, key: key, now: now, schema: PostgresSchema.version)
+        return try await open(url: url, key: key, readers: readers)
+    }
+
+    /// Creates the register's tables at schema version `schema` (an earlier one only in the
+    /// migrations' tests), without opening it.
+    static func createSchema(url: String, origin: String, key: LogKey, now: String, schema: Int) async throws {
         let location = try PostgresLocation(url: url)
         let link = try await PostgresLink.connect(location, logger: logger)
         do {
@@ -108,9 +115,9 @@ public final class PostgresStore: Store, Sendable {
             try await run(on: DispatchQueue.global()) {
                 try link.script("BEGIN")
                 do {
-                    try link.script(PostgresSchema.migrations.joined(separator: "\n"))
+                    try link.script(PostgresSchema.migrations.prefix(schema).joined(separator: "\n"))
                     for (k, v) in [
-                        ("application", "custodia"), ("schema", "\(PostgresSchema.version)"), ("origin", origin),
+                        ("application", "custodia"), ("schema", "\(schema)"), ("origin", origin),
                         ("verifierKey", key.verifierKey), ("createdAt", now), ("saltedFrom", "0"),
                     ] {
                         try link.rows("INSERT INTO meta(key, value) VALUES (\(k), \(v))")
@@ -126,7 +133,6 @@ public final class PostgresStore: Store, Sendable {
             throw error
         }
         await link.close()
-        return try await open(url: url, key: key, readers: readers)
     }
 
     /// The `meta` table, empty when the database has none.
@@ -286,16 +292,6 @@ public final class PostgresStore: Store, Sendable {
         // A stored tile only grows; a partial tile is a prefix of it.
         guard hashes.count >= width * 32 else { return nil }
         return Array(hashes.prefix(width * 32))
-    }
-
-    public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {
-        guard index >= 0, (1...256).contains(width), index <= (Int64.max - 256) / 256 else { return nil }
-        let first = index * 256
-        let leaves = try await reader.rowsAsync(
-            "SELECT leaf FROM events WHERE seq >= \(first) AND seq < \(first + Int64(width)) ORDER BY seq"
-        ).map { try Cells($0).bytes(0) }
-        guard leaves.count == width else { return nil }
-        return try TileEntries.bundle(leaves)
     }
 
     /// Runs a read that walks tiles with the sync tile reader, in one snapshot.

@@ -271,35 +271,10 @@ extension SQLiteStore {
         }
     }
 
-    public func holdersNamed(bySeq seq: Int64) async throws -> [String] {
-        try read { db in
-            var seq = seq
-            // Follow a chain of corrections to the event that names holders.
-            for _ in 0..<64 {
-                guard
-                    let data = try Data.fetchOne(
-                        db.cachedStatement(sql: "SELECT leaf FROM events WHERE seq = ?"), arguments: [seq]),
-                    case .object(let members) = try [UInt8](data).withUnsafeBufferPointer({ try JSONParser.parse($0) })
-                else { return [] }
-                let value = JSONValue.object(members)
-                if value["kind"]?.stringValue == EventKind.correction.rawValue, let corrected = value["corrects"]?.intValue {
-                    seq = corrected
-                    continue
-                }
-                var codes: [String] = []
-                for code in [value["from"], value["to"], value["holder"]?["code"], value["holder"]?["parent"]] {
-                    if let c = code?.stringValue, !codes.contains(c) { codes.append(c) }
-                }
-                return codes
-            }
-            return []
-        }
-    }
-
     // MARK: Summary
 
     public func summary(scope: HolderScope) async throws -> Summary {
-        guard !scope.isEverything else { return try await summary() }
+        guard !scope.isEverything else { return try await wholeSummary() }
         return try read { db in
             var s = try Self.itemCounts(db, holders: try SQLiteStateLoader.holders(db), scope: scope)
             let codes = Self.jsonArray(scope.codes)
@@ -348,19 +323,6 @@ extension SQLiteStore {
             // A stored tile only grows; a partial tile is a prefix of it.
             guard data.count >= width * 32 else { return nil }
             return [UInt8](data.prefix(width * 32))
-        }
-    }
-
-    public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {
-        guard index >= 0, (1...256).contains(width), index <= (Int64.max - 256) / 256 else { return nil }
-        let first = index * 256
-        return try readOne { db in
-            let leaves = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"),
-                arguments: [first, first + Int64(width)]
-            ).map { [UInt8]($0[0] as Data) }
-            guard leaves.count == width else { return nil }
-            return try TileEntries.bundle(leaves)
         }
     }
 }

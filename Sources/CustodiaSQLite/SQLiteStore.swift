@@ -331,7 +331,8 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
-    public func summary() async throws -> Summary {
+    /// `summary(scope: .everything)`: every item, lot, event and holder.
+    func wholeSummary() async throws -> Summary {
         try read { db in
             var s = try Self.itemCounts(db, holders: try SQLiteStateLoader.holders(db), scope: .everything)
             s.lots = try Int64.fetchOne(db, sql: "SELECT count(*) FROM lots") ?? 0

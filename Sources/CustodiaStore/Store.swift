@@ -225,9 +225,6 @@ public protocol LedgerStore: Sendable {
     /// The hashes of tile `index` at `level`, `width` of them (256 for a full tile), as
     /// tlog-tiles serves them (32 bytes each); nil when the tree has not reached them.
     func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]?
-    /// The entry bundle of tile `index`: the leaves of events `256·index ..< 256·index+width`,
-    /// each prefixed by its length as a big-endian UInt16; nil when the ledger is shorter.
-    func entryBundle(index: Int64, width: Int) async throws -> [UInt8]?
     /// The first signed checkpoint whose tree includes entry `seq` (the one signed for the
     /// batch that recorded it).
     func checkpoint(including seq: Int64) async throws -> String?
@@ -242,7 +239,6 @@ public protocol RegisterReads: Sendable {
     /// Every event that touched the item, oldest first.
     func history(itemID: Int64) async throws -> [RecordedEvent]
     func holdings(of code: String, recursive: Bool) async throws -> Holdings?
-    func summary() async throws -> Summary
 
     /// The sequence number of the latest entry that changed the holder tree (-1 when there
     /// is none): a cache of `holders()` is current while this stays the same. Cheap: an
@@ -263,11 +259,9 @@ public protocol RegisterReads: Sendable {
     func searchEvents(_ query: EventQuery) async throws -> Page<RecordedEvent>
     /// One recorded event.
     func event(seq: Int64) async throws -> RecordedEvent?
-    /// The holder codes an event names (from, to, the holder of a holder-tree change and its
-    /// parent; for a correction, those of the event it corrects).
-    func holdersNamed(bySeq seq: Int64) async throws -> [String]
     /// Counts restricted to a scope: items whose holder (or account, when not held) is in
-    /// it, lots with a balance in it, events naming a holder in it, the holders in it.
+    /// it, lots with a balance in it, events naming a holder in it, the holders in it
+    /// (everything: every item, lot, event and holder).
     func summary(scope: HolderScope) async throws -> Summary
 }
 

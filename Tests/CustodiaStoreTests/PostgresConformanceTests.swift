@@ -157,16 +157,63 @@ struct PostgresConformanceTests {
         try await TestPostgres.withDatabase { url in
             let store = try await PostgresStore.create(
                 url: url, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
-            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid(Fixture.holderTree + [E.register(E.item("A1"), to: "S1")])
             for sql in [
                 "UPDATE events SET kind = 'loss' WHERE seq = 0", "DELETE FROM events WHERE seq = 7", "TRUNCATE events",
                 "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints",
+                "UPDATE item_markings SET serial = 'X1'", "DELETE FROM item_markings", "TRUNCATE item_markings",
             ] {
                 await #expect(throws: StoreError.self, "\(sql)") {
                     try await store.reader.execute(sql: sql)
                 }
             }
-            #expect(try await store.ledgerSize() == 8)
+            #expect(try await store.ledgerSize() == 9)
+            #expect(try await store.verify().divergence == nil)
+            await store.close()
+        }
+    }
+
+    @Test("an item's state changed in the database behind Custodia's back is found by verify")
+    func stateTamperFound() async throws {
+        try await TestPostgres.withDatabase { url in
+            let store = try await PostgresStore.create(
+                url: url, origin: testOrigin, key: try LogKey.generate(name: testOrigin), now: recordedAt)
+            try await store.recordValid(Fixture.holderTree + [E.register([E.item("A1"), E.item("A2")], to: "S1")])
+            #expect(try await store.verify().divergence == nil)
+            try await store.reader.execute(sql: "UPDATE item_states SET holder = 'S2' WHERE id = 2")
+            let divergence = try #require(try await store.verify().divergence)
+            #expect(divergence.hasPrefix("items: row id=2"), "\(divergence)")
+            try await store.reader.execute(sql: "UPDATE item_states SET holder = 'S1' WHERE id = 2")
+            try await store.reader.execute(sql: "DELETE FROM item_states WHERE id = 1")
+            let lacking = try #require(try await store.verify().divergence)
+            #expect(lacking.contains("follows from the events but is not stored"), "\(lacking)")
+            await store.close()
+        }
+    }
+
+    @Test("a register of schema 1 (items in one table) is migrated on open: every item keeps its marking and state")
+    func migratesSchemaOne() async throws {
+        try await TestPostgres.withDatabase { url in
+            let key = try LogKey.generate(name: testOrigin)
+            try await PostgresStore.createSchema(url: url, origin: testOrigin, key: key, now: recordedAt, schema: 1)
+            let link = try await PostgresLink.connect(try PostgresLocation(url: url), logger: PostgresStore.logger)
+            try await link.execute(sql: "INSERT INTO holders(code, kind, name, added_seq) VALUES ('S1', 'site', 'Depot One', 0)")
+            try await link.execute(
+                sql: """
+                    INSERT INTO items(id, category, manufacturer, country, model, calibre, serial, registered_seq, status,
+                        holder, condition, last_counted, last_seq)
+                    VALUES (1, 'assault-rifle', 'Izhmash', 'RU', 'AK-74M', '5.45x39mm', 'RNC203', 1, 'held', 'S1', 'serviceable',
+                        '2026-03-01', 4)
+                    """)
+            await link.close()
+            let store = try await PostgresStore.open(url: url, key: key)
+            let item = try #require(try await store.items(serial: "RNC203", manufacturer: nil, model: nil).first)
+            #expect(item.record.marking.model == "AK-74M")
+            #expect(item.record.state.holder == "S1")
+            #expect(item.record.state.lastCounted == "2026-03-01")
+            #expect(item.record.state.lastSeq == 4)
+            let schema = try await store.reader.rowsAsync("SELECT value FROM meta WHERE key = 'schema'")
+            #expect(try Cells(schema[0])(0, String.self) == String(PostgresSchema.version))
             await store.close()
         }
     }

@@ -57,15 +57,27 @@ import Testing
         return sent
     }
 
-    static func waitUntilServing(port: Int, server: ChildProcess) async throws {
-        for _ in 0..<300 {
-            try #require(server.isRunning, "the server ended before it served")
-            let up = (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!))
-                .map { ($0.1 as? HTTPURLResponse)?.statusCode == 200 } ?? false
-            if up { return }
-            try await Task.sleep(for: .milliseconds(100))
+    /// Starts `custodia serve` on a free port and waits until it serves; a server that ends
+    /// before serving (another test took the port first) is started again on another port,
+    /// and after three tries the failure shows its log.
+    static func serve(_ cli: CLI, log name: String) async throws -> (port: Int, process: ChildProcess) {
+        var last = ""
+        for attempt in 0..<3 {
+            let port = Int.random(in: 21000...39000)
+            let log = cli.path("\(name)-\(attempt).log")
+            let server = try cli.start(["serve", "--port", "\(port)"], stderr: URL(fileURLWithPath: log))
+            for _ in 0..<300 {
+                guard server.isRunning else { break }
+                let up = (try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!))
+                    .map { ($0.1 as? HTTPURLResponse)?.statusCode == 200 } ?? false
+                if up { return (port, server) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if server.isRunning { server.killHard() }
+            last = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
         }
-        Issue.record("the server never served /healthz")
+        Issue.record("the server never served /healthz; its log: \(last.suffix(2000))")
+        throw CancellationError()
     }
 
     /// Rounds of: start the server, four clients writing, SIGKILL at a random moment, then
@@ -77,9 +89,7 @@ import Testing
             try cli.ok("token", "create", "admin").stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix("cust_") })
         var all: [Sent] = []
         for round in 0..<rounds {
-            let port = Int.random(in: 21000...39000)
-            let server = try cli.start(["serve", "--port", "\(port)"], stderr: URL(fileURLWithPath: cli.path("serve-\(round).log")))
-            try await Self.waitUntilServing(port: port, server: server)
+            let (port, server) = try await Self.serve(cli, log: "serve-\(round)")
             let clients = (0..<4).map { c in Task { await Self.client(port: port, token: token, round: round, client: c) } }
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500)))
             server.killHard()
@@ -114,10 +124,8 @@ import Testing
         let verify = try cli.run(["verify"])
         #expect(verify.succeeded, "\(verify)")
         // The server starts again on the store and serves what was acknowledged.
-        let port = Int.random(in: 21000...39000)
-        let server = try cli.start(["serve", "--port", "\(port)"], stderr: URL(fileURLWithPath: cli.path("serve-last.log")))
+        let (port, server) = try await Self.serve(cli, log: "serve-last")
         defer { if server.isRunning { server.killHard() } }
-        try await Self.waitUntilServing(port: port, server: server)
         if let last = acknowledged.last?.serials.first {
             var get = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/items?serial=\(last)")!)
             get.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
@@ -158,12 +166,14 @@ struct CLITwoServersTests {
                 "user", "add", "admin", "--role", "admin", "--bcrypt-cost", "4", stdin: Data("a long enough password\n".utf8))
             let token = try #require(
                 try cli.ok("token", "create", "admin").stdout.split(separator: "\n").map(String.init).first { $0.hasPrefix("cust_") })
-            let ports = [Int.random(in: 21000...29000), Int.random(in: 30000...39000)]
-            let servers = try ports.enumerated().map { n, port in
-                try cli.start(["serve", "--port", "\(port)"], stderr: URL(fileURLWithPath: cli.path("serve-\(n).log")))
-            }
+            var opened: [Int] = [], servers: [ChildProcess] = []
             defer { for s in servers where s.isRunning { s.killHard() } }
-            for (port, server) in zip(ports, servers) { try await CLIServerKillTests.waitUntilServing(port: port, server: server) }
+            for n in 0..<2 {
+                let (port, server) = try await CLIServerKillTests.serve(cli, log: "serve-\(n)")
+                opened.append(port)
+                servers.append(server)
+            }
+            let ports = opened
 
             // Four clients, two on each server, each sending 25 batches (some refused).
             let clients = (0..<4).map { c in
@@ -208,6 +218,19 @@ struct CLITwoServersTests {
                 }
                 #expect(counted == 3 + registered, "the server on port \(port) counts \(counted) items")
             }
+            // Each server's web dashboard counts them too: its counts are kept in memory, kept
+            // current from its own commits, and read again once the other's commits show as
+            // a longer ledger.
+            for port in ports {
+                let web = try await WebSession(port: port, user: "admin", password: "a long enough password")
+                var shown = -1
+                for _ in 0..<150 {
+                    shown = try await web.dashboardItems() ?? -1
+                    if shown == 3 + registered { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(shown == 3 + registered, "the dashboard on port \(port) shows \(shown) items")
+            }
             for s in servers { s.killHard() }
             let entries = try cli.ok("ledger", "entries").stdout
             for batch in all {
@@ -217,6 +240,37 @@ struct CLITwoServersTests {
             let verify = try cli.run(["verify"])
             #expect(verify.succeeded, "\(verify)")
         }
+    }
+}
+
+/// A browser's session with one server's web pages: signed in through the form, with its
+/// own cookies (two servers on one host share no cookie jar).
+struct WebSession {
+    let port: Int
+    let session = URLSession(configuration: .ephemeral)
+
+    init(port: Int, user: String, password: String) async throws {
+        self.port = port
+        let (form, _) = try await session.data(from: URL(string: "http://127.0.0.1:\(port)/signin")!)
+        let html = String(decoding: form, as: UTF8.self)
+        let csrf = try #require(html.firstMatch(of: /name="csrf" value="([^"]*)"/).map { String($0.1) }, "no sign-in form: \(html)")
+        var post = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/signin")!)
+        post.httpMethod = "POST"
+        post.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        let fields = [("csrf", csrf), ("user", user), ("password", password), ("next", "/")]
+        let allowed = CharacterSet.alphanumerics
+        post.httpBody = Data(
+            fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
+        let (_, response) = try await session.data(for: post)
+        try #require((response as? HTTPURLResponse)?.statusCode == 200, "signing in on port \(port): \(response)")
+    }
+
+    /// The number of items the dashboard shows (its first total).
+    func dashboardItems() async throws -> Int? {
+        let (body, _) = try await session.data(from: URL(string: "http://127.0.0.1:\(port)/")!)
+        let html = String(decoding: body, as: UTF8.self)
+        guard let match = html.firstMatch(of: /<ul class="totals"><li><b>([^<]*)<\/b>/) else { return nil }
+        return Int(match.1.filter(\.isNumber))
     }
 }
 

@@ -1,0 +1,43 @@
+import CustodiaCore
+import CustodiaLedger
+
+// What every backend answers from its protocols' few requirements, written once.
+
+extension LedgerStore {
+    /// The entry bundle (C2SP tlog-tiles) of the entries in tile `index` of `width` leaves:
+    /// nil when the tile is out of range or not yet that wide.
+    public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {
+        guard index >= 0, (1...256).contains(width), index <= (Int64.max - 256) / 256 else { return nil }
+        let first = index * 256
+        let entries = try await entries(from: first, to: first + Int64(width))
+        guard entries.count == width else { return nil }
+        return try TileEntries.bundle(entries.map(\.leaf))
+    }
+}
+
+extension RegisterReads {
+    /// Counts over the whole register.
+    public func summary() async throws -> Summary { try await summary(scope: .everything) }
+
+    /// The holder codes the event at `seq` names (from, to, a holder change's code and
+    /// parent), following corrections to the event they correct; empty when there is none.
+    public func holdersNamed(bySeq seq: Int64) async throws -> [String] {
+        var seq = seq
+        for _ in 0..<64 {
+            guard let event = try await event(seq: seq),
+                case .object(let members) = try event.leaf.withUnsafeBufferPointer({ try JSONParser.parse($0) })
+            else { return [] }
+            let value = JSONValue.object(members)
+            if value["kind"]?.stringValue == EventKind.correction.rawValue, let corrected = value["corrects"]?.intValue {
+                seq = corrected
+                continue
+            }
+            var codes: [String] = []
+            for code in [value["from"], value["to"], value["holder"]?["code"], value["holder"]?["parent"]] {
+                if let c = code?.stringValue, !codes.contains(c) { codes.append(c) }
+            }
+            return codes
+        }
+        return []
+    }
+}
