@@ -72,6 +72,7 @@ let package = Package(
                 "CustodiaLedger",
                 "CustodiaStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // libzint from the system (Debian: libzint-dev), and the QR codes of receipts over it.

@@ -180,12 +180,32 @@ rss_kib() { awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }'
 
 # The server's CPU seconds so far (user + system, all threads).
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$target_pid/stat"; }
+# The whole machine's busy and total CPU jiffies so far (wrk, the servers and PostgreSQL
+# alike): what a phase cost the machine, and whether the machine had any to spare.
+machine_jiffies() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8; print b, b + $5 + $6 }' /proc/stat; }
+# machine_report NAME BUSY0 TOTAL0 REQUESTS: the cores busy since, and CPU per request.
+machine_report() {
+  local m1b m1t
+  read -r m1b m1t < <(machine_jiffies)
+  awk -v name="$1" -v b0="$2" -v t0="$3" -v b="$m1b" -v t="$m1t" -v r="$4" -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+      busy = n * (b - b0) / (t - t0); per = (r > 0) ? 1e6 * (b - b0) / hz / r : 0
+      printf "   machine CPU (all processes): %.2f of %d cores busy; %.0f µs per request\n", busy, n, per
+      print name, busy, per >> "'"$work/machine"'" }'
+}
 # The writer's totals from one read of /metrics: seconds inside group commits and events
 # appended (0 when absent).
 writer_totals() {
-  { curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$target_port/metrics" 2>/dev/null || true; } |
+  { curl -fsS -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:${1:-$target_port}/metrics" 2>/dev/null || true; } |
     awk '$1 == "custodia_write_group_duration_seconds_sum" { g = $2 } $1 == "custodia_events_appended_total" { e = $2 }
-         END { print g + 0, e + 0 }'
+         $1 == "custodia_write_groups_total" { n = $2 }
+         END { print g + 0, e + 0, n + 0 }'
+}
+# group_report NAME GROUP0 EVENTS0 GROUPS0 PORT: the group commits a server made since.
+group_report() {
+  local g1 e1 n1
+  read -r g1 e1 n1 < <(writer_totals "$5")
+  awk -v name="$1" -v g0="$2" -v e0="$3" -v n0="$4" -v g="$g1" -v e="$e1" -v n="$n1" 'BEGIN {
+      if (n > n0) printf "   %s: %d group commits, %.1f events and %.2f ms each on average\n", name, n - n0, (e - e0) / (n - n0), 1000 * (g - g0) / (n - n0) }'
 }
 
 run_phase() {
@@ -193,7 +213,10 @@ run_phase() {
   echo "== $name ($DURATION s, $THREADS threads, $CONNECTIONS connections)"
   local cpu0 group0 events0 t0
   cpu0=$(cpu_s)
-  read -r group0 events0 < <(writer_totals)
+  local groups0 groups1
+  read -r group0 events0 groups0 < <(writer_totals)
+  local mb0 mt0
+  read -r mb0 mt0 < <(machine_jiffies)
   t0=$(date +%s.%N)
   : >"$work/rss-$name"
   (while kill -0 "$target_pid" 2>/dev/null; do rss_kib >>"$work/rss-$name"; sleep 1; done) &
@@ -205,7 +228,7 @@ run_phase() {
   sampler_pid=""
   local cpu1 group1 events1 t1
   cpu1=$(cpu_s)
-  read -r group1 events1 < <(writer_totals)
+  read -r group1 events1 groups1 < <(writer_totals)
   t1=$(date +%s.%N)
   local rps p50 p99 non2xx errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$work/wrk-$name")
@@ -232,6 +255,11 @@ run_phase() {
       if (e > e0) printf "; writer inside group commits %.0f%% of the run; %.1f µs of server CPU per event written",
         100 * (g - g0) / w, 1e6 * (c - c0) / (e - e0)
       printf "\n" }'
+  machine_report "$name" "$mb0" "$mt0" "$(awk '/requests in/ { print $1 }' "$work/wrk-$name")"
+  if [ "${groups1:-0}" != "${groups0:-0}" ]; then
+    awk -v n="$((groups1 - groups0))" -v e="$events1" -v e0="$events0" -v g="$group1" -v g0="$group0" 'BEGIN {
+      printf "   %d group commits, %.1f events and %.2f ms each on average\n", n, (e - e0) / n, 1000 * (g - g0) / n }'
+  fi
   awk 'function quarters(a,   q, i) {
          for (q = 0; q <= 4; q++) { i = int(1 + (NR - 1) * q / 4); printf " %.0f", a[i] / 1024 }
        }
@@ -310,6 +338,9 @@ if [ "$PG" = 1 ]; then
       single) script=single.lua; per=1; mode=both ;;
       batch) script=batch.lua; per=100; mode=both ;;
     esac
+    read -r mb0 mt0 < <(machine_jiffies)
+    declare -a wg0 we0 wn0
+    for i in 0 1; do read -r "wg0[$i]" "we0[$i]" "wn0[$i]" < <(writer_totals "${ports2[$i]}"); done
     for i in 0 1; do
       half=$([ "$i" = 0 ] && echo a || echo b)
       BENCH_DIR="$work/$half" READS_MODE=$mode wrk -t "$THREADS" -c "$((CONNECTIONS / 2))" -d "${DURATION}s" --latency --timeout 10s \
@@ -324,6 +355,8 @@ if [ "$PG" = 1 ]; then
             if (per > 1) printf "   events/s %.0f", rps * per
             printf "   worse p99 of the two %s   non-2xx %d\n", p99, non2xx
             print name, rps, per >> "'"$work/rates"'" }' "$work/wrk-pg2-$phase-0" "$work/wrk-pg2-$phase-1"
+    for i in 0 1; do group_report "server $((i + 1))" "${wg0[$i]}" "${we0[$i]}" "${wn0[$i]}" "${ports2[$i]}"; done
+    machine_report "pg2-$phase" "$mb0" "$mt0" "$(awk '/requests in/ { n += $1 } END { print n + 0 }' "$work/wrk-pg2-$phase-0" "$work/wrk-pg2-$phase-1")"
   done
   for p in "${pids2[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   extra_pids=()
@@ -336,6 +369,15 @@ if [ "$PG" = 1 ]; then
            if (name in rate) printf "   %-8s %12.0f %14.0f %16.0f %9.2fx %9.2fx\n", name, rate[name], rate["pg-" name], rate["pg2-" name],
              rate["pg-" name] / rate[name], (rate["pg-" name] > 0 ? rate["pg2-" name] / rate["pg-" name] : 0) }
        }' "$work/rates"
+  # Whether a second server could add throughput on this machine at all: the cores busy in
+  # each run, and the machine's CPU per request (every process: wrk, servers, PostgreSQL).
+  awk -v phases="$PHASES" '{ busy[$1] = $2; per[$1] = $3 } END {
+         printf "   %-8s %22s %22s %12s\n", "phase", "pg (1): cores, µs/req", "pg (2): cores, µs/req", "µs/req 2/1"
+         n = split(phases, names, " ")
+         for (i = 1; i <= n; i++) { name = names[i]
+           if (("pg-" name) in per) printf "   %-8s %10.2f %11.0f %10.2f %11.0f %11.2fx\n", name, busy["pg-" name], per["pg-" name],
+             busy["pg2-" name], per["pg2-" name], (per["pg-" name] > 0 ? per["pg2-" name] / per["pg-" name] : 0) }
+       }' "$work/machine"
   # The floor below needs the SQLite server's answers again.
   serve "$PORT" "$work/server2.log" "$bin" serve --db "$db" --port "$PORT" --log-level warning --readers "$READERS"
 fi

@@ -7,6 +7,9 @@
 #   swift test
 #   scripts/pg-cluster.sh stop
 #
+# CUSTODIA_PG_OPTIONS adds server settings to a new cluster (e.g. "-c
+# shared_preload_libraries=pg_stat_statements" to see where a benchmark's statements spend).
+#
 # Needs PostgreSQL's server programs (Debian: apt-get install postgresql). Run as root, the
 # cluster belongs to the `postgres` system user, as PostgreSQL refuses to run as root.
 set -euo pipefail
@@ -40,7 +43,7 @@ start)
   as_owner "$bindir/initdb" -D "$dir/data" -A trust -U custodia -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 -c shared_buffers=256MB" start >/dev/null \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 -c shared_buffers=256MB ${CUSTODIA_PG_OPTIONS:-}" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U custodia custodia
   echo "export CUSTODIA_TEST_POSTGRES_URL=$url"

@@ -169,30 +169,52 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
 
     // MARK: AppendTransaction
 
-    /// Read once per transaction (the append lock is held from its start).
+    /// Read once per transaction (the append lock is held from its start), in one statement
+    /// with the holder tree's generation and the tree's right edge (the partial tile of each
+    /// level), which are what an append reads next: one round trip instead of up to seven.
     private var readHeads: AppendHeads?
+    private var readGeneration: Int64?
+    private var edge: [Int: (index: Int64, hashes: [TreeHash])] = [:]
 
     func heads() throws -> AppendHeads {
         if let readHeads { return readHeads }
-        let row = try link.rows(
-            """
-            SELECT (SELECT coalesce(max(seq) + 1, 0) FROM events), (SELECT coalesce(max(id) + 1, 1) FROM item_markings),
-                   (SELECT coalesce(max(id) + 1, 1) FROM lots)
-            """)[0]
-        let c = Cells(row)
+        let rows = try link.rows(Self.headsQuery)
+        let c = Cells(rows[0])
         let heads = AppendHeads(size: try c(0), nextItemID: try c(1), nextLotID: try c(2))
+        readGeneration = try c(3)
+        for row in rows {
+            let c = Cells(row)
+            guard let level = try c(4, Int?.self), let index = try c(5, Int64?.self) else { continue }
+            edge[level] = (index, Self.hashes(try c.bytes(6)))
+        }
         readHeads = heads
         return heads
     }
 
-    func stateLoader() throws -> any StateLoader { self }
-    func holders() throws -> [String: Holder] { try Self.holders(link.rows(Self.holdersQuery)) }
+    static let headsQuery: PostgresQuery = {
+        let kinds = EventKind.allCases.filter(\.isHolderChange).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return PostgresQuery(
+            unsafeSQL: """
+                WITH h AS (SELECT coalesce(max(seq) + 1, 0) AS size FROM events),
+                e AS (
+                    SELECT l AS level, (h.size >> (8 * l)) / 256 AS idx FROM h, generate_series(0, 7) AS l
+                    WHERE (h.size >> (8 * l)) % 256 > 0)
+                SELECT h.size, (SELECT coalesce(max(id) + 1, 1) FROM item_markings), (SELECT coalesce(max(id) + 1, 1) FROM lots),
+                    (SELECT coalesce(max(m), -1) FROM unnest(ARRAY[\(kinds)]) AS k(kind),
+                        LATERAL (SELECT max(seq) AS m FROM events WHERE events.kind = k.kind) x),
+                    t.level, t.idx, t.hashes
+                FROM h LEFT JOIN (e JOIN tiles t ON t.level = e.level AND t.idx = e.idx) ON true
+                """)
+    }()
 
-    func tile(level: Int, index: Int64) throws -> [TreeHash]? {
-        guard let row = try link.rows("SELECT hashes FROM tiles WHERE level = \(level) AND idx = \(index)").first else {
-            return nil
-        }
-        let raw = try Cells(row).bytes(0)
+    /// The seq of the last event that changed the holder tree (-1 when none has), as of
+    /// this transaction's heads.
+    func holderGeneration() throws -> Int64 {
+        if readGeneration == nil { _ = try heads() }
+        return readGeneration ?? -1
+    }
+
+    static func hashes(_ raw: [UInt8]) -> [TreeHash] {
         var out: [TreeHash] = []
         out.reserveCapacity(raw.count / 32)
         raw.withUnsafeBytes { buffer in
@@ -205,8 +227,31 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         return out
     }
 
+    /// The seq of the last event that changed the holder tree (-1 when none has): one
+    /// backward index step per kind of change.
+    static let holderGenerationQuery: PostgresQuery = {
+        let kinds = EventKind.allCases.filter(\.isHolderChange).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return PostgresQuery(
+            unsafeSQL: """
+                SELECT coalesce(max(m), -1) FROM unnest(ARRAY[\(kinds)]) AS k(kind),
+                    LATERAL (SELECT max(seq) AS m FROM events WHERE events.kind = k.kind) x
+                """)
+    }()
+
+    func stateLoader() throws -> any StateLoader { self }
+    func holders() throws -> [String: Holder] { try Self.holders(link.rows(Self.holdersQuery)) }
+
+    func tile(level: Int, index: Int64) throws -> [TreeHash]? {
+        if let known = edge[level], known.index == index { return known.hashes }
+        guard let row = try link.rows("SELECT hashes FROM tiles WHERE level = \(level) AND idx = \(index)").first else {
+            return nil
+        }
+        return Self.hashes(try Cells(row).bytes(0))
+    }
+
     func writeTiles(_ tiles: [(level: Int, index: Int64, hashes: [TreeHash])]) throws {
         guard !tiles.isEmpty else { return }
+        edge = [:]  // read as stored from now on
         var c = Columns()
         c.add("level", tiles.map(\.level))
         c.add("idx", tiles.map(\.index))

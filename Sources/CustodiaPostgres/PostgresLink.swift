@@ -2,6 +2,7 @@ import CustodiaStore
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -59,10 +60,17 @@ final class PostgresLink: @unchecked Sendable {
     /// before it is released, and a command-line run may end without closing its store.
     private static let open = Mutex<[ObjectIdentifier: PostgresLink]>([:])
 
+    /// The event loop every connection of this process reads and writes on: a thread of its
+    /// own, so that the database's replies (a group commit waits on a dozen) are not queued
+    /// behind the HTTP server's work on the shared loops.
+    static let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     static func connect(_ location: PostgresLocation, logger: Logger) async throws -> PostgresLink {
         do {
             let connection = try await PostgresConnection.connect(
-                configuration: location.configuration, id: Int.random(in: 1...Int(Int32.max)), logger: logger)
+                on: loops.next(), configuration: location.configuration, id: Int.random(in: 1...Int(Int32.max)),
+                logger: logger
+            ).get()
             return PostgresLink(connection: connection, logger: logger)
         } catch {
             throw StoreError(

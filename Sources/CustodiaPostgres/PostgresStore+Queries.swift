@@ -15,7 +15,6 @@ extension PostgresStore {
     static let pgSmallScope = 64
 
     /// The kinds of event that change the holder tree.
-    static let pgHolderChangeKinds: [String] = EventKind.allCases.filter(\.isHolderChange).map(\.rawValue)
 
     static func pgClampLimit(_ limit: Int) -> Int { min(max(limit, 1), 1000) }
 
@@ -134,9 +133,7 @@ extension PostgresStore {
 
     /// The seq of the last event that changed the holder tree, -1 when none has.
     public func holderGeneration() async throws -> Int64 {
-        let kinds = Self.pgHolderChangeKinds
-        let rows = try await reader.rowsAsync("SELECT coalesce(max(seq), -1) FROM events WHERE kind = ANY(\(kinds))")
-        return try Cells(rows[0])(0, Int64.self)
+        try Cells(try await reader.rowsAsync(PostgresAppendTransaction.holderGenerationQuery)[0])(0, Int64.self)
     }
 
     // MARK: Items

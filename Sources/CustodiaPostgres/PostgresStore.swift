@@ -30,7 +30,7 @@ public final class PostgresStore: Store, Sendable {
     private let snapshotLock = Mutex(())
     /// The holder tree as this server's last group commit left it, with the ledger size then:
     /// the next group uses it when no other server has appended since.
-    private let holderCache = Mutex<(size: Int64, holders: [String: Holder])?>(nil)
+    private let holderCache = Mutex<(generation: Int64, holders: [String: Holder])?>(nil)
 
     /// A reading connection (in turn).
     var reader: PostgresLink { readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count] }
@@ -237,12 +237,15 @@ public final class PostgresStore: Store, Sendable {
         try coordinator.requireKey(writing: requests.contains(where: { !$0.dryRun }))
         return try await Self.run(on: appendQueue) { [self] in
             try inAppendTransaction { tx in
-                // The cached tree serves while the ledger is as this server left it.
-                let size = try tx.heads().size
+                // The cached tree serves while no event has changed it since (another
+                // server's items and lots do not), so servers taking turns at the lock do
+                // not read the whole tree again for each group.
+                let generation = try tx.holderGeneration()
                 let cached = holderCache.withLock { $0 }
-                let holders = try cached.flatMap { $0.size == size ? $0.holders : nil } ?? tx.holders()
+                let holders = try cached.flatMap { $0.generation == generation ? $0.holders : nil } ?? tx.holders()
                 let result = try coordinator.appendGroup(tx, requests, holders: holders)
-                holderCache.withLock { $0 = (result.report.size, result.holders) }
+                let changesTree = requests.contains { !$0.dryRun && $0.events.contains { $0.kind.isHolderChange } }
+                holderCache.withLock { $0 = changesTree ? nil : (generation, result.holders) }
                 return (result.report, result.commit)
             }
         }
