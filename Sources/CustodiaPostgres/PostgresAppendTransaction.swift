@@ -191,17 +191,29 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         return heads
     }
 
-    static let headsQuery: PostgresQuery = {
+    /// The seq of the last event that changed the holder tree (-1 when none has), as an
+    /// expression: for each kind of change, one step down the (kind, seq) index. The range
+    /// on `kind` (not an equality) keeps the order by (kind, seq) from being simplified
+    /// away, so the planner cannot walk the whole ledger backwards by seq looking for the
+    /// few holder events at its start, whatever its statistics say.
+    static let generationExpression: String = {
         let kinds = EventKind.allCases.filter(\.isHolderChange).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return PostgresQuery(
+        return """
+            (SELECT coalesce(max(x.seq), -1) FROM unnest(ARRAY[\(kinds)]) AS k(kind),
+                LATERAL (SELECT e.seq FROM events e WHERE e.kind >= k.kind AND e.kind <= k.kind
+                         ORDER BY e.kind DESC, e.seq DESC LIMIT 1) x)
+            """
+    }()
+
+    static let headsQuery: PostgresQuery = {
+        PostgresQuery(
             unsafeSQL: """
                 WITH h AS (SELECT coalesce(max(seq) + 1, 0) AS size FROM events),
                 e AS (
                     SELECT l AS level, (h.size >> (8 * l)) / 256 AS idx FROM h, generate_series(0, 7) AS l
                     WHERE (h.size >> (8 * l)) % 256 > 0)
                 SELECT h.size, (SELECT coalesce(max(id) + 1, 1) FROM item_markings), (SELECT coalesce(max(id) + 1, 1) FROM lots),
-                    (SELECT coalesce(max(m), -1) FROM unnest(ARRAY[\(kinds)]) AS k(kind),
-                        LATERAL (SELECT max(seq) AS m FROM events WHERE events.kind = k.kind) x),
+                    \(generationExpression),
                     t.level, t.idx, t.hashes
                 FROM h LEFT JOIN (e JOIN tiles t ON t.level = e.level AND t.idx = e.idx) ON true
                 """)
@@ -227,16 +239,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         return out
     }
 
-    /// The seq of the last event that changed the holder tree (-1 when none has): one
-    /// backward index step per kind of change.
-    static let holderGenerationQuery: PostgresQuery = {
-        let kinds = EventKind.allCases.filter(\.isHolderChange).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return PostgresQuery(
-            unsafeSQL: """
-                SELECT coalesce(max(m), -1) FROM unnest(ARRAY[\(kinds)]) AS k(kind),
-                    LATERAL (SELECT max(seq) AS m FROM events WHERE events.kind = k.kind) x
-                """)
-    }()
+    static let holderGenerationQuery = PostgresQuery(unsafeSQL: "SELECT \(generationExpression)")
 
     func stateLoader() throws -> any StateLoader { self }
     func holders() throws -> [String: Holder] { try Self.holders(link.rows(Self.holdersQuery)) }
