@@ -233,10 +233,25 @@ public final class PostgresStore: Store, Sendable {
     }
 
     public func appendGroup(_ requests: [AppendRequest]) async throws -> GroupAppendReport {
+        try await appendGroup(taking: { requests }).report
+    }
+
+    /// The requests are taken once the append lock is held: those that arrive at this server
+    /// while another one commits join this group, so that servers taking turns at the lock
+    /// commit groups as large as one server would.
+    public func appendGroup(taking take: @escaping @Sendable () -> [AppendRequest]) async throws
+        -> (requests: [AppendRequest], report: GroupAppendReport)
+    {
         let coordinator = self.coordinator
-        try coordinator.requireKey(writing: requests.contains(where: { !$0.dryRun }))
         return try await Self.run(on: appendQueue) { [self] in
-            try inAppendTransaction { tx in
+            var taken: [AppendRequest] = []
+            let report = try inAppendTransaction { tx -> (GroupAppendReport, commit: Bool) in
+                taken = take()
+                guard !taken.isEmpty else {
+                    return (GroupAppendReport(reports: [], size: try tx.heads().size, checkpoint: nil), false)
+                }
+                let requests = taken
+                try coordinator.requireKey(writing: requests.contains(where: { !$0.dryRun }))
                 // The cached tree serves while no event has changed it since (another
                 // server's items and lots do not), so servers taking turns at the lock do
                 // not read the whole tree again for each group.
@@ -248,6 +263,7 @@ public final class PostgresStore: Store, Sendable {
                 holderCache.withLock { $0 = changesTree ? nil : (generation, result.holders) }
                 return (result.report, result.commit)
             }
+            return (taken, report)
         }
     }
 

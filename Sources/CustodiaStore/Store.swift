@@ -222,6 +222,12 @@ public protocol LedgerStore: Sendable {
     /// by the accepted requests before it; a refused request changes nothing and does not
     /// affect the others.
     func appendGroup(_ requests: [AppendRequest]) async throws -> GroupAppendReport
+    /// `appendGroup` of the requests `take` gives, called once the backend may write: where
+    /// servers share one database, after this one holds the append lock, so that requests
+    /// arriving while another server commits join this group instead of waiting for the
+    /// next. Nothing is written when `take` gives none. Has a default (take, then append).
+    func appendGroup(taking take: @escaping @Sendable () -> [AppendRequest]) async throws
+        -> (requests: [AppendRequest], report: GroupAppendReport)
     /// The hashes of tile `index` at `level`, `width` of them (256 for a full tile), as
     /// tlog-tiles serves them (32 bytes each); nil when the tree has not reached them.
     func tile(level: Int, index: Int64, width: Int) async throws -> [UInt8]?

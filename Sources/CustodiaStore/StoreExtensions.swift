@@ -4,6 +4,16 @@ import CustodiaLedger
 // What every backend answers from its protocols' few requirements, written once.
 
 extension LedgerStore {
+    public func appendGroup(taking take: @escaping @Sendable () -> [AppendRequest]) async throws
+        -> (requests: [AppendRequest], report: GroupAppendReport)
+    {
+        let requests = take()
+        guard !requests.isEmpty else {
+            return (requests, GroupAppendReport(reports: [], size: try await ledgerSize(), checkpoint: nil))
+        }
+        return (requests, try await appendGroup(requests))
+    }
+
     /// The entry bundle (C2SP tlog-tiles) of the entries in tile `index` of `width` leaves:
     /// nil when the tile is out of range or not yet that wide.
     public func entryBundle(index: Int64, width: Int) async throws -> [UInt8]? {

@@ -79,24 +79,45 @@ final class EventWriter: Service, Sendable {
         await drain()
     }
 
+    /// The next group: everything queued, up to `maxGroupEvents` events.
+    private func takeGroup() -> [Submission] {
+        state.withLock { s -> [Submission] in
+            var count = 0
+            var events = 0
+            for next in s.pending {
+                guard count == 0 || events + next.request.events.count <= maxGroupEvents else { break }
+                count += 1
+                events += next.request.events.count
+            }
+            let taken = Array(s.pending.prefix(count))
+            s.pending.removeFirst(count)
+            return taken
+        }
+    }
+
     private func drain() async {
         while true {
-            let group = state.withLock { s -> [Submission] in
-                var count = 0
-                var events = 0
-                for next in s.pending {
-                    guard count == 0 || events + next.request.events.count <= maxGroupEvents else { break }
-                    count += 1
-                    events += next.request.events.count
-                }
-                let taken = Array(s.pending.prefix(count))
-                s.pending.removeFirst(count)
-                return taken
-            }
-            guard !group.isEmpty else { return }
+            guard queued > 0 else { return }
+            // The group is taken when the store may write (with several servers on one
+            // database, once this one holds the append lock), so what arrives while waiting
+            // for it joins this group.
+            let taken = Mutex<[Submission]>([])
+            let start = ContinuousClock.now
+            let outcome: Result<GroupAppendReport, any Error>
             do {
-                let start = ContinuousClock.now
-                let result = try await store.appendGroup(group.map(\.request))
+                outcome = .success(
+                    try await store.appendGroup(taking: { [self] in
+                        let group = takeGroup()
+                        taken.withLock { $0 = group }
+                        return group.map(\.request)
+                    }).report)
+            } catch {
+                outcome = .failure(error)
+            }
+            var group = taken.withLock { $0 }
+            do {
+                let result = try outcome.get()
+                guard !group.isEmpty else { continue }
                 let committed = ContinuousClock.now
                 metrics.groupDuration.record(committed - start)
                 var appended = 0
@@ -117,6 +138,9 @@ final class EventWriter: Service, Sendable {
                 metrics.ledgerSize.set(result.size)
                 for (submission, report) in zip(group, result.reports) { submission.continuation.resume(returning: report) }
             } catch {
+                // A failure before the group was taken fails what is queued now, so that a
+                // store that cannot write answers its clients instead of being retried at once.
+                if group.isEmpty { group = takeGroup() }
                 logger.error("group append failed", metadata: ["error": "\(error)", "requests": "\(group.count)"])
                 for submission in group { submission.continuation.resume(throwing: error) }
             }
