@@ -2,6 +2,7 @@ import CustodiaCore
 import CustodiaLedger
 import CustodiaStore
 import Foundation
+import Synchronization
 import Testing
 
 /// The conformance checks for what the server reads and writes: searches with cursors and
@@ -18,7 +19,40 @@ extension StoreConformance {
         ConformanceCheck("in a group, each request sees what the accepted ones before it did", groupRequestsSeeEarlierOnes),
         ConformanceCheck("a group that changes the holder tree is seen by the next group", groupHolderChangesPersist),
         ConformanceCheck("the holder generation moves with holder changes only", holderGenerationMovesWithHolderChanges),
+        ConformanceCheck("a group taken when the store may write: none taken writes nothing", groupTakenWhenWriting),
     ]
+
+    static func groupTakenWhenWriting(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await searchable(make, dir)
+            let before = try await store.ledgerSize()
+            let checkpoint = try await store.checkpoint(size: nil)
+            let calls = Mutex(0)
+            let empty = try await store.appendGroup(taking: {
+                calls.withLock { $0 += 1 }
+                return []
+            })
+            #expect(calls.withLock { $0 } == 1, "take is called once")
+            #expect(empty.requests.isEmpty && empty.report.reports.isEmpty && empty.report.checkpoint == nil)
+            #expect(empty.report.size == before)
+            #expect(try await store.ledgerSize() == before)
+            #expect(try await store.checkpoint(size: nil) == checkpoint)
+
+            let taken = try await store.appendGroup(taking: {
+                calls.withLock { $0 += 1 }
+                return [
+                    AppendRequest(events: [E.move(.issue, ["AK-4"], from: "S1", to: "U1")], recordedBy: "clerk-a", recordedAt: E.t),
+                    AppendRequest(events: [E.move(.issue, ["AK-7"], from: "S1", to: "U1")], recordedBy: "clerk-b", recordedAt: E.t),
+                ]
+            })
+            #expect(calls.withLock { $0 } == 2)
+            #expect(taken.requests.map(\.recordedBy) == ["clerk-a", "clerk-b"])
+            #expect(taken.report.reports.map(\.written) == [true, false], "each request all-or-nothing, as in appendGroup")
+            #expect(taken.report.size == before + 1)
+            #expect(try await store.checkpoint(size: nil) == taken.report.checkpoint)
+            #expect(try await store.item("AK-4").record.state.holder == "U1")
+        }
+    }
 
     static func holderGenerationMovesWithHolderChanges(_ make: StoreFactory) async throws {
         try await withTemporaryDirectory { dir in
