@@ -13,19 +13,10 @@ EVENTS=${2:-1000000}
 OUT=${BENCH_OUT:-bench-out}/backends
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell: apt-get install sqlite3"; exit 1; }
 command -v psql >/dev/null || { echo "needs psql and PostgreSQL: apt-get install postgresql"; exit 1; }
-swift build -c release --product custodia >/dev/null
-swift build -c release --product custodia-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-C="$BIN/custodia"
-B="$BIN/custodia-bench"
-
 source scripts/bench/lib.sh
-
-if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
-  "$B" generate --dir "$OUT" --items "$ITEMS" --events "$EVENTS" >/dev/null
-fi
+release_binaries
+bench_inputs "$ITEMS" "$EVENTS" >/dev/null
 echo "== backends side by side: $ITEMS items, $EVENTS events"
 
 eval "$(scripts/pg-cluster.sh start)"

@@ -9,19 +9,11 @@ OUT=${BENCH_OUT:-bench-out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell: apt-get install sqlite3"; exit 1; }
-swift build -c release --product custodia >/dev/null
-swift build -c release --product custodia-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)
-C="$BIN/custodia"
-B="$BIN/custodia-bench"
-
 source scripts/bench/lib.sh
+release_binaries
 
 echo "== inputs: $ITEMS items, $EVENTS events"
-if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$ITEMS" ] || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$EVENTS" ]; then
-  "$B" generate --dir "$OUT" --items "$ITEMS" --events "$EVENTS"
-fi
+bench_inputs "$ITEMS" "$EVENTS"
 ls -l "$OUT/items.csv" "$OUT/events.jsonl" | awk '{print "   " $5 " bytes  " $9}'
 
 echo "== physical floor: the same CSV into one plain table with the sqlite3 shell"

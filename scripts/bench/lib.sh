@@ -13,3 +13,23 @@ timed() {
   M=$((KB / 1024))
   CPU=$(add "$user" "$sys")
 }
+
+# release_binaries: builds custodia and custodia-bench (release); sets C and B to them.
+release_binaries() {
+  command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell: apt-get install sqlite3"; exit 1; }
+  swift build -c release --product custodia >/dev/null
+  swift build -c release --product custodia-bench >/dev/null
+  local bin
+  bin=$(swift build -c release --show-bin-path)
+  C="$bin/custodia"
+  B="$bin/custodia-bench"
+}
+
+# bench_inputs ITEMS EVENTS: the generated holders, items and events in OUT, made again
+# when their sizes are not those asked for.
+bench_inputs() {
+  if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$1" ] \
+    || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$2" ]; then
+    "$B" generate --dir "$OUT" --items "$1" --events "$2"
+  fi
+}

@@ -103,20 +103,13 @@ final class EventWriter: Service, Sendable {
             // for it joins this group.
             let taken = Mutex<[Submission]>([])
             let start = ContinuousClock.now
-            let outcome: Result<GroupAppendReport, any Error>
             do {
-                outcome = .success(
-                    try await store.appendGroup(taking: { [self] in
-                        let group = takeGroup()
-                        taken.withLock { $0 = group }
-                        return group.map(\.request)
-                    }).report)
-            } catch {
-                outcome = .failure(error)
-            }
-            var group = taken.withLock { $0 }
-            do {
-                let result = try outcome.get()
+                let result = try await store.appendGroup(taking: { [self] in
+                    let group = takeGroup()
+                    taken.withLock { $0 = group }
+                    return group.map(\.request)
+                }).report
+                let group = taken.withLock { $0 }
                 guard !group.isEmpty else { continue }
                 let committed = ContinuousClock.now
                 metrics.groupDuration.record(committed - start)
@@ -140,6 +133,7 @@ final class EventWriter: Service, Sendable {
             } catch {
                 // A failure before the group was taken fails what is queued now, so that a
                 // store that cannot write answers its clients instead of being retried at once.
+                var group = taken.withLock { $0 }
                 if group.isEmpty { group = takeGroup() }
                 logger.error("group append failed", metadata: ["error": "\(error)", "requests": "\(group.count)"])
                 for submission in group { submission.continuation.resume(throwing: error) }
