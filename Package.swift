@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Pure domain: events, custody rules, CSV and JSON input. No I/O, no dependencies
@@ -78,6 +79,12 @@ let package = Package(
         // libzint from the system (Debian: libzint-dev), and the QR codes of receipts over it.
         .systemLibrary(name: "CZint", path: "Sources/CZint", providers: [.apt(["libzint-dev"])]),
         .target(name: "CustodiaQR", dependencies: ["CZint"]),
+        // The policy pack as a deployment writes it (YAML), read into the core's checks with
+        // the line of every problem.
+        .target(
+            name: "CustodiaPolicyFile",
+            dependencies: ["CustodiaCore", .product(name: "Yams", package: "Yams")]
+        ),
         // The web UI's pages: templates, translations, charts and form validation. Pure:
         // it renders view values to HTML and never touches a socket or a store.
         .target(
@@ -119,6 +126,7 @@ let package = Package(
                 "CustodiaSQLite",
                 "CustodiaPostgres",
                 "CustodiaQR",
+                "CustodiaPolicyFile",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

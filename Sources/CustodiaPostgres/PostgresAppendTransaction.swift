@@ -601,4 +601,19 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     func userCodes() throws -> [String] {
         try link.rows("SELECT code FROM users").map { try Cells($0)(0, String.self) }
     }
+
+    func seqs(ofKind kind: EventKind) throws -> [Int64] {
+        try link.rows("SELECT seq FROM events WHERE kind = \(kind.rawValue) ORDER BY seq").map { try Cells($0)(0, Int64.self) }
+    }
+
+    func heldCount(category: Category, holders: [String]) throws -> Int {
+        guard !holders.isEmpty else { return 0 }
+        let row = try link.rows(
+            """
+            SELECT count(*)::bigint FROM item_states s JOIN item_markings m ON m.id = s.id
+            WHERE s.holder = ANY(\(holders)) AND m.category = \(category.rawValue) AND s.status = 'held'
+            """
+        ).first
+        return try row.map { Int(try Cells($0)(0, Int64.self)) } ?? 0
+    }
 }

@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaLedger
 import CustodiaStore
 import Foundation
 import GRDB
@@ -127,6 +128,21 @@ struct SQLiteStateLoader: StateLoader {
 
     func userCodes() throws -> [String] {
         try String.fetchAll(db.cachedStatement(sql: "SELECT code FROM users"))
+    }
+
+    func seqs(ofKind kind: EventKind) throws -> [Int64] {
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM events WHERE kind = ? ORDER BY seq"), arguments: [kind.rawValue])
+    }
+
+    func heldCount(category: Category, holders: [String]) throws -> Int {
+        guard !holders.isEmpty else { return 0 }
+        let list = String(decoding: CanonicalJSON.encode(.array(holders.map { .string($0) })), as: UTF8.self)
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT count(*) FROM items
+                WHERE holder IN (SELECT value FROM json_each(?)) AND category = ? AND status = 'held'
+                """)
+        return try Int.fetchOne(statement, arguments: [list, category.rawValue]) ?? 0
     }
 
     /// `itemColumns`, each with a table alias.

@@ -204,7 +204,7 @@ package struct AppendCoordinator: Sendable {
             for (entry, prepared) in buffer {
                 switch entry {
                 case .invalid(let line, let error):
-                    errors.append(LineError(line: line, field: error.field, message: error.message))
+                    errors.append(LineError(line: line, field: error.field, message: error.message, rule: "input"))
                 case .event(let line, var event):
                     // A prepared event comes stamped and normalized (see `PreparedLeaf`).
                     if prepared == nil {
@@ -220,7 +220,7 @@ package struct AppendCoordinator: Sendable {
                         }
                     } catch let violation as CustodyViolation {
                         errors.append(
-                            LineError(line: line, field: violation.field, message: violation.message, rule: violation.rule))
+                            LineError(line: line, violation))
                     }
                 }
                 if errors.count >= errorLimit { break reading }
@@ -314,7 +314,7 @@ package struct AppendCoordinator: Sendable {
                         hashes.append(hash)
                     }
                 } catch let violation as CustodyViolation {
-                    errors.append(LineError(line: index + 1, field: violation.field, message: violation.message, rule: violation.rule))
+                    errors.append(LineError(line: index + 1, violation))
                     if errors.count >= 1000 { break }
                 }
             }

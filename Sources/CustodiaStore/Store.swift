@@ -37,13 +37,25 @@ public struct LineError: Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The family of rule that refused (see `CustodyViolation.rule`).
     public var rule: String?
+    /// The refusal's particulars (see `CustodyViolation.details`).
+    public var details: [String: String]
 
-    public init(line: Int, field: String, message: String, rule: String? = nil) {
+    public init(line: Int, field: String, message: String, rule: String? = nil, details: [String: String] = [:]) {
         self.line = line
         self.field = field
         self.message = message
         self.rule = rule
+        self.details = details
     }
+
+    public init(line: Int, _ violation: CustodyViolation) {
+        self.init(
+            line: line, field: violation.field, message: violation.message, rule: violation.rule, details: violation.details)
+    }
+
+    /// The stable code of the refusal (see `CustodyViolation.code`; `input` for input that
+    /// could not be read).
+    public var code: String { rule ?? "custody" }
 
     public var description: String { field.isEmpty ? "\(line): \(message)" : "\(line): \(field): \(message)" }
 }

@@ -51,3 +51,29 @@ extension RegisterReads {
         return []
     }
 }
+
+/// The controls in force, read from the ledger: the same answer the rules find.
+extension Store {
+    /// The pack in force and the sequence number of the `policy-set` that put it in force
+    /// (nil: none was recorded, so the standard pack is in force).
+    public func policyInForce() async throws -> (pack: PolicyPack, seq: Int64?) {
+        let last = try await searchEvents(EventQuery(kind: .policySet, order: .descending, limit: 1)).elements.first
+        guard let last, let pack = try last.decoded().policy else { return (PolicyPack.standard, nil) }
+        return (pack, last.seq)
+    }
+
+    /// Every authorisation recorded, newest first, with its sequence number and its event.
+    public func authorisations(limit: Int = 1000) async throws -> [(seq: Int64, event: Event)] {
+        try await searchEvents(EventQuery(kind: .authorisation, order: .descending, limit: limit)).elements.map {
+            ($0.seq, try $0.decoded())
+        }
+    }
+}
+
+extension RecordedEvent {
+    /// The event its leaf records.
+    public func decoded() throws -> Event {
+        let value = try leaf.withUnsafeBufferPointer { try JSONParser.parse($0) }
+        return try Event(json: value, source: .ledger)
+    }
+}

@@ -60,6 +60,9 @@ struct StoreOptions: ParsableArguments {
         return databaseURL == nil ? LogKeyFile.defaultPath(forDatabase: databasePath) : "custodia.key"
     }
 
+    /// Whether there is a register to open (a PostgreSQL URL, or an existing SQLite file).
+    var exists: Bool { databaseURL != nil || FileManager.default.fileExists(atPath: databasePath) }
+
     /// Opens the store for reading: the key is loaded when present but not required.
     func openForReading() async throws -> any OpenedStore {
         let key = FileManager.default.fileExists(atPath: keyPath) ? try LogKeyFile.load(from: keyPath) : nil
@@ -170,7 +173,9 @@ func runAppend(
         var err = StandardError()
         for e in report.errors.sorted(by: { $0.line < $1.line }) {
             let field = source.inputField(for: e.field)
-            print(field.isEmpty ? "\(file):\(e.line): \(e.message)" : "\(file):\(e.line): \(field): \(e.message)", to: &err)
+            let code = e.rule.map { $0 == "input" ? "" : " [\($0)]" } ?? ""
+            print(
+                (field.isEmpty ? "\(file):\(e.line): \(e.message)" : "\(file):\(e.line): \(field): \(e.message)") + code, to: &err)
         }
         let more = report.errors.count >= 1000 ? " (stopped after 1000; fix these first)" : ""
         throw UserError(

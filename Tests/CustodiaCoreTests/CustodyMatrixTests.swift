@@ -120,7 +120,8 @@ private func expected(_ kind: EventKind, _ status: ItemStatus) -> Outcome {
         return only(.held, then: Custody(.deactivated, holder: Fx.dep1, account: Fx.dep1))
     case .correction:  // names no item and changes no state
         return .accepted(before[status]!)
-    case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke:
+    case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke,
+        .policySet, .authorisation:
         preconditionFailure("not a custody kind")
     }
 }
@@ -180,7 +181,8 @@ private func eventUnderTest(_ kind: EventKind) -> Event {
         e.corrects = registerSeq
         e.reason = "wrong depot recorded"
         return e
-    case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke:
+    case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke,
+        .policySet, .authorisation:
         preconditionFailure("not a custody kind")
     }
 }

@@ -42,6 +42,13 @@ final class MemoryCustodyStore: StateLoader {
     func event(seq: Int64) throws -> Event? { events[seq] }
     func confirmationUsed(id: String) throws -> Bool { usedConfirmations.contains(id) }
     func userCodes() throws -> [String] { Array(users.keys) }
+    func seqs(ofKind kind: EventKind) throws -> [Int64] { events.filter { $0.value.kind == kind }.keys.sorted() }
+    func heldCount(category: Category, holders: [String]) throws -> Int {
+        let set = Set(holders)
+        return items.values.filter {
+            $0.marking.category == category && $0.state.status == .held && $0.state.holder.map(set.contains) == true
+        }.count
+    }
 
     /// Writes as the SQLite store does: a changed item in only the fields the engine lists
     /// as changed, so that a field it leaves out stays as it was, and the tests see it.

@@ -134,6 +134,7 @@ enum Fixture {
 struct FakeResolver: RecordingResolver {
     var items: [ItemRecord] = Fixture.items
     var holders: [Holder] = Fixture.holders
+    var pack: PolicyPack = .standard
 
     func items(serials: [String]) async throws -> [ItemRecord] {
         let wanted = Set(serials)
@@ -156,4 +157,6 @@ struct FakeResolver: RecordingResolver {
     func dispatch(document: String) async throws -> DispatchView? {
         Fixture.dispatches.first { $0.document == document }
     }
+
+    func policy() async throws -> PolicyPack { pack }
 }

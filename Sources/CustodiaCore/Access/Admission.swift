@@ -25,7 +25,7 @@ public struct Admission: Sendable, Equatable {
     /// The recording time (RFC 3339 UTC): the moment `occurredAt` is compared with.
     public var now: String
     public var window: TimeWindow
-    /// Whether the second-person rule (`SecondPerson`) is enforced. Users always have it; the
+    /// Whether the second-person rule (the pack's `two-person` kinds) is enforced. Users always have it; the
     /// operator does not (the command-line tool has no second person to ask).
     public var requiresProof: Bool
 
@@ -72,19 +72,5 @@ public struct Confirmation: Sendable, Equatable, Hashable {
     public init(user: String, id: String) {
         self.user = user
         self.id = id
-    }
-}
-
-/// The two-person rule: which events need a second, distinct, authorised person.
-///
-/// Until a policy pack says otherwise, every hand-over, disposal and transfer of a MANPADS
-/// component (launch mechanism, missile, battery): the Wassenaar MANPADS elements ask for
-/// two-person control of their issue, transfer and destruction.
-public enum SecondPerson {
-    public static let manpadsKinds: Set<EventKind> = [.issue, .dispatch, .receive, .return, .destroy, .expend, .export]
-
-    /// Whether an event of `kind` moving items of `categories` needs a second person.
-    public static func isRequired(kind: EventKind, categories: some Sequence<Category>) -> Bool {
-        manpadsKinds.contains(kind) && categories.contains(where: \.isMANPADS)
     }
 }

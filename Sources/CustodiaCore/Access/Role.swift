@@ -41,7 +41,7 @@ extension Role {
         case (.auditor, _): false
         case (.viewer, _): false
         case (_, .manageUsers): false
-        case (.clerk, .record(let kind)): !kind.isHolderChange && !kind.isUserChange
+        case (.clerk, .record(let kind)): !kind.isHolderChange && !kind.isUserChange && !kind.isControl
         case (.clerk, .confirm): true
         case (.custodian, .record(let kind)): kind == .receive || kind == .return || kind == .count
         case (.custodian, .confirm): true

@@ -84,6 +84,8 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case userDisable = "user-disable"
     case tokenCreate = "token-create"
     case tokenRevoke = "token-revoke"
+    case policySet = "policy-set"
+    case authorisation
 
     /// Kinds that change the holder tree rather than custody.
     public var isHolderChange: Bool {
@@ -102,6 +104,10 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Kinds that change the controls in force rather than custody: the policy pack, and
+    /// the authorisations that make exceptions to it. Only an admin records them.
+    public var isControl: Bool { self == .policySet || self == .authorisation }
+
     /// The custody kinds, in the order the documentation lists them.
-    public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange && !$0.isUserChange } }
+    public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl } }
 }

@@ -6,7 +6,7 @@ extension Event {
     static let commonFields: Set<String> = [
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
         "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "distinct",
-        "holder", "user",
+        "holder", "user", "policy", "authorisation",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -88,6 +88,12 @@ extension Event {
                 distinct = b
             case "holder": holder = try Self.holderChange(value, kind: kind, source: source)
             case "user": user = try Self.userChange(value, kind: kind)
+            case "policy":
+                guard kind == .policySet else { throw FieldError(key, "only a policy-set carries a policy pack") }
+                policy = try PolicyPack(json: value)
+            case "authorisation":
+                guard kind == .authorisation else { throw FieldError(key, "only an authorisation event carries an authorisation") }
+                authorisation = try Authorisation(json: value)
             default:
                 throw FieldError(
                     key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
@@ -115,6 +121,12 @@ extension Event {
 
     /// Checks which fields each kind needs or forbids, independent of state.
     func checkShape() throws(FieldError) {
+        if kind.isControl {
+            try checkControlShape()
+            return
+        }
+        if policy != nil { throw FieldError("policy", "only a policy-set carries a policy pack") }
+        if authorisation != nil { throw FieldError("authorisation", "only an authorisation event carries an authorisation") }
         if kind.isUserChange {
             try checkUserShape()
             return
@@ -219,6 +231,31 @@ extension Event {
         try norm(&document, "document")
         try norm(&licence, "licence")
         try norm(&certificate, "certificate")
+    }
+
+    /// A policy-set carries its pack, an authorisation its grant; either may add a document,
+    /// a reason and a note, and nothing of custody.
+    private func checkControlShape() throws(FieldError) {
+        let name = "\(article(kind.rawValue)) \(kind.rawValue)"
+        if kind == .policySet, policy == nil {
+            throw FieldError("policy", "missing; a policy-set carries the pack it puts in force (custodia policy set FILE)")
+        }
+        if kind == .authorisation, authorisation == nil {
+            throw FieldError(
+                "authorisation", "missing; an authorisation names holder, purpose, validFrom, validUntil and authorisedBy")
+        }
+        let custody: [(String, Bool)] = [
+            ("from", from != nil), ("to", to != nil), ("items", !items.isEmpty || !registrations.isEmpty),
+            ("lots", !lots.isEmpty || !lotRegistrations.isEmpty), ("holder", holder != nil), ("user", user != nil),
+            ("condition", condition != nil), ("dueBack", dueBack != nil), ("corrects", corrects != nil),
+            ("confirmedBy", !confirmedBy.isEmpty), ("method", method != nil), ("certificate", certificate != nil),
+            ("witnesses", !witnesses.isEmpty), ("licence", licence != nil), ("destinationCountry", destinationCountry != nil),
+            ("distinct", distinct), ("policy", kind != .policySet && policy != nil),
+            ("authorisation", kind != .authorisation && authorisation != nil),
+        ]
+        if let field = custody.first(where: \.1)?.0 {
+            throw FieldError(field, "\(name) changes the controls in force only; remove \(field)")
+        }
     }
 
     static let userKindList = "user-add, user-change, user-disable, token-create and token-revoke"
@@ -549,6 +586,8 @@ extension Event {
             if kind == .holderAdd || kind == .holderMove { h.append(("parent", holder.parent.map { .string($0) } ?? .null)) }
             m.append(("holder", .object(h)))
         }
+        if let policy { m.append(("policy", policy.jsonValue)) }
+        if let authorisation { m.append(("authorisation", authorisation.jsonValue)) }
         if let user {
             var u: [(String, JSONValue)] = [("code", .string(user.code))]
             if let role = user.role { u.append(("role", .string(role.rawValue))) }

@@ -141,6 +141,10 @@ public struct Event: Sendable, Equatable {
     public var distinct: Bool = false
     public var holder: HolderChange?
     public var user: UserChange?
+    /// `policy-set` only: the pack it puts in force.
+    public var policy: PolicyPack?
+    /// `authorisation` only: the exception it grants.
+    public var authorisation: Authorisation?
 
     public init(kind: EventKind, occurredAt: String) {
         self.kind = kind

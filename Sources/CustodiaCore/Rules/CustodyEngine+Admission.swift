@@ -451,10 +451,10 @@ extension CustodyEngine {
             }
             consumed.append(UsedConfirmation(id: proof.id, user: code, seq: seq))
         }
-        if consumed.isEmpty, SecondPerson.isRequired(kind: event.kind, categories: categories) {
+        if consumed.isEmpty, let rule = try policyInForce().secondPersonRule(kind: event.kind, categories: categories) {
             throw CustodyViolation(
                 "confirmedBy",
-                "\(article(event.kind.rawValue)) \(event.kind.rawValue) of a MANPADS component needs a second person: name them in confirmedBy, with their confirmation",
+                "\(article(event.kind.rawValue)) \(event.kind.rawValue) of \(rule.names.joined(separator: ", ")) needs a second person under the policy in force: name them in confirmedBy, with their confirmation",
                 rule: CustodyViolation.ConfirmationRefusal.required.rule)
         }
         return consumed

@@ -79,6 +79,13 @@ public struct CustodyEngine {
     /// Holder codes by their lower-case form, built on first need: new input may name a
     /// holder in any case.
     var holderCodesByCase: [String: String]?
+    /// The policy pack in force and the authorisations recorded, read on first need and
+    /// kept current by the control events this engine applies.
+    var pack: PolicyPack?
+    var grants: [Authorisation]?
+    /// The children of each holder, built on first need (the separation rule counts what a
+    /// site's subtree holds); dropped when the tree changes.
+    var childrenIndex: [String: [String]]?
 
     /// - Parameters:
     ///   - holders: every holder, by code.
@@ -122,6 +129,12 @@ public struct CustodyEngine {
             remember(event, seq: seq)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: name)
+        }
+        if event.kind.isControl {
+            try applyControl(event)
+            remember(event, seq: seq)
+            nextSeq += 1
+            return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
         if event.kind.isUserChange {
             if admission != nil { try authorizeUserChange(event) }
@@ -328,10 +341,15 @@ public struct CustodyEngine {
                 case .count:
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate, .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose,
-                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke:
+                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation:
                     break
                 }
             }
+        }
+
+        // The controls of the policy pack in force, on new input.
+        if admission != nil, !(created.isEmpty && updated.isEmpty) {
+            try checkPolicy(event, moved: event.kind == .register ? created : updated)
         }
 
         // The second person, where the event names one or needs one.
@@ -512,7 +530,7 @@ public struct CustodyEngine {
             s.status = .deactivated
             s.dueBack = nil
         case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
-            .userDisable, .tokenCreate, .tokenRevoke:
+            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation:
             throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq
@@ -537,6 +555,7 @@ public struct CustodyEngine {
             try checkParent(change.parent, for: kind, code: code)
             holders[code] = Holder(code: code, kind: kind, name: name, parent: change.parent)
             noteHolderAdded(code)
+            childrenIndex = nil
             newHolders.append(code)
             newHolderSeqs[code] = nextSeq
             if kind == .person {
@@ -583,6 +602,7 @@ public struct CustodyEngine {
     }
 
     mutating func markDirty(_ code: String) {
+        childrenIndex = nil
         if !newHolders.contains(code) { dirtyHolders.insert(code) }
     }
 

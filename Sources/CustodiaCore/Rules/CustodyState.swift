@@ -185,6 +185,11 @@ public protocol StateLoader {
     func confirmationUsed(id: String) throws -> Bool
     /// The code of every user, active or disabled.
     func userCodes() throws -> [String]
+    /// The sequence numbers of the recorded events of `kind`, in ledger order (for the
+    /// control kinds, which are few: the policy packs and the authorisations).
+    func seqs(ofKind kind: EventKind) throws -> [Int64]
+    /// How many items of `category` are held (status held) by any of `holders`.
+    func heldCount(category: Category, holders: [String]) throws -> Int
 }
 
 /// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.
@@ -202,4 +207,6 @@ public struct EmptyStateLoader: StateLoader {
     public func event(seq: Int64) throws -> Event? { nil }
     public func confirmationUsed(id: String) throws -> Bool { false }
     public func userCodes() throws -> [String] { [] }
+    public func seqs(ofKind kind: EventKind) throws -> [Int64] { [] }
+    public func heldCount(category: Category, holders: [String]) throws -> Int { 0 }
 }

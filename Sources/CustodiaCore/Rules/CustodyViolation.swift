@@ -6,12 +6,20 @@ public struct CustodyViolation: Error, Sendable, Equatable, CustomStringConverti
     /// Which family of rule refused, where an interface answers it differently (nil: the
     /// custody rules). `confirmation`: the two-person rule.
     public var rule: String?
+    /// The refusal's particulars by name (the subject, the state found, what would satisfy
+    /// the rule), for an interface that words the refusal itself from `rule`: the policy
+    /// rules give them (see `CustodyEngine.PolicyRule`).
+    public var details: [String: String]
 
-    public init(_ field: String, _ message: String, rule: String? = nil) {
+    public init(_ field: String, _ message: String, rule: String? = nil, details: [String: String] = [:]) {
         self.field = field
         self.message = message
         self.rule = rule
+        self.details = details
     }
+
+    /// The stable code of the refusal: its rule, or `custody` for the custody rules.
+    public var code: String { rule ?? "custody" }
 
     /// The rule family of the two-person rule's refusals: `confirmation`, or
     /// `confirmation.<refusal>` for those an interface words itself.

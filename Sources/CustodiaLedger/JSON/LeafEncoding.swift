@@ -17,6 +17,10 @@ public enum LeafEncoding {
         var w = Writer(out: out)
         out = []
         w.open()
+        if let a = e.authorisation {
+            w.key("authorisation")
+            w.bytes(CanonicalJSON.encode(a.jsonValue))
+        }
         w.string("certificate", e.certificate)
         w.string("condition", e.condition?.rawValue)
         if !e.confirmedBy.isEmpty { w.strings("confirmedBy", e.confirmedBy) }
@@ -109,6 +113,10 @@ public enum LeafEncoding {
         w.string("method", e.method)
         w.string("note", e.note)
         w.string("occurredAt", e.occurredAt)
+        if let p = e.policy {
+            w.key("policy")
+            w.bytes(CanonicalJSON.encode(p.jsonValue))
+        }
         w.string("reason", e.reason)
         w.string("recordedAt", e.recordedAt)
         w.string("recordedBy", e.recordedBy)
@@ -154,6 +162,8 @@ public enum LeafEncoding {
             inner.close()
             out = inner.out
         }
+
+        mutating func bytes(_ b: [UInt8]) { out.append(contentsOf: b) }
 
         mutating func raw(_ s: StaticString) {
             s.withUTF8Buffer { out.append(contentsOf: $0) }

@@ -90,7 +90,9 @@ enum EventsAPI {
     /// rule refused, else 409 `refused-by-rules`. Nothing when the report has no errors.
     static func refusal(_ report: AppendReport, count: Int) throws {
         guard !report.errors.isEmpty else { return }
-        let errors = report.errors.map { Problem.FieldProblem(index: $0.line - 1, field: $0.field, message: $0.message) }
+        let errors = report.errors.map {
+            Problem.FieldProblem(index: $0.line - 1, field: $0.field, message: $0.message, code: $0.code)
+        }
         if report.errors.allSatisfy({ $0.rule?.hasPrefix(CustodyViolation.confirmationRule) == true }) {
             throw Problem.confirmationRequired(
                 "events that need a second person, or name one in confirmedBy, need that person's confirmation; nothing was written",

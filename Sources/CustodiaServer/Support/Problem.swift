@@ -11,6 +11,8 @@ struct Problem: Error, HTTPResponseError, CustomStringConvertible {
         var index: Int?
         var field: String
         var message: String
+        /// The stable code of the rule that refused (`policy.separation`, `custody`, …).
+        var code: String? = nil
     }
 
     var status: HTTPResponse.Status
@@ -42,6 +44,7 @@ struct Problem: Error, HTTPResponseError, CustomStringConvertible {
                             if let index = e.index { m.append(("index", .int(Int64(index)))) }
                             m.append(("field", .string(e.field)))
                             m.append(("message", .string(e.message)))
+                            if let code = e.code { m.append(("code", .string(code))) }
                             return .object(m)
                         })
                 ))

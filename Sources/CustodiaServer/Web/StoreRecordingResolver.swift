@@ -41,4 +41,8 @@ struct StoreRecordingResolver: RecordingResolver {
     func dispatch(document: String) async throws -> DispatchView? {
         try await store.dispatch(document: document)
     }
+
+    func policy() async throws -> PolicyPack {
+        try await store.policyInForce().pack
+    }
 }

@@ -106,12 +106,23 @@ enum WebRecording {
             resolver: StoreRecordingResolver(store: web.app.store, directory: web.app.directory), scope: user.scope,
             now: web.now, language: web.language)
         let result = try await validator.validate(kind: kind, fields: fields)
-        if case .valid(let recording) = result, recording.event.confirmedBy.contains(user.code) {
+        guard case .valid(let recording) = result else { return result }
+        if recording.event.confirmedBy.contains(user.code) {
             var errors = FormErrors()
             errors.add(.confirmedBy, Message("error.confirmerIsRecorder"))
             return .invalid(errors)
         }
-        return result
+        // The rules themselves, on a dry run (the policy in force and everything else the
+        // engine checks): the second person is left to the confirmation page.
+        let report = try await web.app.writer.submit(
+            AppendRequest(
+                events: [recording.event], recordedBy: user.code, recordedAt: web.app.timestamp(), dryRun: true,
+                authority: user.authority, window: web.app.configuration.timeWindow, confirmations: []))
+        let refusals = report.errors.filter { $0.rule?.hasPrefix(CustodyViolation.confirmationRule) != true }
+        guard !refusals.isEmpty else { return result }
+        var errors = FormErrors()
+        for e in refusals { errors.addRefusal(field: e.field, reason: e.message, rule: e.rule, details: e.details) }
+        return .invalid(errors)
     }
 
     // MARK: Recording
@@ -166,7 +177,9 @@ enum WebRecording {
             // The register changed between the confirmation page and the write.
             return try await formPage(
                 web, user, kind, values: formValues(fields, kind),
-                errors: FormErrors.refusal(field: refused.field, reason: refused.message), status: .conflict)
+                errors: FormErrors.refusal(
+                    field: refused.field, reason: refused.message, rule: refused.rule, details: refused.details),
+                status: .conflict)
         }
         web.context.logger.info(
             "event recorded through the web", metadata: ["seq": "\(report.firstSeq)", "kind": "\(kind.rawValue)"])

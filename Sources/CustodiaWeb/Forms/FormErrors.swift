@@ -31,15 +31,44 @@ public struct FormErrors: Sendable, Equatable {
     /// between, or a rule only the store knows): its field path (`items[2]`,
     /// `lots[0].quantity`, `confirmedBy[1]`) is put on the form field it came from, with
     /// the store's reason.
-    public static func refusal(field: String, reason: String) -> FormErrors {
+    public static func refusal(field: String, reason: String, rule: String? = nil, details: [String: String] = [:])
+        -> FormErrors
+    {
         var errors = FormErrors()
-        let name = field.prefix { $0 != "[" && $0 != "." }
-        let message = Message("error.refused", ["reason": .text(reason)])
-        if let f = RecordingField(rawValue: String(name)) {
-            errors.add(f, message)
-        } else {
-            errors.addGeneral(message)
-        }
+        errors.addRefusal(field: field, reason: reason, rule: rule, details: details)
         return errors
+    }
+
+    /// Adds a refusal of the rules: on its field, worded in the reader's language from its
+    /// code where the catalogue has it (the policy rules), else the store's reason.
+    public mutating func addRefusal(field: String, reason: String, rule: String?, details: [String: String]) {
+        let name = field.prefix { $0 != "[" && $0 != "." }
+        let message = Self.message(rule: rule, details: details) ?? Message("error.refused", ["reason": .text(reason)])
+        if let f = RecordingField(rawValue: String(name)) {
+            add(f, message)
+        } else {
+            addGeneral(message)
+        }
+    }
+
+    /// The catalogue's wording of a policy refusal, from its code and particulars.
+    public static func message(rule: String?, details: [String: String]) -> Message? {
+        guard let rule, rule.hasPrefix("policy.") else { return nil }
+        var key = "refusal.\(rule)"
+        switch rule {
+        case "policy.issue-to" where details["remedy"] == "authorisation": key += ".authorise"
+        case "policy.due-back": key += details["due", default: ""].isEmpty ? ".missing" : ".late"
+        default: break
+        }
+        var arguments: [String: MessageArgument] = [:]
+        for (name, value) in details {
+            switch name {
+            case "holderKind": arguments[name] = .key("holderKind.\(value)")
+            case "day", "latest", "due": arguments[name] = .date(value)
+            case "days": arguments[name] = .number(Int64(value) ?? 0)
+            default: arguments[name] = .text(value)
+            }
+        }
+        return Message(key, arguments)
     }
 }

@@ -17,4 +17,6 @@ public protocol RecordingResolver: Sendable {
     func balance(lot: LotMarking, holder: String) async throws -> Int64
     /// The dispatch with this document number, open or not; nil when there is none.
     func dispatch(document: String) async throws -> DispatchView?
+    /// The policy pack in force.
+    func policy() async throws -> PolicyPack
 }

@@ -144,9 +144,9 @@ extension RecordingValidator {
             if items.isEmpty, lots.isEmpty, errors[.items].isEmpty, errors[.lots].isEmpty, errors[.manufacturer].isEmpty {
                 errors.add(.items, Message(form.takesLots ? "error.itemsOrLots" : "error.required"))
             }
-            // The two-person rule's own test of which events need a second person.
+            // The policy pack in force says which events need a second person.
             if confirmedBy.isEmpty, errors[.confirmedBy].isEmpty,
-                SecondPerson.isRequired(kind: kind, categories: items.map(\.marking.category))
+                try await resolver.policy().needsSecondPerson(kind: kind, categories: items.map(\.marking.category))
             {
                 errors.add(.confirmedBy, Message("error.secondPersonRequired", ["kind": .key("kind.\(kind.rawValue)")]))
             }

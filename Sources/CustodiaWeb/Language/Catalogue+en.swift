@@ -335,7 +335,20 @@ extension Catalogue {
         "error.confirmerPassword": "The password of {code} is wrong.",
         "error.confirmerUsed": "This confirmation of {code} was already used for another record; {code} must confirm this one.",
         "error.secondPersonRequired":
-            "“{kind}” of MANPADS needs a second person: name them under “Confirmed by”; they then type their own password on the confirmation page.",
+            "Under the policy in force, “{kind}” of these items (such as MANPADS) needs a second person: name them under “Confirmed by”; they then type their own password on the confirmation page.",
+        "refusal.policy.issue-to":
+            "{item} is {categories}: the policy in force issues it only to {allowed}, and {holder} is a “{holderKind}”.",
+        "refusal.policy.issue-to.authorise":
+            "{item} is {categories}: the policy in force issues it only to {allowed}, and {holder} is a “{holderKind}”. An admin may first record an authorisation in force on {day} that covers {holder}.",
+        "refusal.policy.due-back.missing":
+            "Under the policy in force, an issue of {categories} comes back within {days} days: give the due date ({latest} at the latest).",
+        "refusal.policy.due-back.late":
+            "The due date {due} is more than {days} days away; under the policy in force, an issue of {categories} comes back by {latest} at the latest.",
+        "refusal.policy.separation":
+            "{item} is {category}, which the policy in force keeps apart from {other}, and site {site} holds {other} already. Keep them at different sites, or an admin may first record an authorisation for {site} in force on {day}.",
+        "refusal.policy.purpose": "“{purpose}” is not a purpose of the policy in force; use one of these: {purposes}.",
+        "refusal.policy.whole-register":
+            "The policy applies to the whole register: it is set by an admin whose scope is the whole register.",
         "error.confirmerRateLimited": "Too many failed attempts for {code}. Wait {minutes} minutes.",
         "error.confirmerRateLimited.one": "Too many failed attempts for {code}. Wait 1 minute.",
         "error.csrf": "The form had expired or came from another page. Go back, reload the page and repeat the operation.",
@@ -407,6 +420,8 @@ extension Catalogue {
         "kind.user-disable": "User disabled",
         "kind.token-create": "API token created",
         "kind.token-revoke": "API token revoked",
+        "kind.policy-set": "Policy set",
+        "kind.authorisation": "Authorisation",
         "kindHelp.issue": "Weapons or ammunition issued to a unit or a person, with a due date where one applies.",
         "kindHelp.return": "What was issued, handed back to the depot.",
         "kindHelp.dispatch": "First half of a transfer between sites: what is sent stays in transit until it is received.",

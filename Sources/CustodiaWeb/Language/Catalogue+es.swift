@@ -342,7 +342,20 @@ extension Catalogue {
         "error.confirmerPassword": "La contraseña de {code} no es correcta.",
         "error.confirmerUsed": "Esta confirmación de {code} ya se usó para otro registro; {code} debe confirmar este.",
         "error.secondPersonRequired":
-            "«{kind}» de MANPADS necesita una segunda persona: indíquela en «Confirmado por»; luego escribirá su propia contraseña en la página de confirmación.",
+            "Según la política vigente, «{kind}» de estos artículos (p. ej. MANPADS) necesita una segunda persona: indíquela en «Confirmado por»; luego escribirá su propia contraseña en la página de confirmación.",
+        "refusal.policy.issue-to":
+            "{item} es {categories}: la política vigente solo permite entregarlo a {allowed}, y {holder} es «{holderKind}».",
+        "refusal.policy.issue-to.authorise":
+            "{item} es {categories}: la política vigente solo permite entregarlo a {allowed}, y {holder} es «{holderKind}». Un administrador puede registrar antes una autorización vigente el {day} que cubra a {holder}.",
+        "refusal.policy.due-back.missing":
+            "Según la política vigente, una entrega de {categories} se devuelve en {days} días como mucho: indique la fecha de devolución (a más tardar el {latest}).",
+        "refusal.policy.due-back.late":
+            "La fecha de devolución {due} pasa de {days} días; según la política vigente, una entrega de {categories} se devuelve a más tardar el {latest}.",
+        "refusal.policy.separation":
+            "{item} es {category}, que la política vigente guarda aparte de {other}, y el sitio {site} ya tiene {other}. Guárdelos en sitios distintos, o un administrador puede registrar antes una autorización para {site} vigente el {day}.",
+        "refusal.policy.purpose": "«{purpose}» no es una finalidad de la política vigente; use una de estas: {purposes}.",
+        "refusal.policy.whole-register":
+            "La política se aplica a todo el registro: la fija un administrador cuyo ámbito es todo el registro.",
         "error.confirmerRateLimited": "Demasiados intentos fallidos para {code}. Espere {minutes} minutos.",
         "error.confirmerRateLimited.one": "Demasiados intentos fallidos para {code}. Espere 1 minuto.",
         "error.csrf": "El formulario había caducado o venía de otra página. Vuelva a la página, recárguela y repita la operación.",
@@ -414,6 +427,8 @@ extension Catalogue {
         "kind.user-disable": "Baja de usuario",
         "kind.token-create": "Alta de clave de acceso",
         "kind.token-revoke": "Revocación de clave de acceso",
+        "kind.policy-set": "Cambio de política",
+        "kind.authorisation": "Autorización",
         "kindHelp.issue": "Entrega de armas o munición a una unidad o persona, con fecha de devolución si procede.",
         "kindHelp.return": "Devolución al depósito de lo que se entregó.",
         "kindHelp.dispatch":
