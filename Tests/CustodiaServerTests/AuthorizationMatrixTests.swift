@@ -92,6 +92,17 @@ import Testing
                 guard [.clerk, .custodian, .inspector, .admin].contains(role) else { return 403 }
                 return side == .inside ? 201 : 403
             }),
+        Endpoint(name: "policy", method: .get, path: { _, _ in "/api/v1/policy" }, body: nil, expect: lists),
+        // The pack is the whole register's: an admin scoped to a region is refused by the rules.
+        Endpoint(
+            name: "record policy-set", method: .post, path: { _, _ in "/api/v1/events?dryRun=true" },
+            body: { _, _ in "{\"kind\":\"policy-set\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"policy\":{\"rules\":[]}}" },
+            expect: { role, _ in role == .admin ? 409 : 403 }),
+        Endpoint(
+            name: "record authorisation", method: .post, path: { _, _ in "/api/v1/events?dryRun=true" },
+            body: { side, _ in
+                "{\"kind\":\"authorisation\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"authorisation\":{\"holder\":\"\(side == .inside ? "S1" : "S2")\",\"purpose\":\"lot-testing\",\"validFrom\":\"2026-03-01\",\"validUntil\":\"2026-03-10\",\"authorisedBy\":\"\(side == .inside ? "Z1" : "R2")\"}}"
+            }, expect: recorder([.admin])),
         Endpoint(
             name: "users", method: .get, path: { _, _ in "/api/v1/users" }, body: nil,
             expect: { role, _ in role == .admin ? 200 : 403 }),

@@ -60,7 +60,7 @@ import Testing
                 "{\"kind\":\"register\",\"to\":\"S1\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"items\":[{\"category\":\"manpads-missile\",\"manufacturer\":\"KBM\",\"country\":\"RU\",\"model\":\"9M342\",\"calibre\":\"72mm\",\"serial\":\"MS-1\"}]}"
             #expect(try await client.post("/api/v1/events", as: "root", json: register).status == 201)
             let issue =
-                "{\"kind\":\"issue\",\"from\":\"S1\",\"to\":\"U1\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"items\":[{\"serial\":\"MS-1\",\"manufacturer\":\"KBM\"}]"
+                "{\"kind\":\"issue\",\"from\":\"S1\",\"to\":\"U1\",\"dueBack\":\"2026-03-20\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"items\":[{\"serial\":\"MS-1\",\"manufacturer\":\"KBM\"}]"
             let alone = try await client.post("/api/v1/events", as: "clerk-n", json: issue + "}")
             #expect(alone.status == 403)
             #expect(alone.problem == "confirmation-required")

@@ -415,7 +415,7 @@ struct FormCase: Sendable, CustomTestStringConvertible {
         try await server.record([register])
         try await server.runWeb { web in
             let browser = try await web.signedIn("clerk-n", language: language)
-            let fields = [("from", "S1"), ("to", "U1"), ("items", "LM-1"), ("document", "VO-9")]
+            let fields = [("from", "S1"), ("to", "U1"), ("items", "LM-1"), ("document", "VO-9"), ("dueBack", "2026-03-20")]
             let alone = try await browser.check("issue", fields)
             #expect(alone.status == 422)
             let wanted = language == "en" ? "needs a second person" : "necesita una segunda persona"
