@@ -87,11 +87,17 @@ import Testing
             #expect(disabled.stderr.contains("user gone is disabled"))
             // A MANPADS issue needs a second person, which a user on the command line has no
             // way to bring: the server's confirmation is the path for it.
-            let manpads = event("issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "U1")
+            let manpads = event("issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "U1", extra: ["dueBack": "2026-03-20"])
             let alone = try Self.record(cli, manpads, as: "clerk-n")
             #expect(!alone.succeeded)
             #expect(alone.stderr.contains("needs a second person"), "\(alone)")
+            #expect(alone.stderr.contains("[confirmation.required]"), "\(alone)")
             #expect(try Self.record(cli, manpads, as: "cli").succeeded, "the operator is not bound by it")
+            // The pack's other controls bind the operator too: no MANPADS issue to a person.
+            let toPerson = event("issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "P1", extra: ["dueBack": "2026-03-20"])
+            let refused = try Self.record(cli, toPerson, as: "cli")
+            #expect(!refused.succeeded)
+            #expect(refused.stderr.contains("[policy.issue-to]"), "\(refused)")
         }
     }
 
