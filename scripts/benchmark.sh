@@ -62,10 +62,21 @@ REC_ALL=$(add "$REC_FLOOR" "$REC_STAGE")
 echo "   sqlite3, record's rows from the staged lines: $(secs "$REC_FLOOR") s, $(rate "$EVENTS" "$REC_FLOOR") events/s; with the staging: $(secs "$REC_ALL") s, $(rate "$EVENTS" "$REC_ALL") events/s"
 rm -f "$OUT/recfloor.db" "$OUT/recfloor.db-wal" "$OUT/recfloor.db-shm"
 
+# The same store under an empty policy pack, for the cost of the standard pack's controls.
+rm -f "$OUT/nopack.db" "$OUT/nopack.db-wal" "$OUT/nopack.db-shm" "$OUT/nopack.db.key"
+sqlite3 "$OUT/cli.db" "VACUUM INTO '$OUT/nopack.db'"
+cp "$OUT/cli.db.key" "$OUT/nopack.db.key"
+printf 'version: 1\n' >"$OUT/empty-pack.yaml"
+"$C" policy set "$OUT/empty-pack.yaml" --db "$OUT/nopack.db" >/dev/null
+
 timed record "$C" record "$OUT/events.jsonl" --db "$OUT/cli.db"
 EV_T=$T; EV_M=$M
 echo "   record events: $(secs "$EV_T") s, $(rate "$EVENTS" "$EV_T") events/s, peak $EV_M MB, $(ratio "$EV_T" "$REC_FLOOR")x record's schema floor, $(ratio "$EV_T" "$REC_ALL")x with its staging"
 echo "      CPU $CPU s: $(ratio "$CPU" "$EV_T") of $(nproc) cores busy on average"
+timed nopack "$C" record "$OUT/events.jsonl" --db "$OUT/nopack.db"
+NP_T=$T
+echo "   record events under an empty policy pack: $(secs "$NP_T") s, $(rate "$EVENTS" "$NP_T") events/s; the standard pack costs $(python3 -c "import sys; print(f'{(float(sys.argv[1])/float(sys.argv[2])-1)*100:.1f}')" "$EV_T" "$NP_T")% of record's time"
+rm -f "$OUT/nopack.db" "$OUT/nopack.db-wal" "$OUT/nopack.db-shm" "$OUT/nopack.db.key"
 
 if [ "${PG:-1}" != 0 ]; then
   # The same inputs on both backends, side by side (PG=0 skips it).

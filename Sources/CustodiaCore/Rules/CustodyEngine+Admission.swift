@@ -412,7 +412,8 @@ extension CustodyEngine {
     /// The two-person rule: each person named in `confirmedBy` proved their consent (a
     /// confirmation not used before), is an active user who may confirm, is not the
     /// recorder, and has a holder the event names in their scope; an event that needs a
-    /// second person (`SecondPerson`) names one. Returns the confirmations it consumes.
+    /// second person (the `two-person` kinds of the pack in force) names one. Returns the
+    /// confirmations it consumes.
     mutating func checkConfirmations(
         _ event: Event, _ confirmations: [Confirmation], categories: [Category], admission: Admission, seq: Int64
     ) throws -> [UsedConfirmation] {

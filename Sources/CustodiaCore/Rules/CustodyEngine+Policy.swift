@@ -103,7 +103,10 @@ extension CustodyEngine {
                 try checkIssue(event, to: target, rule: rule, item: r)
             }
         }
-        guard !pack.separations.isEmpty else { return }
+        // Most events move nothing a separation names: no allocation for them.
+        guard moved.contains(where: { r in pack.separations.contains { $0.categories.contains(r.marking.category) } }) else {
+            return
+        }
         try checkSeparation(event, moved: moved, pack: pack)
     }
 
