@@ -33,6 +33,32 @@ public enum HolderTree {
         }
     }
 
+    /// Whether `code` is `root` or lies under it in `holders` (a walk up through `parent`,
+    /// bounded against a cycle).
+    public static func isUnder(_ code: String, root: String, in holders: [String: Holder]) -> Bool {
+        var cursor: String? = code
+        var steps = 0
+        while let c = cursor, steps <= 64 {
+            if c == root { return true }
+            cursor = holders[c]?.parent
+            steps += 1
+        }
+        return false
+    }
+
+    /// The site `code` is at: itself when a site, else the nearest site above it (nil when
+    /// none is).
+    public static func site(of code: String, in holders: [String: Holder]) -> String? {
+        var cursor: String? = code
+        var steps = 0
+        while let c = cursor, steps <= 64 {
+            if holders[c]?.kind == .site { return c }
+            cursor = holders[c]?.parent
+            steps += 1
+        }
+        return nil
+    }
+
     /// Whether `kind` may have no parent.
     public static func mayBeRoot(_ kind: HolderKind) -> Bool {
         kind == .region || kind == .external

@@ -26,35 +26,15 @@ public enum PolicyAudit {
     public static func findings(
         pack: PolicyPack, holders: [String: Holder], items: [ItemRecord], authorisations: [Authorisation], at time: String
     ) -> [PolicyFinding] {
-        func isUnder(_ code: String, _ root: String) -> Bool {
-            var cursor: String? = code
-            var steps = 0
-            while let c = cursor, steps <= 64 {
-                if c == root { return true }
-                cursor = holders[c]?.parent
-                steps += 1
-            }
-            return false
-        }
         func covered(_ code: String) -> Bool {
-            authorisations.contains { $0.inForce(at: time) && isUnder(code, $0.holder) }
-        }
-        func site(of code: String) -> String? {
-            var cursor: String? = code
-            var steps = 0
-            while let c = cursor, steps <= 64 {
-                if holders[c]?.kind == .site { return c }
-                cursor = holders[c]?.parent
-                steps += 1
-            }
-            return nil
+            authorisations.contains { $0.inForce(at: time) && HolderTree.isUnder(code, root: $0.holder, in: holders) }
         }
         var out: [PolicyFinding] = []
         var bySite: [String: [Category: Int]] = [:]
         let day = Timestamp.day(of: time)
         for r in items where r.state.status == .held {
             guard let holder = r.state.holder else { continue }
-            if let site = site(of: holder) { bySite[site, default: [:]][r.marking.category, default: 0] += 1 }
+            if let site = HolderTree.site(of: holder, in: holders) { bySite[site, default: [:]][r.marking.category, default: 0] += 1 }
             guard let rule = pack.rule(for: r.marking.category), holder != r.state.account, let h = holders[holder] else {
                 continue
             }

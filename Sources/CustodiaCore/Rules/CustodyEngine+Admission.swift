@@ -52,16 +52,7 @@ extension CustodyEngine {
     // MARK: Scope
 
     /// Whether `code` is inside the subtree of `root` in the current holder tree.
-    func isUnder(_ code: String, root: String) -> Bool {
-        var cursor: String? = code
-        var steps = 0
-        while let c = cursor, steps <= 64 {
-            if c == root { return true }
-            cursor = holders[c]?.parent
-            steps += 1
-        }
-        return false
-    }
+    func isUnder(_ code: String, root: String) -> Bool { HolderTree.isUnder(code, root: root, in: holders) }
 
     /// Whether `code` is inside the recorder's scope (always, without a scoped recorder).
     func inScope(_ code: String) -> Bool {

@@ -51,13 +51,11 @@ extension CustodyEngine {
     // MARK: Control events
 
     mutating func applyControl(_ event: Event) throws {
-        if let admission {
-            if admission.authority.isScoped, event.kind == .policySet {
-                throw CustodyViolation(
-                    "kind",
-                    "the policy pack applies to the whole register; it is set by an admin whose scope is the whole register",
-                    rule: PolicyRule.wholeRegister.rawValue, details: [:])
-            }
+        if admission?.authority.isScoped == true, event.kind == .policySet {
+            throw CustodyViolation(
+                "kind",
+                "the policy pack applies to the whole register; it is set by an admin whose scope is the whole register",
+                rule: PolicyRule.wholeRegister.rawValue)
         }
         switch event.kind {
         case .policySet:
@@ -153,18 +151,6 @@ extension CustodyEngine {
         }
     }
 
-    /// The site above `code` (itself when a site), if any.
-    func site(of code: String) -> String? {
-        var cursor: String? = code
-        var steps = 0
-        while let c = cursor, steps <= 64 {
-            if holders[c]?.kind == .site { return c }
-            cursor = holders[c]?.parent
-            steps += 1
-        }
-        return nil
-    }
-
     /// `root` and every holder under it.
     mutating func subtree(_ root: String) -> [String] {
         if childrenIndex == nil {
@@ -186,9 +172,9 @@ extension CustodyEngine {
         var arrivals: [(site: String, item: ItemRecord)] = []
         for r in moved where r.state.status == .held {
             guard let holder = r.state.holder, !pack.separations(for: r.marking.category).isEmpty,
-                let site = site(of: holder)
+                let site = HolderTree.site(of: holder, in: holders)
             else { continue }
-            if let before = items[r.id]?.state, before.status == .held, let h = before.holder, self.site(of: h) == site {
+            if let before = items[r.id]?.state, before.status == .held, let h = before.holder, HolderTree.site(of: h, in: holders) == site {
                 continue  // moved within the site
             }
             if !arrivals.contains(where: { $0.site == site && $0.item.marking.category == r.marking.category }) {
@@ -198,9 +184,10 @@ extension CustodyEngine {
         for (site, item) in arrivals {
             let category = item.marking.category
             let others = Set(pack.separations(for: category).flatMap(\.categories)).subtracting([category])
+            let members = subtree(site)
+            let memberSet = Set(members)
             for other in Category.allCases where others.contains(other) {
-                let members = subtree(site)
-                guard try heldCount(other, in: Set(members), list: members, moved: moved) > 0 else { continue }
+                guard try heldCount(other, in: memberSet, list: members, moved: moved) > 0 else { continue }
                 if try authorisation(covering: site, at: event.occurredAt) != nil { continue }
                 throw CustodyViolation(
                     "to",
