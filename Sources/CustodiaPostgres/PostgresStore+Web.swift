@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaLedger
 import CustodiaStore
 import Foundation
 import PostgresNIO
@@ -348,6 +349,36 @@ extension PostgresStore {
             WHERE d.document = \(documentP)
             """
         return try Self.webDispatches(try await reader.rowsAsync(b.query(Self.webDispatchesSQL(inner)))).first
+    }
+
+    public func alertItems(_ query: AlertQuery) async throws -> [AlertItem] {
+        var b = WebBinds()
+        let cutoffs = JSONValue.object(query.countCutoffs.map { ($0.key.rawValue, .string($0.value)) })
+        let cutP = b.bind(String(decoding: CanonicalJSON.encode(cutoffs), as: UTF8.self), "jsonb")
+        let dueP = b.bind(query.dueBefore ?? "", "text")
+        let missingP = b.bind(query.missingCategories.map(\.rawValue), "text[]")
+        let closedP = b.bind(query.closedHolders, "text[]")
+        let rows = try await reader.rowsAsync(
+            b.query(
+                """
+                SELECT * FROM (
+                    SELECT \(PostgresAppendTransaction.itemColumns),
+                        (SELECT occurred_at FROM events WHERE seq = items.registered_seq) AS registered_at,
+                        (SELECT occurred_at FROM events WHERE seq = items.last_seq) AS last_at
+                    FROM items) x
+                WHERE (x.status = 'held' AND (\(cutP) ->> x.category) IS NOT NULL
+                        AND coalesce(x.last_counted, x.registered_at) < (\(cutP) ->> x.category))
+                    OR (x.status = 'held' AND \(dueP) <> '' AND x.due_back IS NOT NULL AND x.due_back < \(dueP))
+                    OR (x.status = 'missing' AND x.category = ANY(\(missingP)))
+                    OR x.holder = ANY(\(closedP)) OR x.account = ANY(\(closedP))
+                ORDER BY x.id
+                """))
+        return try rows.map { row in
+            let c = Cells(row)
+            return AlertItem(
+                record: try PostgresAppendTransaction.item(row), registeredAt: try c(21, String?.self) ?? "",
+                lastEventAt: try c(22, String?.self) ?? "")
+        }
     }
 
     public func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView] {

@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaLedger
 import CustodiaStore
 import Foundation
 import GRDB
@@ -333,6 +334,34 @@ extension SQLiteStore {
                     WHERE d.document = ?
                     """, arguments: [document])
             return try Self.dispatches(db, rows).first
+        }
+    }
+
+    public func alertItems(_ query: AlertQuery) async throws -> [AlertItem] {
+        let cutoffs = JSONValue.object(query.countCutoffs.map { ($0.key.rawValue, .string($0.value)) })
+        let arguments: StatementArguments = [
+            String(decoding: CanonicalJSON.encode(cutoffs), as: UTF8.self), query.dueBefore,
+            Self.jsonArray(Set(query.missingCategories.map(\.rawValue))), Self.jsonArray(Set(query.closedHolders)),
+        ]
+        return try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT \(SQLiteStateLoader.itemColumns),
+                            (SELECT occurred_at FROM events WHERE seq = items.registered_seq) AS registered_at,
+                            (SELECT occurred_at FROM events WHERE seq = items.last_seq) AS last_at
+                        FROM items) x
+                    WHERE (x.status = 'held' AND json_extract(?1, '$."' || x.category || '"') IS NOT NULL
+                            AND coalesce(x.last_counted, x.registered_at) < json_extract(?1, '$."' || x.category || '"'))
+                        OR (x.status = 'held' AND ?2 IS NOT NULL AND x.due_back IS NOT NULL AND x.due_back < ?2)
+                        OR (x.status = 'missing' AND x.category IN (SELECT value FROM json_each(?3)))
+                        OR x.holder IN (SELECT value FROM json_each(?4)) OR x.account IN (SELECT value FROM json_each(?4))
+                    ORDER BY x.id
+                    """, arguments: arguments
+            ).map { row in
+                AlertItem(record: SQLiteStateLoader.item(row), registeredAt: row[21] ?? "", lastEventAt: row[22] ?? "")
+            }
         }
     }
 

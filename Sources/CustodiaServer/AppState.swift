@@ -23,6 +23,8 @@ public final class AppState: Sendable {
     let writer: EventWriter
     let witnesses: WitnessPool
     let metrics: ServerMetrics
+    /// The alerts of the pack in force, shared by the API, the dashboard and `/metrics`.
+    let alertBoard = AlertBoard()
     let logger: Logger
     /// Who hears of every group commit (see `onAppend`).
     let appendListeners: AppendListeners

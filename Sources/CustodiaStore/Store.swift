@@ -320,6 +320,9 @@ public protocol WebReads: Sendable {
     func dispatch(document: String) async throws -> DispatchView?
     /// Open dispatches addressed to a holder inside `scope`, newest first.
     func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView]
+    /// Every item `query` asks for (see `AlertQuery`), whatever the scope, with the times of
+    /// its register event and of its last event.
+    func alertItems(_ query: AlertQuery) async throws -> [AlertItem]
 }
 
 /// Witnesses' cosignatures of the ledger's checkpoints, kept beside the ledger.

@@ -77,3 +77,59 @@ extension RecordedEvent {
         return try Event(json: value, source: .ledger)
     }
 }
+
+/// The alerts of the pack in force, gathered once for both backends from the reads every
+/// store has, and judged by `Alerts.evaluate`.
+extension Store {
+    /// What `Alerts.evaluate` needs at `time` under `pack`.
+    public func alertInputs(pack: PolicyPack, at time: String) async throws -> AlertInputs {
+        let holders = Dictionary(uniqueKeysWithValues: try await self.holders().map { ($0.code, $0) })
+        let query = AlertQuery(pack: pack, holders: holders, at: time)
+        var inputs = AlertInputs(holders: holders)
+        inputs.items = try await alertItems(query)
+        if pack.alerts.transitDays != nil || pack.alerts.shortfallDays != nil {
+            inputs.dispatches = try await openDispatches(to: .everything, limit: 1000)
+            for d in inputs.dispatches {
+                // The receipts of a dispatch are receive events naming its destination after it.
+                let receipts = try await searchEvents(
+                    EventQuery(kind: .receive, holder: d.to, fromSeq: d.seq + 1, order: .descending, limit: 1000))
+                for r in receipts.elements {
+                    let e = try r.decoded()
+                    if e.document == d.document {
+                        inputs.lastReceipts[d.document] = e.occurredAt
+                        break
+                    }
+                }
+            }
+        }
+        if let since = query.lossesSince {
+            for kind in [EventKind.loss, .theft] {
+                var cursor: String?
+                paging: repeat {
+                    let page = try await searchEvents(EventQuery(kind: kind, order: .descending, limit: 1000, cursor: cursor))
+                    for r in page.elements {
+                        let e = try r.decoded()
+                        guard e.occurredAt >= since else { break paging }
+                        if let from = e.from { inputs.losses.append((from, e.occurredAt)) }
+                    }
+                    cursor = page.nextCursor
+                } while cursor != nil
+            }
+        }
+        var cursor: String?
+        repeat {
+            let page = try await searchEvents(EventQuery(kind: .alertWaiver, limit: 1000, cursor: cursor))
+            inputs.waivers += try page.elements.compactMap { try $0.decoded().waiver }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return inputs
+    }
+
+    /// The alerts at `time` of the pack in force, those a reader of `scope` may see.
+    public func alerts(at time: String, scope: HolderScope) async throws -> [Alert] {
+        let pack = try await policyInForce().pack
+        let all = Alerts.evaluate(pack, try await alertInputs(pack: pack, at: time), at: time)
+        guard !scope.isEverything else { return all }
+        return all.filter { $0.holders.contains(where: scope.codes.contains) }
+    }
+}

@@ -93,6 +93,12 @@ import Testing
                 return side == .inside ? 201 : 403
             }),
         Endpoint(name: "policy", method: .get, path: { _, _ in "/api/v1/policy" }, body: nil, expect: lists),
+        Endpoint(name: "alerts", method: .get, path: { side, f in "/api/v1/alerts?holder=\(f.holder[side]!)" }, body: nil, expect: lists),
+        Endpoint(
+            name: "record alert-waiver", method: .post, path: { _, _ in "/api/v1/events?dryRun=true" },
+            body: { side, _ in
+                "{\"kind\":\"alert-waiver\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"reason\":\"r\",\"waiver\":{\"rule\":\"closed-holder\",\"subject\":\"\(side == .inside ? "S1" : "S2")\",\"until\":\"2026-03-10\"}}"
+            }, expect: { role, _ in role == .admin ? 409 : 403 }),
         // The pack is the whole register's: an admin scoped to a region is refused by the rules.
         Endpoint(
             name: "record policy-set", method: .post, path: { _, _ in "/api/v1/events?dryRun=true" },

@@ -107,6 +107,10 @@ import Testing
             ["errorPage.\($0).title", "errorPage.\($0).text"]
         }
         keys += ["dashboard", "search", "holders", "record", "ledger"].map { "nav.\($0)" }
+        keys += AlertRule.allCases.flatMap { ["alertRule.\($0.rawValue)", "alert.\($0.rawValue)", "alertEnds.\($0.rawValue)"] }
+        keys += AlertSeverity.allCases.map { "severity.\($0.rawValue)" }
+        keys += CustodyEngine.PolicyRule.allCases.filter { $0 != .issueTo && $0 != .dueBack }.map { "refusal.\($0.rawValue)" }
+        keys += ["refusal.policy.issue-to", "refusal.policy.issue-to.authorise", "refusal.policy.due-back.missing", "refusal.policy.due-back.late"]
         for key in keys { #expect(Catalogue.es[key] != nil, "missing \(key)") }
     }
 

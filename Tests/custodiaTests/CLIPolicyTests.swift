@@ -64,4 +64,30 @@ import Testing
             #expect(try cli.ok("verify").stdout.contains("verified"))
         }
     }
+
+    @Test func alertsAreListedFilteredJudgedAtATimeAndWaived() async throws {
+        try await withCLI { cli in
+            try cli.seededStore()
+            try cli.record([event("issue", ["AK-1"], from: "S1", to: "U1", extra: ["dueBack": "2026-03-05"])])
+            let all = try #require(try cli.ok("alerts", "--json").json() as? [[String: Any]])
+            let overdue = all.filter { $0["rule"] as? String == "overdue-return" }
+            #expect(overdue.count == 1 && overdue.first?["subject"] as? String == "AK-1 (Kalashnikov AK-74M)", "\(all)")
+            #expect(overdue.first?["severity"] as? String == "warning")
+            let ruled = try #require(try cli.ok("alerts", "--json", "--rule", "overdue-return").json() as? [[String: Any]])
+            #expect(ruled.count == 1)
+            #expect((try cli.ok("alerts", "--json", "--holder", "S2").json() as? [Any])?.isEmpty == true)
+            // Judged on 4 March, the issue was not yet due.
+            let before = try #require(try cli.ok("alerts", "--json", "--at", "2026-03-04T00:00:00Z").json() as? [[String: Any]])
+            #expect(!before.contains { $0["rule"] as? String == "overdue-return" })
+            #expect(try cli.fails("alerts", "--at", "yesterday").stderr.contains("not an RFC 3339 UTC time"))
+            #expect(try cli.fails("alerts", "--rule", "sleepy").stderr.contains("unknown rule sleepy"))
+            #expect(try cli.fails("alerts", "--holder", "NOPE").stderr.contains("unknown holder NOPE"))
+            // A waiver ends it until its last day.
+            try cli.record([
+                "{\"kind\":\"alert-waiver\",\"occurredAt\":\"2026-03-06T08:00:00Z\",\"reason\":\"on exercise\",\"waiver\":{\"rule\":\"overdue-return\",\"subject\":\"AK-1 (Kalashnikov AK-74M)\",\"until\":\"2099-12-31\"}}"
+            ])
+            let after = try #require(try cli.ok("alerts", "--json", "--rule", "overdue-return").json() as? [Any])
+            #expect(after.isEmpty)
+        }
+    }
 }

@@ -86,6 +86,7 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case tokenRevoke = "token-revoke"
     case policySet = "policy-set"
     case authorisation
+    case alertWaiver = "alert-waiver"
 
     /// Kinds that change the holder tree rather than custody.
     public var isHolderChange: Bool {
@@ -104,9 +105,10 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Kinds that change the controls in force rather than custody: the policy pack, and
-    /// the authorisations that make exceptions to it. Only an admin records them.
-    public var isControl: Bool { self == .policySet || self == .authorisation }
+    /// Kinds that change the controls in force rather than custody: the policy pack, the
+    /// authorisations that make exceptions to it, and the waivers of its alerts. Only an
+    /// admin records them.
+    public var isControl: Bool { self == .policySet || self == .authorisation || self == .alertWaiver }
 
     /// The custody kinds, in the order the documentation lists them.
     public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl } }

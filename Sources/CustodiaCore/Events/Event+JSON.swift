@@ -6,7 +6,7 @@ extension Event {
     static let commonFields: Set<String> = [
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
         "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "distinct",
-        "holder", "user", "policy", "authorisation",
+        "holder", "user", "policy", "authorisation", "waiver",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -94,6 +94,9 @@ extension Event {
             case "authorisation":
                 guard kind == .authorisation else { throw FieldError(key, "only an authorisation event carries an authorisation") }
                 authorisation = try Authorisation(json: value)
+            case "waiver":
+                guard kind == .alertWaiver else { throw FieldError(key, "only an alert-waiver carries a waiver") }
+                waiver = try AlertWaiver(json: value)
             default:
                 throw FieldError(
                     key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
@@ -127,6 +130,7 @@ extension Event {
         }
         if policy != nil { throw FieldError("policy", "only a policy-set carries a policy pack") }
         if authorisation != nil { throw FieldError("authorisation", "only an authorisation event carries an authorisation") }
+        if waiver != nil { throw FieldError("waiver", "only an alert-waiver carries a waiver") }
         if kind.isUserChange {
             try checkUserShape()
             return
@@ -244,6 +248,14 @@ extension Event {
             throw FieldError(
                 "authorisation", "missing; an authorisation names holder, purpose, validFrom, validUntil and authorisedBy")
         }
+        if kind == .alertWaiver {
+            guard waiver != nil else {
+                throw FieldError("waiver", "missing; a waiver names the alert's rule and subject, and the last day it holds")
+            }
+            guard let r = reason, !r.allSatisfy(\.isWhitespace) else {
+                throw FieldError("reason", "missing; say why the alert is waived")
+            }
+        }
         let custody: [(String, Bool)] = [
             ("from", from != nil), ("to", to != nil), ("items", !items.isEmpty || !registrations.isEmpty),
             ("lots", !lots.isEmpty || !lotRegistrations.isEmpty), ("holder", holder != nil), ("user", user != nil),
@@ -252,6 +264,7 @@ extension Event {
             ("witnesses", !witnesses.isEmpty), ("licence", licence != nil), ("destinationCountry", destinationCountry != nil),
             ("distinct", distinct), ("policy", kind != .policySet && policy != nil),
             ("authorisation", kind != .authorisation && authorisation != nil),
+            ("waiver", kind != .alertWaiver && waiver != nil),
         ]
         if let field = custody.first(where: \.1)?.0 {
             throw FieldError(field, "\(name) changes the controls in force only; remove \(field)")
@@ -588,6 +601,7 @@ extension Event {
         }
         if let policy { m.append(("policy", policy.jsonValue)) }
         if let authorisation { m.append(("authorisation", authorisation.jsonValue)) }
+        if let waiver { m.append(("waiver", waiver.jsonValue)) }
         if let user {
             var u: [(String, JSONValue)] = [("code", .string(user.code))]
             if let role = user.role { u.append(("role", .string(role.rawValue))) }

@@ -145,6 +145,8 @@ public struct Event: Sendable, Equatable {
     public var policy: PolicyPack?
     /// `authorisation` only: the exception it grants.
     public var authorisation: Authorisation?
+    /// `alert-waiver` only: the alert it waives, and until when.
+    public var waiver: AlertWaiver?
 
     public init(kind: EventKind, occurredAt: String) {
         self.kind = kind

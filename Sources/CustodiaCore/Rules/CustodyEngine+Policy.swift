@@ -8,8 +8,10 @@
 ///   at once, unless an authorisation in force covers the site.
 /// - `confirmation.required`: the kinds that need a second person (see `checkConfirmations`).
 ///
-/// Control events (`policy-set`, `authorisation`) change the pack and the exceptions; only
-/// an admin whose scope holds what they name records them.
+/// Control events (`policy-set`, `authorisation`, `alert-waiver`) change the pack, its
+/// exceptions and its alerts; only an admin records them: a `policy-set` or an
+/// `alert-waiver` an admin of the whole register, an `authorisation` one whose scope holds
+/// the holder it names.
 extension CustodyEngine {
     /// The stable codes of the policy refusals (`CustodyViolation.rule`).
     public enum PolicyRule: String, Sendable, CaseIterable {
@@ -51,10 +53,12 @@ extension CustodyEngine {
     // MARK: Control events
 
     mutating func applyControl(_ event: Event) throws {
-        if admission?.authority.isScoped == true, event.kind == .policySet {
+        if admission?.authority.isScoped == true, event.kind == .policySet || event.kind == .alertWaiver {
             throw CustodyViolation(
                 "kind",
-                "the policy pack applies to the whole register; it is set by an admin whose scope is the whole register",
+                event.kind == .policySet
+                    ? "the policy pack applies to the whole register; it is set by an admin whose scope is the whole register"
+                    : "an alert is waived for the whole register; ask an admin whose scope is the whole register",
                 rule: PolicyRule.wholeRegister.rawValue)
         }
         switch event.kind {

@@ -341,7 +341,7 @@ public struct CustodyEngine {
                 case .count:
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate, .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose,
-                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation:
+                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver:
                     break
                 }
             }
@@ -530,7 +530,7 @@ public struct CustodyEngine {
             s.status = .deactivated
             s.dueBack = nil
         case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
-            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation:
+            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver:
             throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq

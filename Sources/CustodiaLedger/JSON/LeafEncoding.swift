@@ -136,6 +136,10 @@ public enum LeafEncoding {
                 inner.string("token", u.token)
             }
         }
+        if let waiver = e.waiver {
+            w.key("waiver")
+            w.bytes(CanonicalJSON.encode(waiver.jsonValue))
+        }
         if !e.witnesses.isEmpty { w.strings("witnesses", e.witnesses) }
         w.close()
         out = w.out

@@ -66,6 +66,7 @@ enum APIRoutes {
         RouteSpec(.post, "/api/v1/confirmations", ConfirmationsAPI.confirm),
         RouteSpec(.get, "/api/v1/summary", SummaryAPI.summary),
         RouteSpec(.get, "/api/v1/policy", PolicyAPI.policy),
+        RouteSpec(.get, "/api/v1/alerts", AlertsAPI.list),
 
         RouteSpec(.get, "/api/v1/ledger/checkpoint", LedgerAPI.checkpoint),
         RouteSpec(.get, "/api/v1/ledger/key", LedgerAPI.key),

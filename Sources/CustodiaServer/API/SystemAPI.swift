@@ -55,6 +55,7 @@ enum SystemAPI {
         _ = try QueryParameters(request, allowed: [])
         try requireOperator(request, context, app)
         app.metrics.ledgerSize.set(try await app.store.ledgerSize())
+        app.metrics.alerts(try await app.alertBoard.all(app))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: app.metrics.emit())))

@@ -1,3 +1,4 @@
+import CustodiaCore
 import Prometheus
 import Synchronization
 
@@ -11,6 +12,7 @@ import Synchronization
 ///   `custodia_write_group_duration_seconds` (a group's append and commit, disk flush
 ///   included) and `custodia_write_group_tally_seconds` (updating the web counts after it);
 /// - `custodia_ledger_size`: events in the ledger;
+/// - `custodia_alerts{rule,severity}`: the alerts of the pack in force (docs/policies.md);
 /// - `custodia_sign_ins_total{outcome}`: accepted, refused, throttled;
 /// - per witness: `custodia_witness_up{witness}` (1 when its last answer was a valid
 ///   cosignature), `custodia_witness_cosigned_size{witness}`,
@@ -32,6 +34,7 @@ final class ServerMetrics: Sendable {
 
     private let requests = Mutex<[Key: (Counter, DurationHistogram)]>([:])
     private let signIns = Mutex<[String: Counter]>([:])
+    private let alertGauges = Mutex<[String: Gauge]>([:])
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -85,6 +88,27 @@ final class ServerMetrics: Sendable {
         }
         counter.increment()
         histogram.record(duration)
+    }
+
+    /// Sets `custodia_alerts{rule,severity}` to the counts of `alerts`, every pair included.
+    func alerts(_ alerts: [Alert]) {
+        var counts: [String: Int] = [:]
+        for a in alerts { counts["\(a.rule.rawValue) \(a.severity.rawValue)", default: 0] += 1 }
+        for rule in AlertRule.allCases {
+            for severity in AlertSeverity.allCases {
+                let key = "\(rule.rawValue) \(severity.rawValue)"
+                let gauge = alertGauges.withLock { map in
+                    if let g = map[key] { return g }
+                    let g = registry.makeGauge(
+                        descriptor: .init(
+                            namespace: "custodia", metricName: "alerts", helpText: "Alerts of the policy pack in force"),
+                        labels: [("rule", rule.rawValue), ("severity", severity.rawValue)])
+                    map[key] = g
+                    return g
+                }
+                gauge.set(Int64(counts[key] ?? 0))
+            }
+        }
     }
 
     func signIn(_ outcome: String) {

@@ -38,12 +38,30 @@ enum WebBrowse {
         var codes: [String] = []
         for item in overdueItems + missingItems { codes += [item.state.holder, item.state.account].compactMap { $0 } }
         for entry in lossEntries { codes += [entry.event.from, entry.event.to].compactMap { $0 } }
-        let page = DashboardPage(
+        var page = DashboardPage(
             items: counts.items, lots: try await lots, holders: Int64(holders), events: size, byCategory: counts.byCategory,
             byStatus: counts.byStatus, byCondition: counts.byCondition, overdue: overdueItems, overdueTotal: counts.overdue,
             missing: missingItems, missingTotal: counts.missing, recentLosses: lossEntries, ledger: status,
             holderNames: try await web.site.names(codes, within: user.scope), now: web.now)
+        let alerts = try await web.app.alertBoard.visible(web.app, scope: scope)
+        page.alerts = Array(alerts.prefix(5))
+        for a in alerts { page.alertCounts[a.severity, default: 0] += 1 }
         return web.html(web.site.renderer.dashboard(page, context: await web.pageContext(user)))
+    }
+
+    // MARK: Alerts
+
+    /// `GET /alerts?rule=R`: the alerts inside the reader's scope, counted per rule.
+    @Sendable static func alerts(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let all = try await web.app.alertBoard.visible(web.app, scope: user.scope)
+        let rule = web.query.first { $0.name == "rule" }.flatMap { AlertRule(rawValue: $0.value) }
+        var byRule: [AlertRule: Int] = [:]
+        for a in all { byRule[a.rule, default: 0] += 1 }
+        let shown = rule.map { r in all.filter { $0.rule == r } } ?? all
+        let page = AlertsPage(
+            alerts: Array(shown.prefix(AlertsPage.rows)), total: shown.count, rule: rule, byRule: byRule)
+        return web.html(web.site.renderer.alerts(page, context: await web.pageContext(user)))
     }
 
     /// The latest checkpoint with when it was signed and the last `verify` run.

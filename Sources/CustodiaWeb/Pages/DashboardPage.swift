@@ -20,6 +20,10 @@ public struct DashboardPage: Sendable {
     /// The latest loss and theft reports, newest first.
     public var recentLosses: [EventEntry]
     public var ledger: LedgerStatus?
+    /// The alerts of the policy pack in force inside the scope: the first few, most severe
+    /// first, and how many of each severity.
+    public var alerts: [Alert] = []
+    public var alertCounts: [AlertSeverity: Int] = [:]
     public var holderNames: [String: String]
     /// The current time (RFC 3339), for "days overdue".
     public var now: String
@@ -93,6 +97,10 @@ struct DashboardDisplay {
     let missingMore: [String]
     let losses: [TimelineRow]
     let ledgerStatus: [LedgerStatusDisplay]
+    let alerts: [AlertRow]
+    let alertCounts: [Total]
+    let alertsURL = WebPaths.alerts
+    let hasAlerts: Bool
     let hasOverdue: Bool
     let hasMissing: Bool
     let hasLosses: Bool
@@ -142,6 +150,11 @@ struct DashboardDisplay {
         missingMore = Self.more(shown: page.missing.count, total: page.missingTotal, messages: messages)
         losses = page.recentLosses.map { TimelineRow($0, names: page.holderNames, messages: messages, itemsSummary: true) }
         ledgerStatus = page.ledger.map { [LedgerStatusDisplay($0, messages: messages)] } ?? []
+        alerts = page.alerts.map { AlertRow($0, messages: messages) }
+        alertCounts = AlertSeverity.allCases.map {
+            Total(label: messages["severity.\($0.rawValue)"], value: format.number(Int64(page.alertCounts[$0] ?? 0)))
+        }
+        hasAlerts = !alerts.isEmpty
         hasOverdue = !overdue.isEmpty
         hasMissing = !missing.isEmpty
         hasLosses = !losses.isEmpty

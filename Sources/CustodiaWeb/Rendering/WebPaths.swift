@@ -16,6 +16,7 @@ import CustodiaCore
 /// | POST | `/record/<kind>/confirm` | validates again and records |
 /// | GET | `/receipts/<seq>` | printable receipt |
 /// | GET | `/ledger`, `/ledger/proof/<seq>` | ledger page, inclusion proof of one entry |
+/// | GET | `/alerts?rule=R` | the alerts of the policy pack in force |
 /// | GET | `/static/<file>` | style sheet and script (`StaticAssets`) |
 public enum WebPaths {
     public static let dashboard = "/"
@@ -25,6 +26,7 @@ public enum WebPaths {
     public static let holders = "/holders"
     public static let record = "/record"
     public static let ledger = "/ledger"
+    public static let alerts = "/alerts"
     public static let staticPrefix = "/static/"
 
     /// The form field (and header `X-CSRF-Token`) that carries the CSRF token.
@@ -41,6 +43,7 @@ public enum WebPaths {
     public static func recordConfirm(_ kind: EventKind) -> String { "/record/\(kind.rawValue)/confirm" }
     public static func receipt(_ seq: Int64) -> String { "/receipts/\(seq)" }
     public static func proof(_ seq: Int64) -> String { "/ledger/proof/\(seq)" }
+    public static func alerts(rule: AlertRule) -> String { alerts + "?rule=" + rule.rawValue }
 
     public static func search(_ query: String, page: Int = 1) -> String {
         var s = search + "?q=" + Percent.encode(query)

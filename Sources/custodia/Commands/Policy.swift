@@ -116,3 +116,48 @@ func audit(_ pack: PolicyPack, _ store: any OpenedStore) async throws -> [Policy
     let grants = try await store.authorisations().compactMap(\.event.authorisation)
     return PolicyAudit.findings(pack: pack, holders: holders, items: items, authorisations: grants, at: Clock.now())
 }
+
+struct AlertsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "What the pack in force alerts on now: losses, overdue returns, long transits, items not counted…",
+        discussion: "Alerts are derived from the register at the time given; none is stored. An alert ends when the state changes, or while an alert-waiver in force names it (docs/policies.md).")
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print JSON: a list of alerts, most severe first.") var json = false
+    @Option(help: "Only the alerts of this rule (\(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))).") var rule: String?
+    @Option(help: "Only the alerts that concern this holder or anything under it.") var holder: String?
+    @Option(help: "The time the thresholds are judged at (RFC 3339 UTC; default now), against the register as recorded.") var at: String?
+
+    func run() async throws {
+        let wanted = try rule.map { r -> AlertRule in
+            guard let rule = AlertRule(rawValue: r) else {
+                throw UserError("unknown rule \(r); use one of \(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return rule
+        }
+        let time = at ?? Clock.now()
+        guard Timestamp.isRFC3339UTC(time) else { throw UserError("--at \(time) is not an RFC 3339 UTC time; write e.g. 2026-03-01T08:00:00Z") }
+        let opened = try await store.openForReading()
+        var scope = HolderScope.everything
+        if let holder {
+            let all = try await opened.holders()
+            guard all.contains(where: { $0.code == holder }) else { throw UserError("unknown holder \(holder); check the code (custodia holder list)") }
+            scope = HolderScope(root: holder, holders: all)
+        }
+        var alerts = try await opened.alerts(at: time, scope: scope)
+        if let wanted { alerts.removeAll { $0.rule != wanted } }
+        if json {
+            printJSON(.array(alerts.map(\.jsonValue)))
+            return
+        }
+        if alerts.isEmpty {
+            print("no alerts at \(time)")
+            return
+        }
+        for a in alerts {
+            print("\(a.severity.rawValue.uppercased())  \(a.rule.rawValue)  since \(Timestamp.day(of: a.since))  \(a.subject)")
+            print("    \(a.message); ends with \(a.endsWhen)")
+        }
+        print("\(alerts.count) alerts at \(time)")
+    }
+}
