@@ -393,3 +393,32 @@ def test_an_item_with_a_look_alike_serial_shows_how_they_differ(browser, width):
     assert "Serials that look alike" in notice
     assert "character 4 is \"O\" (U+004F) here and \"\u041e\" (U+041E) there" in notice, notice
     shot(browser, f"look-alike-en-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_alerts_show_on_the_dashboard_and_their_page_in_both_languages(browser, width):
+    sign_in(browser, "clerk", "/alerts?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, "/?lang=es")
+    panel = browser.find_element(By.ID, "alerts").text
+    assert "Alertas" in panel and "Todas las alertas" in panel, panel
+    go(browser, "/alerts?lang=es")
+    page = text(browser)
+    assert "Gravedad" in page and "Termina con" in page, page[:500]
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.alerts tbody tr")
+    assert rows, "the demo raises alerts in the clerk's zone"
+    assert any(word in page for word in ["debía volver el", "no se cuenta por número de serie"]), page[:1000]
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= browser.execute_script("return window.innerWidth"), "the alerts fit the screen"
+    shot(browser, f"alerts-es-{width}")
+    # A filter per rule; following one lists that rule only.
+    link = browser.find_element(By.CSS_SELECTOR, "ul.filters a")
+    rule = link.get_attribute("href").split("rule=")[1]
+    link.click()
+    WebDriverWait(browser, 10).until(lambda d: "rule=" in d.current_url)
+    go(browser, f"/alerts?rule={rule}&lang=en")
+    page = text(browser)
+    assert "Alerts" in page and "Ends with" in page and "Severity" in page, page[:500]
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= browser.execute_script("return window.innerWidth"), "the alerts fit the screen"
+    shot(browser, f"alerts-en-{width}")

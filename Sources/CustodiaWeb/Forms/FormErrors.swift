@@ -60,15 +60,6 @@ public struct FormErrors: Sendable, Equatable {
         case "policy.due-back": key += details["due", default: ""].isEmpty ? ".missing" : ".late"
         default: break
         }
-        var arguments: [String: MessageArgument] = [:]
-        for (name, value) in details {
-            switch name {
-            case "holderKind": arguments[name] = .key("holderKind.\(value)")
-            case "day", "latest", "due": arguments[name] = .date(value)
-            case "days": arguments[name] = .number(Int64(value) ?? 0)
-            default: arguments[name] = .text(value)
-            }
-        }
-        return Message(key, arguments)
+        return Message(key, details: details)
     }
 }

@@ -12,6 +12,22 @@ public struct Message: Sendable, Hashable, CustomStringConvertible {
         self.arguments = arguments
     }
 
+    /// A message from the particulars the core gives a refusal or an alert (`details`), each
+    /// typed by its name: dates (`day`, `due`, `last`, `latest`), numbers (`days`, `count`),
+    /// a holder kind (`holderKind`, put into words), else text.
+    public init(_ key: String, details: [String: String]) {
+        var arguments: [String: MessageArgument] = [:]
+        for (name, value) in details {
+            switch name {
+            case "holderKind": arguments[name] = .key("holderKind.\(value)")
+            case "day", "due", "last", "latest": arguments[name] = .date(value)
+            case "days", "count": arguments[name] = .number(Int64(value) ?? 0)
+            default: arguments[name] = .text(value)
+            }
+        }
+        self.init(key, arguments)
+    }
+
     /// The key and arguments, for logs and test failures (English words are in `Messages`).
     public var description: String {
         arguments.isEmpty ? key : "\(key) \(arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"

@@ -47,17 +47,7 @@ struct AlertRow {
     }
 
     /// The catalogue's wording of an alert, from its rule and particulars.
-    static func message(_ alert: Alert) -> Message {
-        var arguments: [String: MessageArgument] = [:]
-        for (name, value) in alert.details {
-            switch name {
-            case "due", "last": arguments[name] = .date(value)
-            case "days", "count": arguments[name] = .number(Int64(value) ?? 0)
-            default: arguments[name] = .text(value)
-            }
-        }
-        return Message("alert.\(alert.rule.rawValue)", arguments)
-    }
+    static func message(_ alert: Alert) -> Message { Message("alert.\(alert.rule.rawValue)", details: alert.details) }
 }
 
 struct AlertsDisplay {
