@@ -381,6 +381,20 @@ extension PostgresStore {
         }
     }
 
+    public func receiptTimes(fromSeq seq: Int64) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for row in try await reader.rowsAsync(
+            """
+            SELECT convert_from(leaf, 'UTF8')::json ->> 'document', max(occurred_at) FROM events
+            WHERE kind = 'receive' AND seq >= \(seq) GROUP BY 1
+            """)
+        {
+            let c = Cells(row)
+            if let document = try c(0, String?.self), let at = try c(1, String?.self) { out[document] = at }
+        }
+        return out
+    }
+
     public func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView] {
         var b = WebBinds()
         var inner = """

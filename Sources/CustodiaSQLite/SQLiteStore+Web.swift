@@ -338,30 +338,50 @@ extension SQLiteStore {
     }
 
     public func alertItems(_ query: AlertQuery) async throws -> [AlertItem] {
-        let cutoffs = JSONValue.object(query.countCutoffs.map { ($0.key.rawValue, .string($0.value)) })
-        let arguments: StatementArguments = [
-            String(decoding: CanonicalJSON.encode(cutoffs), as: UTF8.self), query.dueBefore,
-            Self.jsonArray(Set(query.missingCategories.map(\.rawValue))), Self.jsonArray(Set(query.closedHolders)),
+        // The cutoff of each category as a CASE over the category names (the enum's own
+        // values), each cutoff bound: one comparison per row, no JSON to parse.
+        let counted = query.countCutoffs.sorted { $0.key.rawValue < $1.key.rawValue }
+        let cutoff =
+            counted.isEmpty
+            ? "NULL" : "CASE category " + counted.map { "WHEN '\($0.key.rawValue)' THEN ?" }.joined(separator: " ") + " END"
+        var arguments = StatementArguments(counted.map(\.value))
+        arguments += [
+            query.dueBefore, Self.jsonArray(Set(query.missingCategories.map(\.rawValue))),
+            Self.jsonArray(Set(query.closedHolders)), Self.jsonArray(Set(query.closedHolders)),
         ]
         return try read { db in
-            try Row.fetchAll(
+            try FastStatement.fetchAll(
+                db,
+                """
+                SELECT \(SQLiteStateLoader.itemColumns),
+                    (SELECT occurred_at FROM events WHERE seq = items.registered_seq),
+                    (SELECT occurred_at FROM events WHERE seq = items.last_seq)
+                FROM items
+                WHERE (status = 'held'
+                        AND coalesce(last_counted, (SELECT occurred_at FROM events WHERE seq = items.registered_seq)) < \(cutoff))
+                    OR (status = 'held' AND due_back < ?)
+                    OR (status = 'missing' AND category IN (SELECT value FROM json_each(?)))
+                    OR holder IN (SELECT value FROM json_each(?)) OR account IN (SELECT value FROM json_each(?))
+                """, arguments
+            ) { s in
+                AlertItem(record: SQLiteStateLoader.item(s), registeredAt: s.text(21) ?? "", lastEventAt: s.text(22) ?? "")
+            }
+        }
+    }
+
+    public func receiptTimes(fromSeq seq: Int64) async throws -> [String: String] {
+        try read { db in
+            var out: [String: String] = [:]
+            for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM (
-                        SELECT \(SQLiteStateLoader.itemColumns),
-                            (SELECT occurred_at FROM events WHERE seq = items.registered_seq) AS registered_at,
-                            (SELECT occurred_at FROM events WHERE seq = items.last_seq) AS last_at
-                        FROM items) x
-                    WHERE (x.status = 'held' AND json_extract(?1, '$."' || x.category || '"') IS NOT NULL
-                            AND coalesce(x.last_counted, x.registered_at) < json_extract(?1, '$."' || x.category || '"'))
-                        OR (x.status = 'held' AND ?2 IS NOT NULL AND x.due_back IS NOT NULL AND x.due_back < ?2)
-                        OR (x.status = 'missing' AND x.category IN (SELECT value FROM json_each(?3)))
-                        OR x.holder IN (SELECT value FROM json_each(?4)) OR x.account IN (SELECT value FROM json_each(?4))
-                    ORDER BY x.id
-                    """, arguments: arguments
-            ).map { row in
-                AlertItem(record: SQLiteStateLoader.item(row), registeredAt: row[21] ?? "", lastEventAt: row[22] ?? "")
+                    SELECT json_extract(CAST(leaf AS TEXT), '$.document'), max(occurred_at) FROM events
+                    WHERE kind = 'receive' AND seq >= ? GROUP BY 1
+                    """, arguments: [seq])
+            {
+                if let document: String = row[0], let at: String = row[1] { out[document] = at }
             }
+            return out
         }
     }
 

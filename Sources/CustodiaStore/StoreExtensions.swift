@@ -89,17 +89,10 @@ extension Store {
         inputs.items = try await alertItems(query)
         if pack.alerts.transitDays != nil || pack.alerts.shortfallDays != nil {
             inputs.dispatches = try await openDispatches(to: .everything, limit: 1000)
-            for d in inputs.dispatches {
-                // The receipts of a dispatch are receive events naming its destination after it.
-                let receipts = try await searchEvents(
-                    EventQuery(kind: .receive, holder: d.to, fromSeq: d.seq + 1, order: .descending, limit: 1000))
-                for r in receipts.elements {
-                    let e = try r.decoded()
-                    if e.document == d.document {
-                        inputs.lastReceipts[d.document] = e.occurredAt
-                        break
-                    }
-                }
+            // Documents are unique among dispatches, so a receipt names its dispatch.
+            if let first = inputs.dispatches.map(\.seq).min() {
+                let receipts = try await receiptTimes(fromSeq: first + 1)
+                for d in inputs.dispatches { inputs.lastReceipts[d.document] = receipts[d.document] }
             }
         }
         if let since = query.lossesSince {

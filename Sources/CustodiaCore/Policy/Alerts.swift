@@ -220,12 +220,13 @@ public enum Alerts {
             let cutoff = before(days)
             for d in inputs.dispatches where !d.lotsInTransit.isEmpty {
                 guard let received = inputs.lastReceipts[d.document], received < cutoff else { continue }
-                let short = d.lotsInTransit.map { "\($0.quantity) of lot \($0.marking.lot)" }.joined(separator: ", ")
+                // Quantity and lot number, in no language: interfaces word the message around it.
+                let short = d.lotsInTransit.map { "\($0.quantity) × \($0.marking.lot)" }.joined(separator: ", ")
                 out.append(
                     Alert(
                         rule: .lotShortfall, severity: .warning, subject: d.document, item: nil, holders: [d.from, d.to],
                         since: received,
-                        message: "dispatch \(d.document) to \(d.to) was received short on \(Timestamp.day(of: received)): \(short) still unaccounted for",
+                        message: "dispatch \(d.document) to \(d.to) was received short on \(Timestamp.day(of: received)): \(short) (quantity × lot) still unaccounted for",
                         endsWhen: "the receipt of the rest, or a loss report for it",
                         details: ["document": d.document, "to": d.to, "short": short]))
             }
@@ -234,9 +235,11 @@ public enum Alerts {
             out += lossClusters(threshold, inputs)
         }
 
-        let waived = inputs.waivers.filter { day <= $0.until }
-        out.removeAll { a in waived.contains { $0.rule == a.rule && $0.subject == a.subject } }
-        return out.sorted { ($0.severity, $0.since, $0.subject) < ($1.severity, $1.since, $1.subject) }
+        let waived = Set(inputs.waivers.filter { day <= $0.until }.map { "\($0.rule.rawValue) \($0.subject)" })
+        if !waived.isEmpty { out.removeAll { waived.contains("\($0.rule.rawValue) \($0.subject)") } }
+        // Sorted by keys taken once: an alert is a large value, costly to move about.
+        let keys = out.map { (AlertSeverity.allCases.firstIndex(of: $0.severity)!, $0.since, $0.subject) }
+        return out.indices.sorted { keys[$0] < keys[$1] }.map { out[$0] }
     }
 
     /// The holders (not people) under which at least `count` losses or thefts happened in
