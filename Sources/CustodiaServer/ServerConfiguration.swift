@@ -36,6 +36,7 @@ import HTTPTypes
 /// | `maxBodyBytes` | `65536` | bytes in any other request body |
 /// | `bcryptCost` | `12` | cost of the comparison hash used when an unknown user signs in |
 /// | `holderRefreshSeconds` | `5` | how often the holder tree is re-read (changes through the API apply at once) |
+/// | `alertRefreshSeconds` | `30` | the longest the alerts are computed again after a write or a new minute (0: on every read after one) |
 /// | `readers` | `4` | reader connections to the database |
 /// | `logLevel` | `info` | swift-log level |
 public struct ServerConfiguration: Sendable {
@@ -74,6 +75,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 64 * 1024
     public var bcryptCost: UInt8 = 12
     public var holderRefresh: TimeInterval = 5
+    /// How long computed alerts serve before a write or a new minute makes them computed again.
+    public var alertRefresh: TimeInterval = 30
     public var readers = 4
     public var logLevel = "info"
 
@@ -163,6 +166,7 @@ public struct ServerConfiguration: Sendable {
         maxBodyBytes = try int("maxBodyBytes", maxBodyBytes, 1024...(1 << 24))
         bcryptCost = UInt8(try int("bcryptCost", Int(bcryptCost), 4...31))
         holderRefresh = TimeInterval(try int("holderRefreshSeconds", 5, 1...3600))
+        alertRefresh = TimeInterval(try int("alertRefreshSeconds", 30, 0...3600))
         readers = try int("readers", readers, 1...64)
         logLevel = reader.string(forKey: "logLevel", default: logLevel)
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

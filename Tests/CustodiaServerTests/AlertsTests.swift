@@ -106,6 +106,22 @@ import Testing
         }
     }
 
+    @Test func computedAlertsServeUntilTheRefreshIntervalHasPassed() async throws {
+        let server = try await TestServer.make { $0.alertRefresh = 3600 }
+        try await server.run { client in
+            let before = try await client.get("/api/v1/alerts", as: "root").json["total"] as? Int
+            try await Self.scene(server, client)
+            // Written and a new day, but within the interval: the alerts computed before serve.
+            #expect(try await client.get("/api/v1/alerts", as: "root").json["total"] as? Int == before)
+        }
+        let fresh = try await TestServer.make { $0.alertRefresh = 0 }
+        try await fresh.run { client in
+            let before = try await client.get("/api/v1/alerts", as: "root").json["total"] as? Int ?? 0
+            try await Self.scene(fresh, client)
+            #expect((try await client.get("/api/v1/alerts", as: "root").json["total"] as? Int ?? 0) > before)
+        }
+    }
+
     @Test(arguments: ["en", "es"])
     func theDashboardAndTheAlertsPageShowThemInTheReadersLanguage(_ language: String) async throws {
         let server = try await TestServer.make()

@@ -4,14 +4,17 @@ import CustodiaStore
 import Hummingbird
 import Synchronization
 
-/// The alerts of the pack in force, computed from the register and kept until the ledger
-/// grows or the minute changes (so that every reader, the dashboard and `/metrics` share one
-/// computation), then filtered per reader's scope.
+/// The alerts of the pack in force, computed from the register and shared by every reader,
+/// the dashboard and `/metrics`, then filtered per reader's scope. They are computed again
+/// once the ledger has grown or the minute has changed, but not more often than every
+/// `alertRefresh` seconds: on a large register a computation takes about a second, which a
+/// busy server does not pay on every page.
 final class AlertBoard: Sendable {
     private struct Computed: Sendable {
         let size: Int64
         let minute: String
         let alerts: [Alert]
+        let at: ContinuousClock.Instant
     }
 
     private let last = Mutex<Computed?>(nil)
@@ -21,9 +24,14 @@ final class AlertBoard: Sendable {
         let size = try await app.store.ledgerSize()
         let time = app.timestamp()
         let minute = String(time.prefix(16))
-        if let cached = last.withLock({ $0 }), cached.size == size, cached.minute == minute { return cached.alerts }
+        if let cached = last.withLock({ $0 }),
+            (cached.size == size && cached.minute == minute)
+                || ContinuousClock.now - cached.at < .seconds(app.configuration.alertRefresh)
+        {
+            return cached.alerts
+        }
         let alerts = try await app.store.alerts(at: time, scope: .everything)
-        last.withLock { $0 = Computed(size: size, minute: minute, alerts: alerts) }
+        last.withLock { $0 = Computed(size: size, minute: minute, alerts: alerts, at: ContinuousClock.now) }
         return alerts
     }
 

@@ -144,6 +144,8 @@ struct TestServer: Sendable {
         }
         if storeUsers { _ = try await users.disableUser(code: "gone", options: options) }
         var configuration = ServerConfiguration()
+        // The tests move the clock and write between reads: alerts computed afresh each time.
+        configuration.alertRefresh = 0
         configuration.bcryptCost = 4
         configure(&configuration)
         return TestServer(
