@@ -256,3 +256,25 @@ import Testing
         }
     }
 }
+
+/// The custody rules an item's or lot's state breaks each carry a code of their own.
+@Suite struct CustodyCodeTests {
+    @Test func eachStateRuleRefusesWithItsCode() throws {
+        let h = try CustodyHarness()
+        try h.apply(Fx.register([Fx.rifle, Fx.pistol], to: Fx.dep1))
+        try h.apply(Fx.registerLot(quantity: 10, to: Fx.dep1))
+        #expect(h.refusal(Fx.event(.issue, from: Fx.dep2, to: Fx.unit, items: [Fx.ref(Fx.rifle)]))?.rule == "custody.held-by-another")
+        #expect(h.refusal(Fx.event(.recovery, to: Fx.dep1, items: [Fx.ref(Fx.rifle)]))?.rule == "custody.not-missing")
+        #expect(h.refusal(Fx.event(.receive, to: Fx.dep1, items: [Fx.ref(Fx.rifle)], document: "TD-X"))?.code == "custody")
+        #expect(h.refusal(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, lots: [Fx.lot(11)]))?.rule == "custody.balance")
+        try h.apply(Fx.event(.loss, from: Fx.dep1, items: [Fx.ref(Fx.pistol)]))
+        #expect(h.refusal(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.pistol)]))?.rule == "custody.not-held")
+        var destroy = Fx.event(.destroy, from: Fx.dep1, items: [Fx.ref(Fx.rifle)])
+        destroy.method = "cutting"
+        try h.apply(destroy)
+        let terminal = h.refusal(Fx.event(.issue, from: Fx.dep1, to: Fx.unit, items: [Fx.ref(Fx.rifle)]))
+        #expect(terminal?.rule == "custody.terminal")
+        #expect(terminal?.code == "custody.terminal")
+        #expect(CustodyViolation("x", "y").code == "custody")
+    }
+}

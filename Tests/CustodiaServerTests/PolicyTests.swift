@@ -44,9 +44,13 @@ import Testing
                 #expect(r.errors.first?["field"] as? String == field, "\(name): \(r.errors)")
                 #expect(r.errors.first?["code"] as? String == code, "\(name): \(r.errors)")
             }
-            // A custody refusal carries the custody code.
+            // A custody refusal carries the custody rule's code.
             let notHeld = try await client.post("/api/v1/events", as: "root", json: J.move("count", ["AK-21"], from: "S1"))
-            #expect(notHeld.errors.first?["code"] as? String == "custody", "\(notHeld.text)")
+            #expect(notHeld.errors.first?["code"] as? String == "custody.held-by-another", "\(notHeld.text)")
+            let short = try await client.post("/api/v1/events", as: "root", json: J.move("issue", from: "S1", to: "U1", lots: [("L1", 5000)]))
+            #expect(short.errors.first?["code"] as? String == "custody.balance", "\(short.text)")
+            let unknown = try await client.post("/api/v1/events", as: "root", json: J.move("count", ["NOPE-1"], from: "S1"))
+            #expect(unknown.errors.first?["code"] as? String == "custody", "\(unknown.text)")
         }
     }
 

@@ -291,7 +291,8 @@ public struct CustodyEngine {
                     guard available >= ref.quantity else {
                         throw CustodyViolation(
                             "\(field).quantity",
-                            "\(holder) holds \(available) of \(name), fewer than \(ref.quantity); a balance never goes negative")
+                            "\(holder) holds \(available) of \(name), fewer than \(ref.quantity); a balance never goes negative",
+                            rule: CustodyRule.balance.rawValue)
                     }
                     lotDeltas[key, default: 0] -= ref.quantity
                 }
@@ -443,16 +444,19 @@ public struct CustodyEngine {
         if s.status.isTerminal {
             throw CustodyViolation(
                 field,
-                "\(label) is \(describe()); \(article(s.status.rawValue)) \(s.status.rawValue) item accepts no further events")
+                "\(label) is \(describe()); \(article(s.status.rawValue)) \(s.status.rawValue) item accepts no further events",
+                rule: CustodyRule.terminal.rawValue)
         }
         func requireHeld(by holder: String?) throws {
             guard s.status == .held else {
                 throw CustodyViolation(
-                    field, "\(label) is \(describe()); \(article(kind)) \(kind) needs it held\(holder.map { " by \($0)" } ?? "")")
+                    field, "\(label) is \(describe()); \(article(kind)) \(kind) needs it held\(holder.map { " by \($0)" } ?? "")",
+                    rule: CustodyRule.notHeld.rawValue)
             }
             if let holder, s.holder != holder {
                 throw CustodyViolation(
-                    field, "\(label) is \(describe()), not by \(holder); \(article(kind)) \(kind) moves only what from holds")
+                    field, "\(label) is \(describe()), not by \(holder); \(article(kind)) \(kind) moves only what from holds",
+                    rule: CustodyRule.heldByAnother.rawValue)
             }
         }
         switch event.kind {
@@ -473,7 +477,8 @@ public struct CustodyEngine {
         case .receive:
             guard s.status == .inTransit, s.transit == event.document else {
                 throw CustodyViolation(
-                    field, "\(label) is \(describe()); a receive takes only items in transit on dispatch \(event.document ?? "")")
+                    field, "\(label) is \(describe()); a receive takes only items in transit on dispatch \(event.document ?? "")",
+                    rule: CustodyRule.notInTransit.rawValue)
             }
             s.status = .held
             s.holder = event.to
@@ -492,7 +497,8 @@ public struct CustodyEngine {
             s.dueBack = nil
         case .recovery:
             guard s.status == .missing else {
-                throw CustodyViolation(field, "\(label) is \(describe()); a recovery brings back only missing items")
+                throw CustodyViolation(
+                    field, "\(label) is \(describe()); a recovery brings back only missing items", rule: CustodyRule.notMissing.rawValue)
             }
             s.status = .held
             s.holder = event.to
@@ -904,6 +910,23 @@ public struct CustodyEngine {
         }
         return c
     }
+}
+
+/// The stable codes of the custody rules' refusals that interfaces may tell apart
+/// (`CustodyViolation.rule`); any other custody refusal has the code `custody`.
+public enum CustodyRule: String, Sendable, CaseIterable {
+    /// The item is expended, destroyed, exported or deactivated.
+    case terminal = "custody.terminal"
+    /// The event needs the item held, and it is not (in transit, missing).
+    case notHeld = "custody.not-held"
+    /// The item is held, by another holder than `from`.
+    case heldByAnother = "custody.held-by-another"
+    /// A receive of an item not in transit on that dispatch.
+    case notInTransit = "custody.not-in-transit"
+    /// A recovery of an item that is not missing.
+    case notMissing = "custody.not-missing"
+    /// A lot balance would go negative.
+    case balance = "custody.balance"
 }
 
 /// "a" or "an" before a kind or status name, for messages ("a user-add", "a unit", but
