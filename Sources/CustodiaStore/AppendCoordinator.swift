@@ -211,7 +211,8 @@ package struct AppendCoordinator: Sendable {
                         Stamp.apply(&event, recordedBy: options.recordedBy, recordedAt: options.recordedAt)
                     }
                     do {
-                        let applied = try engine.apply(event, normalized: prepared != nil)
+                        let applied = try engine.apply(
+                            event, normalized: prepared != nil, confirmations: options.confirmations[line] ?? [])
                         accepted += 1
                         if errors.isEmpty {
                             let (leaf, hash) = prepared?.leaf(for: applied.event) ?? PreparedLeaf.encode(applied.event)

@@ -14,20 +14,30 @@ public struct AppendOptions: Sendable {
     public var authority: Authority
     /// When the events may say they happened.
     public var window: TimeWindow
+    /// The second people's proven consents, by the line (`SourcedEvent`) of the event they
+    /// are for (`custodia confirm` tokens, checked by `custodia record --confirmations`).
+    public var confirmations: [Int: [Confirmation]]
+    /// Whether the second-person rule applies (see `Admission.requiresProof`): false only for
+    /// generated data.
+    public var requiresProof: Bool
 
     public init(
         dryRun: Bool = false, recordedBy: String, recordedAt: String, authority: Authority = .operator,
-        window: TimeWindow = .standard
+        window: TimeWindow = .standard, confirmations: [Int: [Confirmation]] = [:], requiresProof: Bool = true
     ) {
         self.dryRun = dryRun
         self.recordedBy = recordedBy
         self.recordedAt = recordedAt
         self.authority = authority
         self.window = window
+        self.confirmations = confirmations
+        self.requiresProof = requiresProof
     }
 
     /// The rules of new input for this append.
-    public var admission: Admission { Admission(authority: authority, now: recordedAt, window: window) }
+    public var admission: Admission {
+        Admission(authority: authority, now: recordedAt, window: window, requiresProof: requiresProof)
+    }
 }
 
 /// A refused line of input: where, which field, and why.

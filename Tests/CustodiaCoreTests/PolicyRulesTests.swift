@@ -14,9 +14,12 @@ import Testing
         serial: "L-0001")
     static let now = "2026-03-05T00:00:00Z"
 
+    /// An engine judging new input, the second person aside (the other controls are tested
+    /// apart from it; `theTwoPersonRuleFollowsThePack` and `theOperatorNeedsTheSecondPersonToo`
+    /// test it).
     static func harness(_ authority: Authority = .operator) throws -> CustodyHarness {
         let h = try CustodyHarness()
-        h.engine.admission = Admission(authority: authority, now: now)
+        h.engine.admission = Admission(authority: authority, now: now, requiresProof: false)
         return h
     }
 
@@ -143,6 +146,18 @@ import Testing
         var late = Fx.register([another], to: Fx.dep1)
         late.occurredAt = "2026-03-04T10:00:00Z"
         #expect(h.refusal(late)?.rule == "policy.separation")
+    }
+
+    @Test func theOperatorNeedsTheSecondPersonToo() throws {
+        let h = try Self.harness()
+        try h.apply(Fx.register([Self.missile], to: Fx.dep1))
+        h.engine.admission = Admission(authority: .operator, now: Self.now)
+        let refusal = h.refusal(Self.issue(Self.missile, to: Fx.unit))
+        #expect(refusal?.rule == "confirmation.required")
+        // A name in confirmedBy without its proof is refused as well.
+        var named = Self.issue(Self.missile, to: Fx.unit)
+        named.confirmedBy = [Fx.person]
+        #expect(h.refusal(named)?.message.contains("no confirmation from \(Fx.person)") == true)
     }
 
     @Test func theTwoPersonRuleFollowsThePack() throws {

@@ -85,19 +85,87 @@ import Testing
             let disabled = try Self.record(cli, event("count", ["AK-1"], from: "S1"), as: "gone")
             #expect(!disabled.succeeded)
             #expect(disabled.stderr.contains("user gone is disabled"))
-            // A MANPADS issue needs a second person, which a user on the command line has no
-            // way to bring: the server's confirmation is the path for it.
+            // A MANPADS issue needs a second person, for a user and for the operator alike.
             let manpads = event("issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "U1", extra: ["dueBack": "2026-03-20"])
-            let alone = try Self.record(cli, manpads, as: "clerk-n")
-            #expect(!alone.succeeded)
-            #expect(alone.stderr.contains("needs a second person"), "\(alone)")
-            #expect(alone.stderr.contains("[confirmation.required]"), "\(alone)")
-            #expect(try Self.record(cli, manpads, as: "cli").succeeded, "the operator is not bound by it")
+            for recorder in ["clerk-n", "cli"] {
+                let alone = try Self.record(cli, manpads, as: recorder)
+                #expect(!alone.succeeded)
+                #expect(alone.stderr.contains("needs a second person"), "\(alone)")
+                #expect(alone.stderr.contains("[confirmation.required]"), "\(alone)")
+            }
             // The pack's other controls bind the operator too: no MANPADS issue to a person.
             let toPerson = event("issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "P1", extra: ["dueBack": "2026-03-20"])
             let refused = try Self.record(cli, toPerson, as: "cli")
             #expect(!refused.succeeded)
             #expect(refused.stderr.contains("[policy.issue-to]"), "\(refused)")
+        }
+    }
+
+    /// `custodia confirm` checks the second person's password and prints a token per event
+    /// naming them; `record --confirmations` takes them to the engine: once, for that exact
+    /// content, from an active user who may confirm and is party to the event.
+    @Test func theSecondPersonConfirmsOnTheCommandLine() async throws {
+        try await withCLI { base in
+            var cli = base
+            cli.environment["CUSTODIA_BCRYPT_COST"] = "4"
+            try Self.prepare(cli)
+            let password = Data("a long enough password\n".utf8)
+            for (code, site) in [("officer-n", "S1"), ("officer-s", "S2")] {
+                try cli.ok("holder", "add", code, "--kind", "person", "--name", "Officer", "--parent", site)
+                try cli.ok("user", "add", code, "--role", "custodian", "--scope", site, stdin: password)
+            }
+            let issue = event(
+                "issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "U1",
+                extra: ["dueBack": "2026-03-20", "confirmedBy": ["officer-n"]])
+            try cli.write("issue.jsonl", issue + "\n")
+            // Without the token, the named person is refused on the command line too.
+            let bare = try cli.run(["record", "issue.jsonl", "--recorded-by", "clerk-n"])
+            #expect(!bare.succeeded)
+            #expect(bare.stderr.contains("no confirmation from officer-n"), "\(bare)")
+            // A wrong password confirms nothing; neither does a file that does not name the user.
+            let wrong = try cli.run(["confirm", "issue.jsonl", "--user", "officer-n"], stdin: Data("not the password\n".utf8))
+            #expect(!wrong.succeeded)
+            #expect(wrong.stdout.isEmpty)
+            #expect(wrong.stderr.contains("nothing was confirmed"), "\(wrong)")
+            let other = try cli.run(["confirm", "issue.jsonl", "--user", "officer-s"], stdin: password)
+            #expect(!other.succeeded)
+            #expect(other.stderr.contains("no event in issue.jsonl names officer-s"), "\(other)")
+            // The right password: one token, which records the event once.
+            let confirmed = try cli.ok("confirm", "issue.jsonl", "--user", "officer-n", stdin: password)
+            let tokens = confirmed.stdout.split(separator: "\n")
+            #expect(tokens.count == 1)
+            #expect(tokens.first?.hasPrefix("c2.") == true)
+            try cli.write("tokens.txt", confirmed.stdout)
+            // The token is for this content: a changed event is refused, naming the token.
+            let changed = issue.replacingOccurrences(of: "2026-03-20", with: "2026-03-21")
+            try cli.write("changed.jsonl", changed + "\n")
+            let mismatch = try cli.run(["record", "changed.jsonl", "--recorded-by", "clerk-n", "--confirmations", "tokens.txt"])
+            #expect(!mismatch.succeeded)
+            #expect(mismatch.stderr.contains("tokens.txt:1: the token from officer-n is for none of the events"), "\(mismatch)")
+            let recorded = try cli.run(["record", "issue.jsonl", "--recorded-by", "clerk-n", "--confirmations", "tokens.txt"])
+            #expect(recorded.succeeded, "\(recorded)")
+            #expect(try cli.ok("history", "MS-1", "--manufacturer", "KBM").stdout.contains("officer-n"))
+            // Used once: the same token does not record the return of the same content again.
+            let back = event(
+                "return", ["MS-1"], manufacturer: "KBM", from: "U1", to: "S1", extra: ["confirmedBy": ["officer-n"]])
+            try cli.write("back.jsonl", back + "\n")
+            let backTokens = try cli.ok("confirm", "back.jsonl", "--user", "officer-n", stdin: password)
+            try cli.write("back-tokens.txt", backTokens.stdout)
+            #expect(try cli.run(["record", "back.jsonl", "--confirmations", "back-tokens.txt"]).succeeded)
+            try cli.write("again.jsonl", issue + "\n")
+            let reused = try cli.run(["record", "again.jsonl", "--recorded-by", "clerk-n", "--confirmations", "tokens.txt"])
+            #expect(!reused.succeeded)
+            #expect(reused.stderr.contains("already used"), "\(reused)")
+            // A person outside the event's holders is not party to it, token or not.
+            let south = event(
+                "issue", ["MS-1"], manufacturer: "KBM", from: "S1", to: "U1",
+                extra: ["dueBack": "2026-03-25", "confirmedBy": ["officer-s"]])
+            try cli.write("south.jsonl", south + "\n")
+            let southTokens = try cli.ok("confirm", "south.jsonl", "--user", "officer-s", stdin: password)
+            try cli.write("south-tokens.txt", southTokens.stdout)
+            let notParty = try cli.run(["record", "south.jsonl", "--confirmations", "south-tokens.txt"])
+            #expect(!notParty.succeeded)
+            #expect(notParty.stderr.contains("[confirmation.not-party]"), "\(notParty)")
         }
     }
 

@@ -25,8 +25,10 @@ public struct Admission: Sendable, Equatable {
     /// The recording time (RFC 3339 UTC): the moment `occurredAt` is compared with.
     public var now: String
     public var window: TimeWindow
-    /// Whether the second-person rule (the pack's `two-person` kinds) is enforced. Users always have it; the
-    /// operator does not (the command-line tool has no second person to ask).
+    /// Whether the second-person rule is enforced: every person named in `confirmedBy`
+    /// proved their consent, and the pack's `two-person` kinds name one. Every path has it,
+    /// the command-line operator's included (`custodia confirm`); only generated data (the
+    /// demo, whose signatories are fictional) is appended without it.
     public var requiresProof: Bool
 
     /// The latest moment an event may say it happened, as RFC 3339 UTC (nil when `now` is
@@ -36,12 +38,12 @@ public struct Admission: Sendable, Equatable {
     public var futureSeconds: Int64 { window.futureSeconds }
     public var earliestYear: Int { window.earliestYear }
 
-    public init(authority: Authority, now: String, window: TimeWindow = .standard) {
+    public init(authority: Authority, now: String, window: TimeWindow = .standard, requiresProof: Bool = true) {
         self.authority = authority
         self.now = now
         self.window = window
         latest = Timestamp.seconds(now).map { Timestamp.rfc3339(seconds: $0 + window.futureSeconds) }
-        if case .user = authority { requiresProof = true } else { requiresProof = false }
+        self.requiresProof = requiresProof
     }
 }
 

@@ -194,19 +194,14 @@ enum EventsAPI {
         let now = Int64(app.now().timeIntervalSince1970)
         var expired: [Problem.FieldProblem] = []
         let proofs = events.enumerated().map { index, event in
-            event.confirmedBy.enumerated().compactMap { n, code -> Confirmation? in
-                let matching = tokens.filter { $0.0.user == code && app.confirmations.matches($0.0, event: event) }
-                guard let valid = matching.first(where: { $0.0.expires > now }) else {
-                    if !matching.isEmpty {
-                        expired.append(
-                            .init(
-                                index: index, field: "confirmedBy[\(n)]",
-                                message: "the confirmation from \(code) has expired; ask \(code) to confirm the event again"))
-                    }
-                    return nil
-                }
-                return Confirmation(user: code, id: ConfirmationTokens.id(of: valid.1))
+            let found = app.confirmations.proofs(for: event, tokens: tokens, now: now)
+            for (n, code) in found.expired {
+                expired.append(
+                    .init(
+                        index: index, field: "confirmedBy[\(n)]",
+                        message: "the confirmation from \(code) has expired; ask \(code) to confirm the event again"))
             }
+            return found.proofs
         }
         if !expired.isEmpty {
             throw Problem.confirmationRequired(

@@ -7,7 +7,10 @@ import Foundation
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a new store filled with a realistic, fictional dataset.",
-        discussion: "Every event goes through the same custody rules as real input.")
+        discussion: """
+            Every event goes through the same custody rules as real input. The demo's signatories \
+            are fictional, so its events name them in confirmedBy without proofs of consent.
+            """)
 
     @OptionGroup var store: StoreOptions
     @Option(help: "small (about 3,000 items) or national (250,000 items, 2,000,000 events).") var scale: DemoScaleArgument =
@@ -24,7 +27,7 @@ struct Demo: AsyncParsableCommand {
         var total: Int64 = 0
         while true {
             var source = LimitedSource(generator: generator, limit: scale.scale == .small ? 5_000 : 50_000)
-            let report = try await opened.append(&source, options: AppendOptions(recordedBy: "demo", recordedAt: Clock.now()))
+            let report = try await opened.append(&source, options: AppendOptions(recordedBy: "demo", recordedAt: Clock.now(), requiresProof: false))
             generator = source.generator
             if let e = report.errors.first {
                 throw UserError(

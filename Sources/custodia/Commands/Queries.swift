@@ -120,6 +120,9 @@ struct History: AsyncParsableCommand {
             if let doc = v["document"]?.stringValue { line += "  doc \(doc)" }
             if let c = v["condition"]?.stringValue { line += "  \(c)" }
             if let by = v["recordedBy"]?.stringValue { line += "  by \(by)" }
+            if let confirmers = v["confirmedBy"]?.arrayValue?.compactMap(\.stringValue), !confirmers.isEmpty {
+                line += ", confirmed by \(confirmers.joined(separator: ", "))"
+            }
             print(line)
         }
     }
