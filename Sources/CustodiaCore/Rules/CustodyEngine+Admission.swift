@@ -412,18 +412,24 @@ extension CustodyEngine {
         if case .user(let code, _, _) = admission.authority { recorder = code }
         var consumed: [UsedConfirmation] = []
         var seen: Set<String> = []
+        func refuse(_ n: Int, _ message: String, _ refusal: CustodyViolation.ConfirmationRefusal? = nil) -> CustodyViolation {
+            CustodyViolation("confirmedBy[\(n)]", message, rule: refusal?.rule ?? CustodyViolation.confirmationRule)
+        }
+        // What is wrong with the names themselves comes first, proofs or not.
+        for (n, code) in event.confirmedBy.enumerated() {
+            guard seen.insert(code).inserted else { throw refuse(n, "\(code) is named twice; each person confirms once", .twice) }
+            guard code != recorder else {
+                throw refuse(n, "you record this event, so you cannot also confirm it; name the second person", .recorder)
+            }
+        }
         for (n, code) in event.confirmedBy.enumerated() {
             func refuse(_ message: String, _ refusal: CustodyViolation.ConfirmationRefusal? = nil) -> CustodyViolation {
                 CustodyViolation("confirmedBy[\(n)]", message, rule: refusal?.rule ?? CustodyViolation.confirmationRule)
             }
-            guard seen.insert(code).inserted else { throw refuse("\(code) is named twice; each person confirms once") }
-            guard code != recorder else {
-                throw refuse("you record this event, so you cannot also confirm it; name the second person")
-            }
             guard let proof = confirmations.first(where: { $0.user == code }) else {
                 throw refuse(
-                    "no confirmation from \(code) for this event's content; ask \(code) to confirm it (POST /api/v1/confirmations, or their password on the confirmation page)"
-                )
+                    "no confirmation from \(code) for this event's content; ask \(code) to confirm it (POST /api/v1/confirmations, their password on the confirmation page, or custodia confirm)",
+                    .missing)
             }
             guard let user = try lookupUser(code), user.active else {
                 throw refuse("\(code) is not an active user", .inactive)

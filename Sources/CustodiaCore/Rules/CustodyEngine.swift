@@ -428,8 +428,9 @@ public struct CustodyEngine {
         return AppliedEvent(seq: seq, event: event, itemIDs: ids, lotIDs: lotIDs, privateName: nil)
     }
 
-    /// The new state of one item under an event, or the rule it breaks.
-    static func transition(_ record: ItemRecord, event: Event, field: String, seq: Int64) throws -> ItemState {
+    /// The new state of one item under an event, or the rule it breaks (each refusal with its
+    /// `CustodyRule` code). Pure: the web form asks it about every item it lists.
+    public static func transition(_ record: ItemRecord, event: Event, field: String, seq: Int64) throws -> ItemState {
         var s = record.state
         let label = record.marking.label
         let kind = event.kind.rawValue
@@ -486,7 +487,8 @@ public struct CustodyEngine {
             s.transit = nil
         case .condition:
             try requireHeld(by: event.from)
-            s.condition = event.condition!
+            guard let condition = event.condition else { throw CustodyViolation("condition", "missing; give the new condition") }
+            s.condition = condition
         case .count:
             try requireHeld(by: event.from)
             s.lastCounted = event.occurredAt
@@ -507,11 +509,16 @@ public struct CustodyEngine {
                 s.status = .held
                 s.holder = event.to
             } else {
-                guard s.status == .held, let from = event.from, s.holder == from else {
+                guard s.status == .held else {
+                    throw CustodyViolation(
+                        field, "\(label) is \(describe()); a surrender takes items that are missing, or held by from",
+                        rule: CustodyRule.notHeld.rawValue)
+                }
+                guard let from = event.from, s.holder == from else {
                     throw CustodyViolation(
                         field,
                         "\(label) is \(describe()); a surrender takes items that are missing, or held by from"
-                            + (event.from == nil ? " (name from)" : ""))
+                            + (event.from == nil ? " (name from)" : ""), rule: CustodyRule.heldByAnother.rawValue)
                 }
                 s.holder = event.to
                 s.dueBack = nil

@@ -28,6 +28,11 @@ public struct CustodyViolation: Error, Sendable, Equatable, CustomStringConverti
     /// The two-person rule's refusals that interfaces word in the reader's language.
     public enum ConfirmationRefusal: String, Sendable, CaseIterable {
         case inactive, role, notParty = "not-party", used, required
+        /// A person named twice, or the recorder named as their own second person: the event
+        /// itself is wrong, whatever proofs come with it.
+        case twice, recorder
+        /// A person named without a proof of their consent (the path then asks for it).
+        case missing
 
         public var rule: String { "\(CustodyViolation.confirmationRule).\(rawValue)" }
     }

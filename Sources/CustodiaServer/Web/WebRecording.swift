@@ -107,21 +107,23 @@ enum WebRecording {
             now: web.now, language: web.language)
         let result = try await validator.validate(kind: kind, fields: fields)
         guard case .valid(let recording) = result else { return result }
-        if recording.event.confirmedBy.contains(user.code) {
-            var errors = FormErrors()
-            errors.add(.confirmedBy, Message("error.confirmerIsRecorder"))
-            return .invalid(errors)
-        }
-        // The rules themselves, on a dry run (the policy in force and everything else the
-        // engine checks): the second person is left to the confirmation page.
+        // The rules themselves, on a dry run (the policy in force, the people named to
+        // confirm, everything else the engine checks): only the second people's proofs are
+        // left to the confirmation page.
         let report = try await web.app.writer.submit(
             AppendRequest(
                 events: [recording.event], recordedBy: user.code, recordedAt: web.app.timestamp(), dryRun: true,
                 authority: user.authority, window: web.app.configuration.timeWindow, confirmations: []))
-        let refusals = report.errors.filter { $0.rule?.hasPrefix(CustodyViolation.confirmationRule) != true }
+        let refusals = report.errors.filter { $0.rule != CustodyViolation.ConfirmationRefusal.missing.rule }
         guard !refusals.isEmpty else { return result }
         var errors = FormErrors()
-        for e in refusals { errors.addRefusal(field: e.field, reason: e.message, rule: e.rule, details: e.details) }
+        for e in refusals {
+            if e.rule?.hasPrefix(CustodyViolation.confirmationRule) == true {
+                errors.add(.confirmedBy, confirmationMessage(e, recording.event))
+            } else {
+                errors.addRefusal(field: e.field, reason: e.message, rule: e.rule, details: e.details)
+            }
+        }
         return .invalid(errors)
     }
 
@@ -197,6 +199,7 @@ enum WebRecording {
             case CustodyViolation.ConfirmationRefusal.notParty.rule: "error.confirmerNotParty"
             case CustodyViolation.ConfirmationRefusal.used.rule: "error.confirmerUsed"
             case CustodyViolation.ConfirmationRefusal.required.rule: "error.secondPersonRequired"
+            case CustodyViolation.ConfirmationRefusal.recorder.rule: "error.confirmerIsRecorder"
             default: nil
             }
         guard let key else { return Message("error.refused", ["reason": .text(error.message)]) }

@@ -388,52 +388,60 @@ extension RecordingValidator {
             }
         }
 
-        /// Why the item cannot take part in this kind of event, or nil when it can.
+        /// Why the item cannot take part in this kind of event, or nil when it can: the custody
+        /// engine's own transition judges (one rule site); the form words its code.
         func stateProblem(_ r: ItemRecord) -> Message? {
+            // A receive without its dispatch, or a from the form could not resolve, has its
+            // error on that field already.
+            if kind == .receive, dispatch == nil { return nil }
+            var probe = Event(kind: kind, occurredAt: occurredAt ?? validator.now)
+            probe.from = from?.code
+            probe.to = to?.code
+            probe.document = dispatch?.document ?? values[.document]
+            probe.condition = condition ?? .serviceable
+            do {
+                _ = try CustodyEngine.transition(r, event: probe, field: RecordingField.items.rawValue, seq: 0)
+                return nil
+            } catch let violation as CustodyViolation {
+                if values[.from] != nil, from == nil, violation.code == CustodyRule.heldByAnother.rawValue { return nil }
+                return Self.custodyMessage(violation, r, kind: kind, from: probe.from, document: probe.document)
+            } catch {
+                return Message("error.refused", ["reason": .text("\(error)")])
+            }
+        }
+
+        /// A custody refusal of one item in the reader's words, from its code and the item.
+        static func custodyMessage(_ violation: CustodyViolation, _ r: ItemRecord, kind: EventKind, from: String?, document: String?)
+            -> Message
+        {
             let s = r.state
             let item = MessageArgument.item(r.marking)
             let verb = MessageArgument.key("verb.\(kind.rawValue)")
-            let status = MessageArgument.status(s.status, r.marking.category)
-            func requireHeld(by holder: Holder?) -> Message? {
-                switch s.status {
-                case .held:
-                    if let holder, s.holder != holder.code {
-                        return Message(
-                            "error.notHeldBy",
-                            ["item": item, "holder": .text(s.holder ?? "?"), "from": .text(holder.code), "verb": verb])
-                    }
-                    return nil
-                case .inTransit:
+            let status = Message("error.itemStatus", ["item": item, "status": .status(s.status, r.marking.category), "verb": verb])
+            switch CustodyRule(rawValue: violation.code) {
+            case .terminal?: return status
+            case .notHeld?:
+                if s.status == .inTransit {
                     return Message("error.itemInTransit", ["item": item, "document": .text(s.transit ?? "?"), "verb": verb])
-                default:
-                    return Message("error.itemStatus", ["item": item, "status": status, "verb": verb])
                 }
-            }
-            switch kind {
-            case .receive:
-                guard let d = dispatch else { return nil }
-                guard s.status == .inTransit, s.transit == d.document else {
-                    return Message("error.notOnDispatch", ["item": item, "document": .text(d.document)])
-                }
-                return nil
-            case .recovery:
-                guard s.status == .missing else {
-                    return Message(
-                        "error.notMissing",
-                        [
-                            "item": item, "statusLabel": .key("status.\(s.status.rawValue)"),
-                            "missing": .status(.missing, r.marking.category),
-                        ])
-                }
-                return nil
-            case .surrender:
-                if s.status == .missing { return nil }
-                if s.status == .held, from == nil, values[.from] == nil {
+                return status
+            case .heldByAnother?:
+                if kind == .surrender, from == nil {
                     return Message("error.surrenderNeedsFrom", ["item": item, "holder": .text(s.holder ?? "?")])
                 }
-                return requireHeld(by: from)
+                return Message(
+                    "error.notHeldBy", ["item": item, "holder": .text(s.holder ?? "?"), "from": .text(from ?? "?"), "verb": verb])
+            case .notInTransit?:
+                return Message("error.notOnDispatch", ["item": item, "document": .text(document ?? "?")])
+            case .notMissing?:
+                return Message(
+                    "error.notMissing",
+                    [
+                        "item": item, "statusLabel": .key("status.\(s.status.rawValue)"),
+                        "missing": .status(.missing, r.marking.category),
+                    ])
             default:
-                return requireHeld(by: from)
+                return Message("error.refused", ["reason": .text(violation.message)])
             }
         }
 
