@@ -36,6 +36,11 @@ printf '%s\n' \
   "{\"kind\":\"register\",\"to\":\"$site\",\"occurredAt\":\"$now\",\"items\":[{$marking,\"serial\":\"LA-O100\"}]}" \
   "{\"kind\":\"register\",\"to\":\"$site\",\"occurredAt\":\"$now\",\"distinct\":true,\"items\":[{$marking,\"serial\":\"LA-\u041e100\"}]}" \
   | "$bin" record - --db "$db"
+# An authorisation in force for that site: the policy page lists it for the clerk.
+today="$(date -u +%Y-%m-%d)"
+printf '%s\n' \
+  "{\"kind\":\"authorisation\",\"occurredAt\":\"$now\",\"document\":\"AUT-BROWSER\",\"authorisation\":{\"holder\":\"$site\",\"purpose\":\"training-firing\",\"validFrom\":\"$today\",\"validUntil\":\"2099-12-31\",\"authorisedBy\":\"$zone\"}}" \
+  | "$bin" record - --db "$db"
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 echo "== server on port $port"

@@ -425,3 +425,31 @@ def test_the_alerts_show_on_the_dashboard_and_their_page_in_both_languages(brows
     wide = browser.execute_script("return document.documentElement.scrollWidth")
     assert wide <= browser.execute_script("return window.innerWidth"), "the alerts fit the screen"
     shot(browser, f"alerts-en-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_policy_page_shows_the_pack_and_the_authorisations_in_both_languages(browser, width):
+    sign_in(browser, "clerk", "/alerts?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, "/alerts?lang=es")
+    browser.find_element(By.LINK_TEXT, "Política en vigor").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/policy"))
+    page = text(browser)
+    for wanted in ["Política en vigor", "La política estándar", "MANPADS (sus tres componentes)",
+                   "Entrega, Devolución", "tiro de instrucción", "AUT-BROWSER", "En vigor"]:
+        assert wanted in page, (wanted, page[:1500])
+    rules = browser.find_elements(By.CSS_SELECTOR, "#rules tbody tr")
+    assert len(rules) == 2, "the standard pack has a MANPADS rule and one for the rest"
+    labels = [td.get_attribute("data-l") for td in rules[0].find_elements(By.TAG_NAME, "td")]
+    assert labels[:2] == ["Categorías", "Necesitan una segunda persona"], labels
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= browser.execute_script("return window.innerWidth"), "the policy page fits the screen"
+    shot(browser, f"policy-es-{width}")
+    go(browser, "/policy?lang=en")
+    page = text(browser)
+    for wanted in ["Policy in force", "The standard policy", "Issue, Return", "training firing", "AUT-BROWSER", "In force"]:
+        assert wanted in page, (wanted, page[:1500])
+    assert browser.find_element(By.CSS_SELECTOR, "#authorisations td").get_attribute("data-l") == "Holder"
+    wide = browser.execute_script("return document.documentElement.scrollWidth")
+    assert wide <= browser.execute_script("return window.innerWidth"), "the policy page fits the screen"
+    shot(browser, f"policy-en-{width}")

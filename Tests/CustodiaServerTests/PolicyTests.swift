@@ -117,4 +117,51 @@ import Testing
             #expect(try await server.store.history(itemID: try await server.itemID("MS-1")).count == 1)
         }
     }
+    /// `/policy`: the pack in force in the reader's words, the entry that set it, and the
+    /// authorisations of holders inside the reader's scope only.
+    @Test(arguments: ["en", "es"])
+    func thePolicyPageShowsThePackAndTheAuthorisationsInScope(_ language: String) async throws {
+        let server = try await TestServer.make()
+        func authorisation(_ holder: String, _ from: String, _ until: String, _ document: String) -> Event {
+            var e = Event(kind: .authorisation, occurredAt: W.t)
+            e.authorisation = Authorisation(
+                holder: holder, purpose: "training-firing", validFrom: from, validUntil: until, authorisedBy: "Z1")
+            e.document = document
+            return e
+        }
+        try await server.record([
+            authorisation("S1", "2020-01-01", "2099-12-31", "AUT-NORTH"), authorisation("U1", "2020-01-01", "2020-01-31", "AUT-OLD"),
+            authorisation("S2", "2020-01-01", "2099-12-31", "AUT-SOUTH"),
+        ])
+        let en = language == "en"
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("clerk-n", language: language)
+            let page = try await browser.get("/policy")
+            #expect(page.status == 200)
+            let text = page.text
+            for wanted in en
+                ? ["Policy in force", "The standard policy", "MANPADS (all three components)", "Need a second person", "Issue, Return",
+                    "a person, with an authorisation in force", "30 days", "training firing", "In force", "Lapsed"]
+                : ["Política en vigor", "La política estándar", "MANPADS (sus tres componentes)", "Necesitan una segunda persona",
+                    "Entrega, Devolución", "a una persona, con autorización en vigor", "30 días", "tiro de instrucción", "En vigor", "Vencida"]
+            {
+                #expect(text.contains(wanted), "\(wanted) in \(text.prefix(4000))")
+            }
+            #expect(text.contains("AUT-NORTH") && text.contains("AUT-OLD"))
+            #expect(!text.contains("AUT-SOUTH"), "S2's authorisation is outside the clerk's scope")
+        }
+        // A recorded pack names its entry and reason.
+        let relaxed = try await TestServer.make()
+        var set = Event(kind: .policySet, occurredAt: W.t)
+        set.policy = .empty
+        set.reason = "inventory migration"
+        try await relaxed.record([set])
+        try await relaxed.runWeb { web in
+            let browser = try await web.signedIn("viewer-n", language: language)
+            let text = try await browser.get("/policy").text
+            #expect(text.contains("inventory migration"))
+            #expect(text.contains(en ? "In force since entry #" : "En vigor desde la entrada n.º"), "\(text.prefix(3000))")
+            #expect(text.contains(en ? "No rules per category" : "Ninguna regla por categoría"))
+        }
+    }
 }

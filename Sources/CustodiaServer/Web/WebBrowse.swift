@@ -64,6 +64,28 @@ enum WebBrowse {
         return web.html(web.site.renderer.alerts(page, context: await web.pageContext(user)))
     }
 
+    // MARK: Policy
+
+    /// `GET /policy`: the pack in force, with the entry that put it in force, and the
+    /// authorisations that name a holder inside the reader's scope.
+    @Sendable static func policy(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        let (pack, seq) = try await store.policyInForce()
+        var setBy: PolicyPage.PolicyEntry?
+        if let seq, let recorded = try await store.event(seq: seq) {
+            let event = try recorded.decoded()
+            setBy = PolicyPage.PolicyEntry(
+                seq: seq, occurredAt: event.occurredAt, recordedBy: event.recordedBy, reason: event.reason)
+        }
+        let authorisations = try await store.authorisations().compactMap { entry -> PolicyPage.AuthorisationEntry? in
+            guard let a = entry.event.authorisation, user.scope.contains(a.holder) else { return nil }
+            return PolicyPage.AuthorisationEntry(seq: entry.seq, authorisation: a, document: entry.event.document)
+        }
+        let page = PolicyPage(pack: pack, setBy: setBy, authorisations: authorisations, now: web.now)
+        return web.html(web.site.renderer.policy(page, context: await web.pageContext(user)))
+    }
+
     /// The latest checkpoint with when it was signed and the last `verify` run.
     static func ledgerStatus(_ web: WebRequest) async throws -> LedgerStatus? {
         let store = web.app.store

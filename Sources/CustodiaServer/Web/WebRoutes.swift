@@ -102,6 +102,7 @@ final class WebSite: Sendable {
         on(router, .get, "/receipts/:seq", WebBrowse.receipt)
         on(router, .get, WebPaths.ledger, WebBrowse.ledger)
         on(router, .get, WebPaths.alerts, WebBrowse.alerts)
+        on(router, .get, WebPaths.policy, WebBrowse.policy)
         on(router, .get, "/ledger/proof/:seq", WebBrowse.proof)
         router.on(RouterPath(WebPaths.staticPrefix + ":file"), method: .get) { [renderer] request, context in
             try WebAssets.serve(request, context, assets: renderer.assets)

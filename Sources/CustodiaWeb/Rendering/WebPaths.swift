@@ -17,6 +17,7 @@ import CustodiaCore
 /// | GET | `/receipts/<seq>` | printable receipt |
 /// | GET | `/ledger`, `/ledger/proof/<seq>` | ledger page, inclusion proof of one entry |
 /// | GET | `/alerts?rule=R` | the alerts of the policy pack in force |
+/// | GET | `/policy` | the policy pack in force and the authorisations inside the scope |
 /// | GET | `/static/<file>` | style sheet and script (`StaticAssets`) |
 public enum WebPaths {
     public static let dashboard = "/"
@@ -27,6 +28,7 @@ public enum WebPaths {
     public static let record = "/record"
     public static let ledger = "/ledger"
     public static let alerts = "/alerts"
+    public static let policy = "/policy"
     public static let staticPrefix = "/static/"
 
     /// The form field (and header `X-CSRF-Token`) that carries the CSRF token.
