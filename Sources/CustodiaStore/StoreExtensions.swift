@@ -109,6 +109,17 @@ extension Store {
                 } while cursor != nil
             }
         }
+        if !query.closedHolders.isEmpty {
+            var cursor: String?
+            repeat {
+                let page = try await searchEvents(EventQuery(kind: .holderClose, limit: 1000, cursor: cursor))
+                for r in page.elements {
+                    let e = try r.decoded()
+                    if let code = e.holder?.code { inputs.closedAt[code] = e.occurredAt }
+                }
+                cursor = page.nextCursor
+            } while cursor != nil
+        }
         var cursor: String?
         repeat {
             let page = try await searchEvents(EventQuery(kind: .alertWaiver, limit: 1000, cursor: cursor))

@@ -107,6 +107,15 @@ import Testing
         #expect(Alerts.evaluate(.standard, inputs, at: Self.now).map(\.severity) == [.critical, .notice])
     }
 
+    @Test func anItemAtAClosedHolderIsAlertedFromTheClosingIfLater() {
+        var inputs = AlertInputs(items: [Self.item("AK-3", holder: "OLD", account: "OLD")], holders: Self.holders)
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).first?.since == "2026-06-20T08:00:00Z")
+        inputs.closedAt["OLD"] = "2026-06-25T10:00:00Z"
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).first?.since == "2026-06-25T10:00:00Z")
+        inputs.closedAt["OLD"] = "2026-01-25T10:00:00Z"
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).first?.since == "2026-06-20T08:00:00Z")
+    }
+
     @Test func theQueryAsksTheStoreForWhatThePackAlertsOn() {
         let q = AlertQuery(pack: .standard, holders: Self.holders, at: Self.now)
         #expect(q.countCutoffs[.manpadsMissile] == "2026-05-31T12:00:00Z")

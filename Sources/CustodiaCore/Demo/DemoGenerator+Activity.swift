@@ -62,6 +62,7 @@ extension DemoGenerator {
         eventsPerDay = Swift.max(1, activityTotal / Self.activityDays)
         nextMANPADSCountDay = Self.activityStartDay + 2
         exportDays = [330, 255, 165, 75].map { Self.activityStartDay + $0 }
+        manpadsTheftDays = [301, 187].map { Self.activityStartDay + $0 }
         phase = .activity
     }
 
@@ -71,8 +72,10 @@ extension DemoGenerator {
         let slot = span / activityTotal
         let work = act * span / activityTotal + (slot > 1 ? rng.below(slot) : 0)
         setClock(base: Self.activityStartDay, work: work)
+        if yielded == eventCount - 1, let e = disbandUnit() { return e }
         if let e = scheduledMANPADSCount() { return e }
         if let e = scheduledExport() { return e }
+        if let e = scheduledMANPADSTheft() { return e }
         let table = Operation.table
         for _ in 0..<200 {
             let r = rng.below(table.total)
@@ -239,7 +242,7 @@ extension DemoGenerator {
         e.to = code(to)
         e.items = references(items)
         e.document = document(.voucher)
-        e.dueBack = due.map { DemoText.date(today + $0) }
+        e.dueBack = due.map { date(today + $0) }
         e.reason = reason
         for i in items { move(i, to: to) }
         if let due { scheduleReturn(of: items, by: to, to: s, due: due) }
@@ -468,7 +471,7 @@ extension DemoGenerator {
         e.from = code(b.holder)
         e.to = code(workshop)
         e.items = references(items)
-        e.dueBack = DemoText.date(today + rng.range(14...60))
+        e.dueBack = date(today + rng.range(14...60))
         e.document = order
         e.reason =
             workshop == manufacturerExternal ? "Reparación en fábrica (garantía de servicio)" : "Reparación de segundo escalón"
@@ -765,7 +768,8 @@ extension DemoGenerator {
             var items: [Int32] = []
             if !list.isEmpty {
                 var o = Int(countOffset[Int(s)]) % list.count
-                for _ in 0..<Swift.min(list.count, params.countSize) {
+                let size = Swift.max(params.countSize, (list.count + params.countRounds - 1) / params.countRounds)
+                for _ in 0..<Swift.min(list.count, size) {
                     items.append(list[o])
                     o = o + 1 == list.count ? 0 : o + 1
                 }
@@ -829,6 +833,36 @@ extension DemoGenerator {
         e.document = document(.report)
         e.reason = pick(kind == .theft ? DemoCatalogue.theftReasons : DemoCatalogue.lossReasons)
         for i in items { addMissing(i) }
+        return e
+    }
+
+    /// Twice a year a MANPADS missile is stolen from a magazine, and not recovered: the
+    /// critical alert of the policy pack, with the report due to the exporting state.
+    mutating func scheduledMANPADSTheft() -> Event? {
+        guard let day = manpadsTheftDays.last, today >= day else { return nil }
+        manpadsTheftDays.removeLast()
+        for s in manpadsSites {
+            guard let i = held[Int(s)].first(where: { category($0) == .manpadsMissile }) else { continue }
+            var e = event(.theft)
+            e.from = code(s)
+            e.items = [reference(i)]
+            e.document = document(.report)
+            e.reason = "Falta un misil en el recuento; indicios de sustracción del polvorín"
+            unplace(i)
+            status[Int(i)] = .missing
+            return e
+        }
+        return nil
+    }
+
+    /// The last event: a unit is disbanded (closed) while it still holds weapons, which are
+    /// to be collected.
+    mutating func disbandUnit() -> Event? {
+        guard let unit = allUnits.first(where: { !held[Int($0)].isEmpty }) else { return nil }
+        var e = event(.holderClose)
+        e.holder = HolderChange(code: code(unit))
+        e.document = document(.register)
+        e.reason = "Disolución de la unidad; armamento pendiente de recogida"
         return e
     }
 
@@ -962,7 +996,7 @@ extension DemoGenerator {
         e.from = code(d)
         e.to = code(unit)
         e.items = references([gripstock, battery])
-        e.dueBack = DemoText.date(today + 7)
+        e.dueBack = date(today + 7)
         e.document = document(.voucher)
         e.reason = "Ejercicio de tiro real con MANPADS"
         e.confirmedBy = signatories(d)
@@ -992,7 +1026,7 @@ extension DemoGenerator {
             e.from = code(x.magazine)
             e.to = code(x.unit)
             e.items = [reference(missile)]
-            e.dueBack = DemoText.date(today + 7)
+            e.dueBack = date(today + 7)
             e.document = document(.voucher)
             e.reason = "Ejercicio de tiro real con MANPADS"
             e.confirmedBy = signatories(x.magazine)

@@ -6,7 +6,14 @@
 /// parties), then the initial registration of items and ammunition lots at the sites
 /// (October 2025), then a year of activity from 2025-11-01 to 2026-10-31 (issues and
 /// returns, transfers in two steps, maintenance, condition changes, stocktakes, losses and
-/// thefts, recoveries, surrenders, destructions, exports, expenditure, corrections).
+/// thefts, recoveries, surrenders, destructions, exports, expenditure, corrections). With
+/// `endingOn`, the whole timeline moves so that the year of activity ends on that day (the
+/// `custodia demo` command ends it yesterday, so that the alerts of the policy pack judged
+/// today are the handful the story has, not everything due after a fixed date).
+///
+/// The story holds a few of each alert: two MANPADS missiles stolen and not recovered, a
+/// unit disbanded (closed) on the last day with its weapons not yet collected, some returns
+/// that never come, and counts by serial that cover most but not all of each holder's stock.
 ///
 /// The generator keeps only compact state (a few small arrays per item, balances per lot
 /// and holder, open dispatches), never the events, so the national scale runs in bounded
@@ -78,6 +85,8 @@ public struct DemoGenerator: Sequence, IteratorProtocol {
     var now = ""
     var today = 0
     var todayYear = 2025
+    /// Days added to every date the events carry (see `endingOn`).
+    var shift = 0
     var cachedDay = Int.min
     var cachedCivil = (year: 0, month: 0, day: 0)
 
@@ -175,14 +184,19 @@ public struct DemoGenerator: Sequence, IteratorProtocol {
     var transitQueue = DemoQueue<DemoTransit>()
     var returnQueue = DemoQueue<DemoBatch>()
     var exportDays: [Int] = []
+    var manpadsTheftDays: [Int] = []
     var exerciseQueue = DemoQueue<DemoExercise>()
 
     /// - Parameters:
     ///   - scale: how large a dataset.
     ///   - seed: another seed gives another dataset of the same shape.
-    public init(scale: DemoScale, seed: UInt64 = 2026) {
+    ///   - endingOn: the last day of the year of activity (`YYYY-MM-DD`); nil: 2026-10-31.
+    public init(scale: DemoScale, seed: UInt64 = 2026, endingOn: String? = nil) {
         self.scale = scale
         self.seed = seed
+        if let end = endingOn, Timestamp.isDate(end), let seconds = Timestamp.seconds(end + "T00:00:00Z") {
+            shift = Int(seconds / 86_400) - (Self.activityStartDay + Self.activityDays - 1)
+        }
         params = DemoParameters.of(scale)
         eventCount = params.events
         rng = DemoRandom(seed: seed ^ 0xC057_0D1A_2026_5EED)
@@ -223,7 +237,7 @@ public struct DemoGenerator: Sequence, IteratorProtocol {
     mutating func setClock(day: Int, second: Int) {
         if day != cachedDay {
             cachedDay = day
-            cachedCivil = DemoText.civil(day)
+            cachedCivil = DemoText.civil(day + shift)
         }
         today = day
         todayYear = cachedCivil.year
@@ -234,6 +248,9 @@ public struct DemoGenerator: Sequence, IteratorProtocol {
     mutating func setClock(base: Int, work: Int) {
         setClock(day: base + work / Self.workdaySeconds, second: Self.workdayStart + work % Self.workdaySeconds)
     }
+
+    /// A day of the timeline as the events write it.
+    func date(_ day: Int) -> String { DemoText.date(day + shift) }
 
     // MARK: Holder tree
 
@@ -363,6 +380,8 @@ public struct DemoGenerator: Sequence, IteratorProtocol {
             }
         }
         manpadsSites = manpadsDepots + manpadsMagazines
+        // Units count what they hold too, in the same rotation as the sites.
+        countSites += allUnits
 
         let n = holders.count
         held = Array(repeating: [], count: n)

@@ -110,6 +110,9 @@ public struct AlertInputs: Sendable {
     public var losses: [(from: String, at: String)]
     public var waivers: [AlertWaiver]
     public var holders: [String: Holder]
+    /// When each closed holder was closed (its `holder-close`): an item there is alerted
+    /// from then, or from its arrival if later.
+    public var closedAt: [String: String] = [:]
 
     public init(
         items: [AlertItem] = [], dispatches: [DispatchView] = [], lastReceipts: [String: String] = [:],
@@ -197,7 +200,8 @@ public enum Alerts {
             if let where_ = place.first(where: closed.contains) {
                 out.append(
                     Alert(
-                        rule: .closedHolder, severity: .warning, subject: label, item: r, holders: place, since: entry.lastEventAt,
+                        rule: .closedHolder, severity: .warning, subject: label, item: r, holders: place,
+                        since: max(entry.lastEventAt, inputs.closedAt[where_] ?? ""),
                         message: "\(label) is at \(where_), which is closed",
                         endsWhen: "a move of the item to an open holder", details: ["item": label, "holder": where_]))
             }

@@ -16,13 +16,25 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "small (about 3,000 items) or national (250,000 items, 2,000,000 events).") var scale: DemoScaleArgument =
         .init(.small)
     @Option(help: "The log's origin.") var origin: String = "demo.custodia.example/ledger"
+    @Option(
+        help:
+            "The last day of the demo's year of activity, YYYY-MM-DD (default: yesterday, UTC), so that its alerts judged today are the handful the story has."
+    )
+    var ending: String?
+
+    func validate() throws {
+        if let ending, !Timestamp.isDate(ending) {
+            throw ValidationError("--ending must be a day, YYYY-MM-DD")
+        }
+    }
 
     func run() async throws {
         try store.refuseExisting("the demo creates a new store (remove it or pass another --db)")
         let key = try LogKey.generate(name: origin)
         try LogKeyFile.create(key, at: store.keyPath)
         let opened = try await store.create(origin: origin, key: key)
-        var generator = DemoGenerator(scale: scale.scale)
+        let yesterday = Timestamp.day(of: Timestamp.rfc3339(seconds: Int64(Date().timeIntervalSince1970) - 86_400))
+        var generator = DemoGenerator(scale: scale.scale, endingOn: ending ?? yesterday)
         let started = ContinuousClock.now
         var total: Int64 = 0
         while true {
