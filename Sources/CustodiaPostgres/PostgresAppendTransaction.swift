@@ -359,12 +359,16 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         for d in changes.newDispatches {
             try link.rows(
                 """
-                INSERT INTO dispatches(document, seq, from_holder, to_holder, items_in_transit)
-                VALUES (\(d.document), \(d.seq), \(d.from), \(d.to), \(d.itemsInTransit))
+                INSERT INTO dispatches(document, seq, from_holder, to_holder, items_in_transit, last_received_at)
+                VALUES (\(d.document), \(d.seq), \(d.from), \(d.to), \(d.itemsInTransit), \(d.lastReceivedAt))
                 """)
         }
         for d in changes.changedDispatches {
-            try link.rows("UPDATE dispatches SET items_in_transit = \(d.itemsInTransit) WHERE document = \(d.document)")
+            try link.rows(
+                """
+                UPDATE dispatches SET items_in_transit = \(d.itemsInTransit), last_received_at = \(d.lastReceivedAt)
+                WHERE document = \(d.document)
+                """)
         }
         for d in changes.newDispatches + changes.changedDispatches {
             for (lot, quantity) in d.lotsInTransit.sorted(by: { $0.key < $1.key }) {
@@ -533,7 +537,7 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
     func dispatch(document: String) throws -> DispatchRecord? {
         guard
             let row = try link.rows(
-                "SELECT seq, from_holder, to_holder, items_in_transit FROM dispatches WHERE document = \(document)"
+                "SELECT seq, from_holder, to_holder, items_in_transit, last_received_at FROM dispatches WHERE document = \(document)"
             ).first
         else { return nil }
         var lots: [Int64: Int64] = [:]
@@ -543,7 +547,8 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         }
         let c = Cells(row)
         return DispatchRecord(
-            document: document, seq: try c(0), from: try c(1), to: try c(2), itemsInTransit: try c(3), lotsInTransit: lots)
+            document: document, seq: try c(0), from: try c(1), to: try c(2), itemsInTransit: try c(3), lotsInTransit: lots,
+            lastReceivedAt: try c(4, String?.self))
     }
 
     func user(code: String) throws -> UserRecord? {

@@ -1,6 +1,6 @@
 import CustodiaCore
 
-/// The PostgreSQL schema: the same tables, keys and guards as the SQLite store's (version 7
+/// The PostgreSQL schema: the same tables, keys and guards as the SQLite store's (version 8
 /// there), as one migration per version. The database guards integrity too: CHECKs on every
 /// vocabulary column, foreign keys to holders (but on the two tables every event writes,
 /// item states and lot balances, see migration 2), unique identities, and triggers that refuse
@@ -8,7 +8,7 @@ import CustodiaCore
 /// a token secret, a used confirmation, a cosignature or a verification record, and any
 /// TRUNCATE of them.
 enum PostgresSchema {
-    static let version = 2
+    static let version = 3
 
     /// `column IN ('a', 'b', …)` for a vocabulary.
     static func oneOf(_ column: String, _ values: [String]) -> String {
@@ -200,6 +200,15 @@ enum PostgresSchema {
                 m.import_year, m.marks, m.assigned_mark, m.registered_seq, s.status, s.holder, s.account, s.condition,
                 s.due_back, s.transit, s.last_counted, s.last_seq
             FROM item_states s LEFT JOIN item_markings m ON m.id = s.id;
+        """,
+        // 3: when each dispatch was last received, kept with the dispatch (see the SQLite
+        // store's v8).
+        """
+        ALTER TABLE dispatches ADD COLUMN last_received_at TEXT;
+        UPDATE dispatches d SET last_received_at = r.at FROM (
+            SELECT convert_from(leaf, 'UTF8')::json ->> 'document' AS document, max(occurred_at) AS at
+            FROM events WHERE kind = 'receive' GROUP BY 1) r
+        WHERE r.document = d.document;
         """,
     ]
 }

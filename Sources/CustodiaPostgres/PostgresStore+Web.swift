@@ -309,14 +309,15 @@ extension PostgresStore {
     static func webDispatchesSQL(_ inner: String) -> String {
         """
         SELECT v.document, v.seq, v.from_holder, v.to_holder, v.occurred_at, v.items_in_transit,
-               l.lot, l.manufacturer, l.calibre, l.type, l.year, x.quantity
+               l.lot, l.manufacturer, l.calibre, l.type, l.year, x.quantity, v.last_received_at
         FROM (\(inner)) v
         LEFT JOIN (dispatch_lots x JOIN lots l ON l.id = x.lot_id) ON x.document = v.document AND x.quantity > 0
         ORDER BY v.seq DESC, v.document, l.lot, l.manufacturer
         """
     }
 
-    static let webDispatchColumns = "d.document, d.seq, d.from_holder, d.to_holder, e.occurred_at, d.items_in_transit"
+    static let webDispatchColumns =
+        "d.document, d.seq, d.from_holder, d.to_holder, e.occurred_at, d.items_in_transit, d.last_received_at"
 
     /// Groups the rows of `webDispatchesSQL` (a dispatch's rows are together) into views.
     static func webDispatches(_ rows: [PostgresRow]) throws -> [DispatchView] {
@@ -328,7 +329,7 @@ extension PostgresStore {
                 out.append(
                     DispatchView(
                         document: document, seq: try c(1), from: try c(2), to: try c(3), occurredAt: try c(4, String?.self),
-                        itemsInTransit: try c(5), lotsInTransit: []))
+                        itemsInTransit: try c(5), lotsInTransit: [], lastReceivedAt: try c(12, String?.self)))
             }
             if let lot = try c(6, String?.self) {
                 out[out.count - 1].lotsInTransit.append(
@@ -379,20 +380,6 @@ extension PostgresStore {
                 record: try PostgresAppendTransaction.item(row), registeredAt: try c(21, String?.self) ?? "",
                 lastEventAt: try c(22, String?.self) ?? "")
         }
-    }
-
-    public func receiptTimes(fromSeq seq: Int64) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for row in try await reader.rowsAsync(
-            """
-            SELECT convert_from(leaf, 'UTF8')::json ->> 'document', max(occurred_at) FROM events
-            WHERE kind = 'receive' AND seq >= \(seq) GROUP BY 1
-            """)
-        {
-            let c = Cells(row)
-            if let document = try c(0, String?.self), let at = try c(1, String?.self) { out[document] = at }
-        }
-        return out
     }
 
     public func openDispatches(to scope: HolderScope, limit: Int) async throws -> [DispatchView] {

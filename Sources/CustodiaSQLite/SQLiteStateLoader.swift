@@ -82,13 +82,14 @@ struct SQLiteStateLoader: StateLoader {
 
     func dispatch(document: String) throws -> DispatchRecord? {
         let statement = try db.cachedStatement(
-            sql: "SELECT seq, from_holder, to_holder, items_in_transit FROM dispatches WHERE document = ?")
+            sql: "SELECT seq, from_holder, to_holder, items_in_transit, last_received_at FROM dispatches WHERE document = ?")
         guard let row = try Row.fetchOne(statement, arguments: [document]) else { return nil }
         let lotStatement = try db.cachedStatement(sql: "SELECT lot_id, quantity FROM dispatch_lots WHERE document = ?")
         var lots: [Int64: Int64] = [:]
         for lotRow in try Row.fetchAll(lotStatement, arguments: [document]) { lots[lotRow[0]] = lotRow[1] }
         return DispatchRecord(
-            document: document, seq: row[0], from: row[1], to: row[2], itemsInTransit: row[3], lotsInTransit: lots)
+            document: document, seq: row[0], from: row[1], to: row[2], itemsInTransit: row[3], lotsInTransit: lots,
+            lastReceivedAt: row[4])
     }
 
     func user(code: String) throws -> UserRecord? {

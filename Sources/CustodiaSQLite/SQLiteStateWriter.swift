@@ -123,17 +123,21 @@ final class SQLiteStateWriter {
         }
         if !changes.newDispatches.isEmpty || !changes.changedDispatches.isEmpty {
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO dispatches(document, seq, from_holder, to_holder, items_in_transit) VALUES (?, ?, ?, ?, ?)")
-            let update = try db.cachedStatement(sql: "UPDATE dispatches SET items_in_transit = ? WHERE document = ?")
+                sql: """
+                    INSERT INTO dispatches(document, seq, from_holder, to_holder, items_in_transit, last_received_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+            let update = try db.cachedStatement(
+                sql: "UPDATE dispatches SET items_in_transit = ?, last_received_at = ? WHERE document = ?")
             let lots = try db.cachedStatement(
                 sql: """
                     INSERT INTO dispatch_lots(document, lot_id, quantity) VALUES (?, ?, ?)
                     ON CONFLICT(document, lot_id) DO UPDATE SET quantity = excluded.quantity
                     """)
             for d in changes.newDispatches {
-                try insert.execute(arguments: [d.document, d.seq, d.from, d.to, d.itemsInTransit])
+                try insert.execute(arguments: [d.document, d.seq, d.from, d.to, d.itemsInTransit, d.lastReceivedAt])
             }
-            for d in changes.changedDispatches { try update.execute(arguments: [d.itemsInTransit, d.document]) }
+            for d in changes.changedDispatches { try update.execute(arguments: [d.itemsInTransit, d.lastReceivedAt, d.document]) }
             for d in changes.newDispatches + changes.changedDispatches {
                 for (lot, quantity) in d.lotsInTransit.sorted(by: { $0.key < $1.key }) {
                     try lots.execute(arguments: [d.document, lot, quantity])

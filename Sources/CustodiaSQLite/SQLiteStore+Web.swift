@@ -303,7 +303,7 @@ extension SQLiteStore {
     // MARK: Dispatches
 
     static let dispatchColumns = """
-        d.document, d.seq, d.from_holder, d.to_holder, e.occurred_at, d.items_in_transit
+        d.document, d.seq, d.from_holder, d.to_holder, e.occurred_at, d.items_in_transit, d.last_received_at
         """
 
     static func dispatches(_ db: Database, _ rows: [Row]) throws -> [DispatchView] {
@@ -321,7 +321,7 @@ extension SQLiteStore {
             }
             return DispatchView(
                 document: document, seq: row[1], from: row[2], to: row[3], occurredAt: row[4], itemsInTransit: row[5],
-                lotsInTransit: amounts)
+                lotsInTransit: amounts, lastReceivedAt: row[6])
         }
     }
 
@@ -366,22 +366,6 @@ extension SQLiteStore {
             ) { s in
                 AlertItem(record: SQLiteStateLoader.item(s), registeredAt: s.text(21) ?? "", lastEventAt: s.text(22) ?? "")
             }
-        }
-    }
-
-    public func receiptTimes(fromSeq seq: Int64) async throws -> [String: String] {
-        try read { db in
-            var out: [String: String] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT json_extract(CAST(leaf AS TEXT), '$.document'), max(occurred_at) FROM events
-                    WHERE kind = 'receive' AND seq >= ? GROUP BY 1
-                    """, arguments: [seq])
-            {
-                if let document: String = row[0], let at: String = row[1] { out[document] = at }
-            }
-            return out
         }
     }
 

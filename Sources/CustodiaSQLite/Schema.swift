@@ -7,7 +7,7 @@ import GRDB
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
 /// or a token secret.
 enum Schema {
-    static let version = 7
+    static let version = 8
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -267,6 +267,20 @@ enum Schema {
                     CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures
                         BEGIN SELECT RAISE(ABORT, 'a cosignature is never deleted'); END;
                     UPDATE meta SET value = '7' WHERE key = 'schema';
+                    """)
+        }
+        migrator.registerMigration("v8-dispatch-receipts") { db in
+            // When each dispatch was last received, kept with the dispatch (the engine sets
+            // it on every receive; `verify` compares it with a replay): the alerts of lots
+            // received short read it instead of the receive leaves.
+            try db.execute(
+                sql: """
+                    ALTER TABLE dispatches ADD COLUMN last_received_at TEXT;
+                    UPDATE dispatches SET last_received_at = r.at FROM (
+                        SELECT json_extract(CAST(leaf AS TEXT), '$.document') AS document, max(occurred_at) AS at
+                        FROM events WHERE kind = 'receive' GROUP BY 1) AS r
+                    WHERE r.document = dispatches.document;
+                    UPDATE meta SET value = '8' WHERE key = 'schema';
                     """)
         }
         return migrator

@@ -333,9 +333,6 @@ public protocol WebReads: Sendable {
     /// Every item `query` asks for (see `AlertQuery`), whatever the scope, with the times of
     /// its register event and of its last event.
     func alertItems(_ query: AlertQuery) async throws -> [AlertItem]
-    /// For every document received by a `receive` event from `seq` on, the time of its last
-    /// receipt.
-    func receiptTimes(fromSeq seq: Int64) async throws -> [String: String]
 }
 
 /// Witnesses' cosignatures of the ledger's checkpoints, kept beside the ledger.

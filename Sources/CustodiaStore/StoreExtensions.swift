@@ -89,11 +89,7 @@ extension Store {
         inputs.items = try await alertItems(query)
         if pack.alerts.transitDays != nil || pack.alerts.shortfallDays != nil {
             inputs.dispatches = try await openDispatches(to: .everything, limit: 1000)
-            // Documents are unique among dispatches, so a receipt names its dispatch.
-            if let first = inputs.dispatches.map(\.seq).min() {
-                let receipts = try await receiptTimes(fromSeq: first + 1)
-                for d in inputs.dispatches { inputs.lastReceipts[d.document] = receipts[d.document] }
-            }
+            for d in inputs.dispatches { inputs.lastReceipts[d.document] = d.lastReceivedAt }
         }
         if let since = query.lossesSince {
             for kind in [EventKind.loss, .theft] {

@@ -91,7 +91,7 @@ package let verifiedStateTables: [(name: String, key: String, columns: String)] 
     ("event_holders", "holder, seq", "holder, seq"),
     ("lot_balances", "lot_id, holder", "lot_id, holder, quantity"),
     ("lot_missing", "lot_id", "lot_id, quantity"),
-    ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit"),
+    ("dispatches", "document", "document, seq, from_holder, to_holder, items_in_transit, last_received_at"),
     ("dispatch_lots", "document, lot_id", "document, lot_id, quantity"),
     ("users", "code", "code, role, scope, active, added_seq"),
     ("tokens", "id", "id, \"user\", active, created_seq"),

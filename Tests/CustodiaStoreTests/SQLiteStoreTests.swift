@@ -588,4 +588,33 @@ final class DatabaseLocker: @unchecked Sendable {
             #expect("\(error)".contains("salt"))
         }
     }
+
+    /// Schema 8 keeps each dispatch's last receipt: a store of schema 7 gets it from its
+    /// receive events on open, and then verifies against a replay.
+    @Test func aStoreOfSchemaSevenLearnsWhenItsDispatchesWereReceived() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("seven.db").path
+            let key = try LogKey.generate(name: testOrigin)
+            let store = try SQLiteStore.create(path: path, origin: testOrigin, key: key, now: recordedAt)
+            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid([E.registerLot("L1", quantity: 500, to: "S1")])
+            try await store.recordValid([E.move(.dispatch, lots: [("L1", 100)], from: "S1", to: "S2", document: "D-7")])
+            var receive = E.move(.receive, lots: [("L1", 40)], to: "S2", document: "D-7")
+            receive.occurredAt = "2026-03-01T10:00:00Z"
+            try await store.recordValid([receive])
+            try store.close()
+            try sqlite3(
+                path,
+                """
+                ALTER TABLE dispatches DROP COLUMN last_received_at;
+                DELETE FROM grdb_migrations WHERE identifier = 'v8-dispatch-receipts';
+                UPDATE meta SET value = '7' WHERE key = 'schema';
+                """)
+            let reopened = try SQLiteStore(path: path, key: key)
+            #expect(try await reopened.dispatch(document: "D-7")?.lastReceivedAt == "2026-03-01T10:00:00Z")
+            #expect(try sqlite3(path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("8"))
+            #expect(try await reopened.verify().divergence == nil)
+            try reopened.close()
+        }
+    }
 }

@@ -272,9 +272,17 @@ extension StoreConformance {
                     "D-2"
                 ])
 
-            // Received in part it stays open; received whole it closes.
-            try await store.recordValid([E.move(.receive, ["AK-4"], lots: [("L1", 40)], to: "U1", document: "D-2")])
-            #expect(try await store.dispatch(document: "D-2")?.lotsInTransit.map(\.quantity) == [60])
+            // Received in part it stays open, with the time of its last receipt; received
+            // whole it closes.
+            #expect(two.lastReceivedAt == nil)
+            var part = E.move(.receive, ["AK-4"], lots: [("L1", 40)], to: "U1", document: "D-2")
+            part.occurredAt = "2026-03-01T09:30:00Z"
+            try await store.recordValid([part])
+            let partly = try #require(try await store.dispatch(document: "D-2"))
+            #expect(partly.lotsInTransit.map(\.quantity) == [60])
+            #expect(partly.lastReceivedAt == "2026-03-01T09:30:00Z")
+            #expect(try await store.openDispatches(to: .everything, limit: 10).first?.lastReceivedAt == "2026-03-01T09:30:00Z")
+            #expect(try await store.verify().divergence == nil)
             try await store.recordValid([E.move(.receive, [], lots: [("L1", 60)], to: "U1", document: "D-2")])
             let closed = try #require(try await store.dispatch(document: "D-2"))
             #expect(!closed.isOpen && closed.lotsInTransit == [])

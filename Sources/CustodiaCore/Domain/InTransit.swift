@@ -24,11 +24,14 @@ public struct DispatchView: Sendable, Equatable {
     public var itemsInTransit: Int64
     /// Lots still in transit on it (positive quantities only).
     public var lotsInTransit: [LotQuantity]
+    /// When it was last received, if ever.
+    public var lastReceivedAt: String?
 
     public init(
         document: String, seq: Int64, from: String, to: String, occurredAt: String? = nil, itemsInTransit: Int64,
-        lotsInTransit: [LotQuantity] = []
+        lotsInTransit: [LotQuantity] = [], lastReceivedAt: String? = nil
     ) {
+        self.lastReceivedAt = lastReceivedAt
         self.document = document
         self.seq = seq
         self.from = from

@@ -406,6 +406,7 @@ public struct CustodyEngine {
             } else {
                 d.itemsInTransit -= Int64(updated.count)
                 for (lot, delta) in transitDeltas { d.lotsInTransit[lot, default: 0] += delta }
+                if event.kind == .receive { d.lastReceivedAt = max(d.lastReceivedAt ?? "", event.occurredAt) }
                 dispatches[d.document] = d
                 if !newDispatches.contains(d.document) { dirtyDispatches.insert(d.document) }
             }

@@ -110,14 +110,20 @@ public struct DispatchRecord: Sendable, Equatable {
     public var itemsInTransit: Int64
     /// Lot quantities still in transit, by lot id.
     public var lotsInTransit: [Int64: Int64]
+    /// When the last receive of this dispatch happened (nil: none yet).
+    public var lastReceivedAt: String?
 
-    public init(document: String, seq: Int64, from: String, to: String, itemsInTransit: Int64, lotsInTransit: [Int64: Int64]) {
+    public init(
+        document: String, seq: Int64, from: String, to: String, itemsInTransit: Int64, lotsInTransit: [Int64: Int64],
+        lastReceivedAt: String? = nil
+    ) {
         self.document = document
         self.seq = seq
         self.from = from
         self.to = to
         self.itemsInTransit = itemsInTransit
         self.lotsInTransit = lotsInTransit
+        self.lastReceivedAt = lastReceivedAt
     }
 
     public var isOpen: Bool { itemsInTransit > 0 || lotsInTransit.values.contains { $0 > 0 } }
