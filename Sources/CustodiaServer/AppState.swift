@@ -24,7 +24,7 @@ public final class AppState: Sendable {
     let witnesses: WitnessPool
     let metrics: ServerMetrics
     /// The alerts of the pack in force, shared by the API, the dashboard and `/metrics`.
-    let alertBoard = AlertBoard()
+    let alertBoard: AlertBoard
     let logger: Logger
     /// Who hears of every group commit (see `onAppend`).
     let appendListeners: AppendListeners
@@ -67,6 +67,9 @@ public final class AppState: Sendable {
             store: store, metrics: metrics, logger: logger, now: now)
         self.witnesses = witnesses
         if witnesses.isConfigured { listeners.add { _, _ in witnesses.nudge() } }
+        let alertBoard = AlertBoard(metrics: metrics)
+        self.alertBoard = alertBoard
+        listeners.add { requests, report in alertBoard.appended(requests, report) }
         writer = EventWriter(
             store: store, metrics: metrics, logger: logger, holdersChanged: { directory.invalidate() },
             appended: { requests, report in await listeners.notify(requests, report) })

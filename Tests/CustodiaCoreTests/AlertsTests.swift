@@ -107,6 +107,33 @@ import Testing
         #expect(Alerts.evaluate(.standard, inputs, at: Self.now).map(\.severity) == [.critical, .notice])
     }
 
+    @Test func foldingWritesKeepsTheAlertsCurrent() {
+        let stale = Self.item("AK-2", counted: "2025-06-29T00:00:00Z")
+        var inputs = AlertInputs(items: [stale], holders: Self.holders)
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).map(\.rule) == [.notCounted])
+        // A count of AK-2 ends its alert; a theft in the window joins the losses.
+        var counted = stale.record
+        counted.state.lastCounted = "2026-06-29T10:00:00Z"
+        counted.state.lastSeq = 20
+        var count = Event(kind: .count, occurredAt: "2026-06-29T10:00:00Z")
+        count.from = "S1"
+        var theft = Event(kind: .theft, occurredAt: "2026-06-29T11:00:00Z")
+        theft.from = "U1"
+        #expect(inputs.fold([(20, count), (21, theft)], items: [counted]) == .folded(dispatches: false))
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).isEmpty)
+        #expect(inputs.losses.map(\.from) == ["U1"])
+        #expect(inputs.items.first?.lastEventAt == "2026-06-29T10:00:00Z")
+        // A missing MANPADS missile the inputs did not hold is added with its new state.
+        var missile = Self.item("MS-7", .manpadsMissile, status: .missing, holder: nil).record
+        missile.state.lastSeq = 22
+        #expect(inputs.fold([(22, Event(kind: .theft, occurredAt: "2026-06-29T12:00:00Z"))], items: [missile]) == .folded(dispatches: false))
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).map(\.rule) == [.manpadsLoss])
+        // A receive asks for the dispatches again; a waiver or a pack cannot be folded.
+        #expect(inputs.fold([(23, Event(kind: .receive, occurredAt: Self.now))], items: []) == .folded(dispatches: true))
+        #expect(inputs.fold([(24, Event(kind: .alertWaiver, occurredAt: Self.now))], items: []) == .rebuild)
+        #expect(inputs.fold([(25, Event(kind: .policySet, occurredAt: Self.now))], items: []) == .rebuild)
+    }
+
     @Test func anItemAtAClosedHolderIsAlertedFromTheClosingIfLater() {
         var inputs = AlertInputs(items: [Self.item("AK-3", holder: "OLD", account: "OLD")], holders: Self.holders)
         #expect(Alerts.evaluate(.standard, inputs, at: Self.now).first?.since == "2026-06-20T08:00:00Z")

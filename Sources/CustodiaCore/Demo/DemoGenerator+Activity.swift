@@ -29,8 +29,8 @@ extension DemoGenerator {
             case .dispatchMANPADS: 2
             case .receive: 700
             case .count: 40
-            case .loss: 3
-            case .theft: 3
+            case .loss: 1
+            case .theft: 1
             case .lotLoss: 1
             case .recovery: 3
             case .surrenderMissing: 2
@@ -252,10 +252,10 @@ extension DemoGenerator {
     /// Most issued items come back on or just before their due date, some late, a few not
     /// at all (they stay overdue).
     mutating func scheduleReturn(of items: [Int32], by holder: Int32, to site: Int32, due: Int) {
-        let r = rng.below(1000)
-        guard r >= 3 else { return }
-        let late = r < 40
-        let delay = late ? due + rng.range(3...30) : due - rng.range(0...Swift.min(due, 2))
+        let r = rng.below(10_000)
+        guard r >= 5 else { return }
+        let late = r < 200
+        let delay = late ? due + rng.range(1...14) : due - rng.range(0...Swift.min(due, 2))
         var b = DemoBatch(
             holder: holder, other: site, items: items, readyAt: act + delay * eventsPerDay + rng.below(eventsPerDay))
         b.stage = late ? 1 : 0
@@ -747,7 +747,7 @@ extension DemoGenerator {
         if t.forDestruction, !arriving.isEmpty {
             destructionQueue.push(DemoBatch(holder: t.to, other: t.from, items: arriving, readyAt: days(3...30)))
         }
-        if !later.isEmpty || (!lotsLater.isEmpty && rng.percent(70)) {
+        if !later.isEmpty || (!lotsLater.isEmpty && rng.percent(97)) {
             t.items = later
             t.lots = lotsLater
             t.partlyReceived = true

@@ -113,6 +113,8 @@ public struct AlertInputs: Sendable {
     /// When each closed holder was closed (its `holder-close`): an item there is alerted
     /// from then, or from its arrival if later.
     public var closedAt: [String: String] = [:]
+    /// The position of each item in `items`, by id (kept by `fold`).
+    var itemIndex: [Int64: Int] = [:]
 
     public init(
         items: [AlertItem] = [], dispatches: [DispatchView] = [], lastReceipts: [String: String] = [:],
@@ -124,6 +126,55 @@ public struct AlertInputs: Sendable {
         self.losses = losses
         self.waivers = waivers
         self.holders = holders
+    }
+}
+
+extension AlertInputs {
+    /// What folding recorded events into the inputs gave.
+    public enum Fold: Sendable, Equatable {
+        /// Folded; `dispatches` when a dispatch or receive means the open dispatches must be
+        /// read again.
+        case folded(dispatches: Bool)
+        /// An event the inputs cannot follow (a pack, a waiver, a change of the holder tree, a
+        /// correction): compute them again from the store.
+        case rebuild
+    }
+
+    /// Folds events just recorded (with their seqs, in order) and the items they left (in
+    /// their state after them) into the inputs, so that the alerts follow every write without
+    /// reading the register again: each item takes its new state and the time of its last
+    /// event, an item these events registered its registration time, and losses and thefts
+    /// join the loss window. An item the inputs did not hold and these events did not
+    /// register is kept out of the not-counted rule until the next computation (it was
+    /// counted or registered recently enough when the inputs were gathered).
+    public mutating func fold(_ events: [(seq: Int64, event: Event)], items changed: [ItemRecord]) -> Fold {
+        var dispatches = false
+        var times: [Int64: String] = [:]
+        for (seq, event) in events {
+            switch event.kind {
+            case .policySet, .alertWaiver, .holderAdd, .holderRename, .holderMove, .holderClose, .correction:
+                return .rebuild
+            case .dispatch, .receive: dispatches = true
+            case .loss, .theft: if let from = event.from { losses.append((from, event.occurredAt)) }
+            default: break
+            }
+            times[seq] = event.occurredAt
+        }
+        if itemIndex.count != items.count {
+            itemIndex = Dictionary(items.enumerated().map { ($0.element.record.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        }
+        for record in changed {
+            let last = times[record.state.lastSeq]
+            if let i = itemIndex[record.id] {
+                items[i].record = record
+                if let last { items[i].lastEventAt = last }
+            } else {
+                let registered = times[record.registeredSeq] ?? "9999"
+                itemIndex[record.id] = items.count
+                items.append(AlertItem(record: record, registeredAt: registered, lastEventAt: last ?? registered))
+            }
+        }
+        return .folded(dispatches: dispatches)
     }
 }
 

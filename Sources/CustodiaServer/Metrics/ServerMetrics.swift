@@ -25,6 +25,8 @@ final class ServerMetrics: Sendable {
     let groupDuration: DurationHistogram
     let groupTally: DurationHistogram
     let ledgerSize: Gauge
+    let alertUpdate: DurationHistogram
+    let alertUpdateEvents: Counter
 
     private struct Key: Hashable {
         let route: String
@@ -64,6 +66,18 @@ final class ServerMetrics: Sendable {
                 namespace: "custodia", subsystem: "write_group", metricName: "tally", unitName: "seconds",
                 helpText: "Updating the state kept in memory (the web counts) after a group commit"),
             buckets: Self.buckets)
+        alertUpdate = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "custodia", subsystem: "alert_update", metricName: "duration", unitName: "seconds",
+                helpText: "Folding a group commit into the alerts' inputs (per group)"),
+            buckets: [
+                .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
+                .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+            ])
+        alertUpdateEvents = registry.makeCounter(
+            descriptor: .init(
+                namespace: "custodia", metricName: "alert_update_events", unitName: "total",
+                helpText: "Events folded into the alerts' inputs"))
         ledgerSize = registry.makeGauge(
             descriptor: .init(namespace: "custodia", metricName: "ledger", unitName: "size", helpText: "Events in the ledger"))
     }
@@ -91,6 +105,12 @@ final class ServerMetrics: Sendable {
     }
 
     /// Sets `custodia_alerts{rule,severity}` to the counts of `alerts`, every pair included.
+    /// One group commit folded into the alerts' inputs.
+    func alertUpdate(seconds: Double, events: Int) {
+        alertUpdate.record(Duration.seconds(seconds))
+        alertUpdateEvents.increment(by: Int64(events))
+    }
+
     func alerts(_ alerts: [Alert]) {
         var counts: [String: Int] = [:]
         for a in alerts { counts["\(a.rule.rawValue) \(a.severity.rawValue)", default: 0] += 1 }
