@@ -36,7 +36,7 @@ import HTTPTypes
 /// | `maxBodyBytes` | `65536` | bytes in any other request body |
 /// | `bcryptCost` | `12` | cost of the comparison hash used when an unknown user signs in |
 /// | `holderRefreshSeconds` | `5` | how often the holder tree is re-read (changes through the API apply at once) |
-/// | `alertRefreshSeconds` | `30` | the longest the alerts are computed again after a write or a new minute (0: on every read after one) |
+/// | `alertRefreshSeconds` | `30` | this server's writes are folded into the alerts at once; what it cannot fold (a pack, a waiver, a holder change, another process's writes) and a new minute are gathered from the store at most this often (0: on every read that needs it) |
 /// | `readers` | `4` | reader connections to the database |
 /// | `logLevel` | `info` | swift-log level |
 public struct ServerConfiguration: Sendable {
