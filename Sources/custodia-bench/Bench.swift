@@ -28,6 +28,9 @@ struct Generate: ParsableCommand {
         for z in 0..<10 { holders += "ZON-\(z),zone,Zone \(z),REG-B\n" }
         for d in 0..<depots { holders += "DEP-\(d),site,Depot \(d),ZON-\(d % 10)\n" }
         for u in 0..<units { holders += "UNIT-\(u),unit,Unit \(u),ZON-\(u % 10)\n" }
+        // The MANPADS workload's magazines (missiles) and the officer who confirms its events.
+        for m in 0..<10 { holders += "MAG-\(m),site,Magazine \(m),ZON-\(m)\n" }
+        holders += "BENCH-OFFICER,person,Bench officer,UNIT-0\n"
         try holders.write(toFile: dir + "/holders.csv", atomically: true, encoding: .utf8)
 
         let models: [(Category, String, String, String, String, String)] = [
@@ -87,7 +90,40 @@ struct Generate: ParsableCommand {
             round += 1
         }
         try jsonl.write(toFile: dir + "/events.jsonl", atomically: true, encoding: .utf8)
-        print("wrote \(dir)/holders.csv, items.csv (\(items) items), events.jsonl (\(written) events)")
+
+        // A MANPADS workload for the standard pack's controls: missiles in the magazines and
+        // launch mechanisms in the depots, issued to units and returned, every event with a
+        // second person (BENCH-OFFICER) and a due date the pack allows; each return is an
+        // arrival at a site, which the separation rule checks.
+        let manpadsItems = max(1000, items / 20), manpadsEvents = max(1000, events / 10)
+        var mcsv = CSVWriter.line(ItemsCSVSource.header)
+        func manpads(_ j: Int) -> (category: String, model: String, serial: String, site: String) {
+            j % 2 == 0
+                ? ("manpads-missile", "9M39", "MS-\(String(j).leftPadded(8))", "MAG-\(j / 2 % 10)")
+                : ("manpads-launch-mechanism", "9P516", "LM-\(String(j).leftPadded(8))", "DEP-\(j / 2 % depots)")
+        }
+        for j in 0..<manpadsItems {
+            let m = manpads(j)
+            mcsv += "\(m.category),KBM,RU,\(m.model),72mm,\(m.serial),2005,,,,\(m.site)\n"
+        }
+        try mcsv.write(toFile: dir + "/manpads-items.csv", atomically: true, encoding: .utf8)
+        var mjsonl = ""
+        for i in 0..<manpadsEvents {
+            let j = i % manpadsItems, m = manpads(j), unit = "UNIT-\(j % units)", at = time()
+            let item = #"{"manufacturer":"KBM","model":"\#(m.model)","serial":"\#(m.serial)"}"#
+            if (i / manpadsItems) % 2 == 0 {
+                mjsonl +=
+                    #"{"kind":"issue","from":"\#(m.site)","to":"\#(unit)","items":[\#(item)],"occurredAt":"\#(at)","dueBack":"\#(at.prefix(10))","document":"VO-M-\#(i)","confirmedBy":["BENCH-OFFICER"]}"#
+            } else {
+                mjsonl +=
+                    #"{"kind":"return","from":"\#(unit)","to":"\#(m.site)","items":[\#(item)],"occurredAt":"\#(at)","confirmedBy":["BENCH-OFFICER"]}"#
+            }
+            mjsonl += "\n"
+        }
+        try mjsonl.write(toFile: dir + "/manpads-events.jsonl", atomically: true, encoding: .utf8)
+        print(
+            "wrote \(dir)/holders.csv, items.csv (\(items) items), events.jsonl (\(written) events), manpads-items.csv (\(manpadsItems)), manpads-events.jsonl (\(manpadsEvents))"
+        )
     }
 }
 

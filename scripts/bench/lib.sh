@@ -29,7 +29,8 @@ release_binaries() {
 # when their sizes are not those asked for.
 bench_inputs() {
   if [ ! -f "$OUT/items.csv" ] || [ "$(($(wc -l <"$OUT/items.csv") - 1))" != "$1" ] \
-    || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$2" ]; then
+    || [ ! -f "$OUT/events.jsonl" ] || [ "$(wc -l <"$OUT/events.jsonl")" != "$2" ] \
+    || [ ! -f "$OUT/manpads-events.jsonl" ]; then
     "$B" generate --dir "$OUT" --items "$1" --events "$2"
   fi
 }

@@ -60,8 +60,17 @@ struct Confirm: AsyncParsableCommand {
         }
         var err = StandardError()
         print(
-            "\(naming.count) \(naming.count == 1 ? "event" : "events") of \(file) confirmed by \(user) (lines \(naming.map { String($0.line) }.joined(separator: ", "))), valid until \(Timestamp.rfc3339(seconds: Int64(expires.timeIntervalSince1970))); record them with custodia record \(file) --confirmations TOKENS-FILE",
+            "\(naming.count) \(naming.count == 1 ? "event" : "events") of \(file) confirmed by \(user) (\(Self.lines(naming.map(\.line)))), valid until \(Timestamp.rfc3339(seconds: Int64(expires.timeIntervalSince1970))); record them with custodia record \(file) --confirmations TOKENS-FILE",
             to: &err)
+    }
+}
+
+extension Confirm {
+    /// "line 3", "lines 1, 2, 5", or the first ten and how many in all.
+    static func lines(_ lines: [Int]) -> String {
+        let shown = lines.prefix(10).map(String.init).joined(separator: ", ")
+        if lines.count == 1 { return "line \(shown)" }
+        return lines.count <= 10 ? "lines \(shown)" : "lines \(shown), … (\(lines.count) in all)"
     }
 }
 
