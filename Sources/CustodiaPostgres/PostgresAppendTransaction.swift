@@ -611,14 +611,19 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         try link.rows("SELECT seq FROM events WHERE kind = \(kind.rawValue) ORDER BY seq").map { try Cells($0)(0, Int64.self) }
     }
 
-    func heldCount(category: Category, holders: [String]) throws -> Int {
-        guard !holders.isEmpty else { return 0 }
-        let row = try link.rows(
+    func heldCounts(category: Category, holders: [String]) throws -> [String: Int] {
+        guard !holders.isEmpty else { return [:] }
+        var out: [String: Int] = [:]
+        for row in try link.rows(
             """
-            SELECT count(*)::bigint FROM item_states s JOIN item_markings m ON m.id = s.id
+            SELECT s.holder, count(*)::bigint FROM item_states s JOIN item_markings m ON m.id = s.id
             WHERE s.holder = ANY(\(holders)) AND m.category = \(category.rawValue) AND s.status = 'held'
-            """
-        ).first
-        return try row.map { Int(try Cells($0)(0, Int64.self)) } ?? 0
+            GROUP BY s.holder
+            """)
+        {
+            let c = Cells(row)
+            out[try c(0, String.self)] = Int(try c(1, Int64.self))
+        }
+        return out
     }
 }

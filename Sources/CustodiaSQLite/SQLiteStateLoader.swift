@@ -135,15 +135,17 @@ struct SQLiteStateLoader: StateLoader {
         try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM events WHERE kind = ? ORDER BY seq"), arguments: [kind.rawValue])
     }
 
-    func heldCount(category: Category, holders: [String]) throws -> Int {
-        guard !holders.isEmpty else { return 0 }
+    func heldCounts(category: Category, holders: [String]) throws -> [String: Int] {
+        guard !holders.isEmpty else { return [:] }
         let list = String(decoding: CanonicalJSON.encode(.array(holders.map { .string($0) })), as: UTF8.self)
         let statement = try db.cachedStatement(
             sql: """
-                SELECT count(*) FROM items
-                WHERE holder IN (SELECT value FROM json_each(?)) AND category = ? AND status = 'held'
+                SELECT holder, count(*) FROM items
+                WHERE holder IN (SELECT value FROM json_each(?)) AND category = ? AND status = 'held' GROUP BY holder
                 """)
-        return try Int.fetchOne(statement, arguments: [list, category.rawValue]) ?? 0
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(statement, arguments: [list, category.rawValue]) { out[row[0]] = row[1] }
+        return out
     }
 
     /// `itemColumns`, each with a table alias.

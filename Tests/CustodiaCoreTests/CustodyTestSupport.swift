@@ -43,11 +43,13 @@ final class MemoryCustodyStore: StateLoader {
     func confirmationUsed(id: String) throws -> Bool { usedConfirmations.contains(id) }
     func userCodes() throws -> [String] { Array(users.keys) }
     func seqs(ofKind kind: EventKind) throws -> [Int64] { events.filter { $0.value.kind == kind }.keys.sorted() }
-    func heldCount(category: Category, holders: [String]) throws -> Int {
+    func heldCounts(category: Category, holders: [String]) throws -> [String: Int] {
         let set = Set(holders)
-        return items.values.filter {
-            $0.marking.category == category && $0.state.status == .held && $0.state.holder.map(set.contains) == true
-        }.count
+        var out: [String: Int] = [:]
+        for r in items.values where r.marking.category == category && r.state.status == .held {
+            if let h = r.state.holder, set.contains(h) { out[h, default: 0] += 1 }
+        }
+        return out
     }
 
     /// Writes as the SQLite store does: a changed item in only the fields the engine lists

@@ -148,6 +148,20 @@ import Testing
         #expect(h.refusal(late)?.rule == "policy.separation")
     }
 
+    /// The counts the separation rule reads once per holder follow every later move.
+    @Test func theSeparationCountsFollowEveryMove() throws {
+        let h = try Self.harness()
+        try h.apply(Fx.register([Self.missile], to: Fx.dep1))
+        #expect(h.refusal(Fx.register([Self.launcher], to: Fx.dep1))?.rule == "policy.separation")
+        // The missile leaves DEP-01: the launcher may arrive.
+        try h.apply(Fx.event(.dispatch, from: Fx.dep1, to: Fx.dep2, items: [Fx.ref(Self.missile)], document: "TR-1"))
+        try h.apply(Fx.register([Self.launcher], to: Fx.dep1))
+        try h.apply(Fx.event(.receive, to: Fx.dep2, items: [Fx.ref(Self.missile)], document: "TR-1"))
+        // Back to DEP-01, where the launcher now is: refused.
+        try h.apply(Fx.event(.dispatch, from: Fx.dep2, to: Fx.dep1, items: [Fx.ref(Self.missile)], document: "TR-2"))
+        #expect(h.refusal(Fx.event(.receive, to: Fx.dep1, items: [Fx.ref(Self.missile)], document: "TR-2"))?.rule == "policy.separation")
+    }
+
     @Test func theOperatorNeedsTheSecondPersonToo() throws {
         let h = try Self.harness()
         try h.apply(Fx.register([Self.missile], to: Fx.dep1))

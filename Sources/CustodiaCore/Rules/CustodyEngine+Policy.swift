@@ -206,21 +206,36 @@ extension CustodyEngine {
     }
 
     /// How many items of `category` the holders of `set` hold once this event's `moved`
-    /// items are where it puts them: the store's count, corrected by what this engine
-    /// changed and has not written yet, and by the event itself.
+    /// items are where it puts them. Each holder's count is read from the store once (grouped,
+    /// corrected by what this engine changed and has not written yet), then kept by every
+    /// change the engine applies (`heldCounts`), so that a run of arrivals at one site costs
+    /// no query each.
     mutating func heldCount(_ category: Category, in set: Set<String>, list: [String], moved: [ItemRecord]) throws -> Int {
-        func counts(_ s: ItemState?) -> Bool { s?.status == .held && s?.holder.map(set.contains) == true }
-        var count = try loader.heldCount(category: category, holders: list)
-        for id in dirtyItems.union(newItemIDs) {
-            guard let r = items[id], r.marking.category == category else { continue }
-            let stored = id < firstUnwrittenItemID ? storedStates[id] : nil
-            if counts(stored) { count -= 1 }
-            if counts(r.state) { count += 1 }
+        let unknown = list.filter { heldCounts[HeldKey(holder: $0, category: category)] == nil }
+        if !unknown.isEmpty {
+            var found = try loader.heldCounts(category: category, holders: unknown)
+            let wanted = Set(unknown)
+            for id in dirtyItems.union(newItemIDs) {
+                guard let r = items[id], r.marking.category == category else { continue }
+                let stored = id < firstUnwrittenItemID ? storedStates[id] : nil
+                if stored?.status == .held, let h = stored?.holder, wanted.contains(h) { found[h, default: 0] -= 1 }
+                if r.state.status == .held, let h = r.state.holder, wanted.contains(h) { found[h, default: 0] += 1 }
+            }
+            for h in unknown { heldCounts[HeldKey(holder: h, category: category)] = found[h] ?? 0 }
         }
+        var count = list.reduce(0) { $0 + (heldCounts[HeldKey(holder: $1, category: category)] ?? 0) }
+        func counts(_ s: ItemState?) -> Bool { s?.status == .held && s?.holder.map(set.contains) == true }
         for r in moved where r.marking.category == category {
             if counts(items[r.id]?.state) { count -= 1 }
             if counts(r.state) { count += 1 }
         }
         return count
+    }
+
+    /// Keeps the counts of `heldCounts` as an item goes from `old` to `new`.
+    mutating func countHeld(_ category: Category, from old: ItemState?, to new: ItemState) {
+        guard !heldCounts.isEmpty else { return }
+        if old?.status == .held, let h = old?.holder { heldCounts[HeldKey(holder: h, category: category)]? -= 1 }
+        if new.status == .held, let h = new.holder { heldCounts[HeldKey(holder: h, category: category)]? += 1 }
     }
 }

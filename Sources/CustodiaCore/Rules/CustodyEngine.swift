@@ -17,6 +17,9 @@ public struct CustodyEngine {
     /// The state the store holds for each item changed since the last `takeChanges`, taken
     /// before its first change: what the store must update (see `ItemStateColumns`).
     var storedStates: [Int64: ItemState] = [:]
+    /// Items held per holder and category, for the holders the separation rule asked about:
+    /// read from the store once, then kept by every change applied (see `heldCount`).
+    var heldCounts: [HeldKey: Int] = [:]
     var serialIndex: [SerialKey: [Int64]] = [:]
     /// Items from this id on were registered since the last `takeChanges`: the store does
     /// not hold them yet.
@@ -370,6 +373,7 @@ public struct CustodyEngine {
             newItemKeys.append(lookAlikeKey)
             registeredSerialKeys.insert(lookAlikeKey.hashValue)
             record.state.lastSeq = seq
+            countHeld(record.marking.category, from: nil, to: record.state)
             items[record.id] = record
             let key = SerialKey(manufacturer: record.marking.manufacturer, serial: record.marking.serial)
             serialIndex[key, default: []].append(record.id)
@@ -381,6 +385,7 @@ public struct CustodyEngine {
             if record.id < firstUnwrittenItemID, storedStates[record.id] == nil {
                 storedStates[record.id] = items[record.id]!.state
             }
+            countHeld(record.marking.category, from: items[record.id]?.state, to: record.state)
             items[record.id] = record
             dirtyItems.insert(record.id)
         }
@@ -918,6 +923,12 @@ public struct CustodyEngine {
         }
         return c
     }
+}
+
+/// A holder and a category, for the counts the separation rule keeps.
+struct HeldKey: Hashable, Sendable {
+    let holder: String
+    let category: Category
 }
 
 /// The stable codes of the custody rules' refusals that interfaces may tell apart

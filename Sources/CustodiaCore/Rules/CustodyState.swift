@@ -194,8 +194,9 @@ public protocol StateLoader {
     /// The sequence numbers of the recorded events of `kind`, in ledger order (for the
     /// control kinds, which are few: the policy packs and the authorisations).
     func seqs(ofKind kind: EventKind) throws -> [Int64]
-    /// How many items of `category` are held (status held) by any of `holders`.
-    func heldCount(category: Category, holders: [String]) throws -> Int
+    /// How many items of `category` each of `holders` holds (status held); a holder with
+    /// none may be absent.
+    func heldCounts(category: Category, holders: [String]) throws -> [String: Int]
 }
 
 /// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.
@@ -214,5 +215,5 @@ public struct EmptyStateLoader: StateLoader {
     public func confirmationUsed(id: String) throws -> Bool { false }
     public func userCodes() throws -> [String] { [] }
     public func seqs(ofKind kind: EventKind) throws -> [Int64] { [] }
-    public func heldCount(category: Category, holders: [String]) throws -> Int { 0 }
+    public func heldCounts(category: Category, holders: [String]) throws -> [String: Int] { [:] }
 }

@@ -121,14 +121,18 @@ final class AlertBoard: Sendable {
     private func gather(_ app: AppState, size: Int64, time: String, minute: String) async throws -> State {
         let pack = try await app.store.policyInForce().pack
         let inputs = try await app.store.alertInputs(pack: pack, at: time)
-        var s = State(pack: pack, inputs: inputs, size: size, builtAt: ContinuousClock.now, builtMinute: minute)
-        let later = heard.withLock { $0.filter { $0.size > size } }
-        for group in later {
-            guard let first = group.events.first?.seq else { continue }
-            if first >= s.size { Self.fold(group, into: &s, first: first) }
+        let built = State(pack: pack, inputs: inputs, size: size, builtAt: ContinuousClock.now, builtMinute: minute)
+        // Under the state's lock: a group heard from here on waits for it, then folds into
+        // what is installed; one heard before is folded here.
+        return state.withLock { stored in
+            var s = built
+            for group in heard.withLock({ $0.filter { $0.size > size } }) {
+                guard let first = group.events.first?.seq else { continue }
+                if first >= s.size { Self.fold(group, into: &s, first: first) }
+            }
+            stored = s
+            return s
         }
-        state.withLock { $0 = s }
-        return s
     }
 
     /// The alerts a reader of `scope` may see.
