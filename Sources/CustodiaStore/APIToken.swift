@@ -55,12 +55,19 @@ public enum APIToken {
     }
 
     private static func hex(_ key: SymmetricKey) -> String {
-        key.withUnsafeBytes { hex($0) }
+        key.withUnsafeBytes { Hex.encode($0) }
     }
 
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+    private static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
+}
+
+/// Lower-case hexadecimal, for hashes kept or compared as text.
+package enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
+        out.reserveCapacity(64)
         for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 0x0F)])

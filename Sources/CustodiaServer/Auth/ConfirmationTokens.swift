@@ -1,6 +1,7 @@
 import Crypto
 import CustodiaCore
 import CustodiaLedger
+import CustodiaStore
 import Foundation
 
 /// Two-person confirmations: a token a second user issues for one event's content.
@@ -52,13 +53,13 @@ package struct ConfirmationTokens: Sendable {
     /// The id a confirmation is consumed under: the hex SHA-256 of the token's text (the
     /// token itself, a bearer credential, is not kept).
     package static func id(of token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Whether `token` was issued by this server for exactly `event`.
     package func matches(_ token: Parsed, event: Event) -> Bool {
         let expected = mac(event: event, user: token.user, expires: token.expires, nonce: token.nonce)
-        return Secrets.equal(Secrets.base64URL(expected), Secrets.base64URL(token.mac))
+        return Secrets.equal(expected, token.mac)
     }
 
     /// The tokens of the command-line tool (`custodia confirm`, `custodia record
