@@ -1,4 +1,5 @@
 import Crypto
+import CustodiaLedger
 
 /// API tokens: `cust_<id>_<secret>`.
 ///
@@ -42,7 +43,7 @@ public enum APIToken {
     /// The SHA-256 of the full token string, as 64 lowercase hex digits: what the store
     /// keeps instead of the token.
     public static func secretHash(_ token: String) -> String {
-        hex(SHA256.hash(data: Array(token.utf8)))
+        Bytes.hex(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Whether `hash` has the form `secretHash` returns.
@@ -55,23 +56,6 @@ public enum APIToken {
     }
 
     private static func hex(_ key: SymmetricKey) -> String {
-        key.withUnsafeBytes { Hex.encode($0) }
-    }
-
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
-}
-
-/// Lower-case hexadecimal, for hashes kept or compared as text.
-package enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        key.withUnsafeBytes { Bytes.hex($0) }
     }
 }

@@ -89,40 +89,39 @@ extension Store {
         inputs.items = try await alertItems(query)
         if pack.alerts.transitDays != nil || pack.alerts.shortfallDays != nil {
             inputs.dispatches = try await openDispatches(to: .everything, limit: 1000)
-            for d in inputs.dispatches { inputs.lastReceipts[d.document] = d.lastReceivedAt }
         }
         if let since = query.lossesSince {
             for kind in [EventKind.loss, .theft] {
-                var cursor: String?
-                paging: repeat {
-                    let page = try await searchEvents(EventQuery(kind: kind, order: .descending, limit: 1000, cursor: cursor))
-                    for r in page.elements {
-                        let e = try r.decoded()
-                        guard e.occurredAt >= since else { break paging }
-                        if let from = e.from { inputs.losses.append((from, e.occurredAt)) }
-                    }
-                    cursor = page.nextCursor
-                } while cursor != nil
+                try await eachEvent(of: kind, newestFirst: true) { e in
+                    guard e.occurredAt >= since else { return false }
+                    if let from = e.from { inputs.losses.append((from, e.occurredAt)) }
+                    return true
+                }
             }
         }
         if !query.closedHolders.isEmpty {
-            var cursor: String?
-            repeat {
-                let page = try await searchEvents(EventQuery(kind: .holderClose, limit: 1000, cursor: cursor))
-                for r in page.elements {
-                    let e = try r.decoded()
-                    if let code = e.holder?.code { inputs.closedAt[code] = e.occurredAt }
-                }
-                cursor = page.nextCursor
-            } while cursor != nil
+            try await eachEvent(of: .holderClose) { e in
+                if let code = e.holder?.code { inputs.closedAt[code] = e.occurredAt }
+                return true
+            }
         }
+        try await eachEvent(of: .alertWaiver) { e in
+            if let waiver = e.waiver { inputs.waivers.append(waiver) }
+            return true
+        }
+        return inputs
+    }
+
+    /// Calls `body` with each recorded event of `kind`, in ledger order (or newest first),
+    /// page by page, until it returns false.
+    func eachEvent(of kind: EventKind, newestFirst: Bool = false, _ body: (Event) throws -> Bool) async throws {
         var cursor: String?
         repeat {
-            let page = try await searchEvents(EventQuery(kind: .alertWaiver, limit: 1000, cursor: cursor))
-            inputs.waivers += try page.elements.compactMap { try $0.decoded().waiver }
+            let page = try await searchEvents(
+                EventQuery(kind: kind, order: newestFirst ? .descending : .ascending, limit: 1000, cursor: cursor))
+            for r in page.elements { guard try body(try r.decoded()) else { return } }
             cursor = page.nextCursor
         } while cursor != nil
-        return inputs
     }
 
     /// The alerts at `time` of the pack in force, those a reader of `scope` may see.

@@ -120,6 +120,12 @@ def sign_in(driver, user, path="/?lang=es"):
     WebDriverWait(driver, 10).until(lambda d: "/signin" not in d.current_url)
 
 
+def assert_fits(driver, what):
+    wide = driver.execute_script("return document.documentElement.scrollWidth")
+    inner = driver.execute_script("return window.innerWidth")
+    assert wide <= inner, f"{what} is {wide}px wide on a {inner}px screen"
+
+
 def text(driver):
     return driver.find_element(By.TAG_NAME, "body").text
 
@@ -356,9 +362,7 @@ def test_pages_fit_a_360_pixel_phone(browser):
     browser.set_window_size(360, 740)
     for name, path in [("phone-dashboard", "/"), ("phone-item", f"/items/{item_id}"), ("phone-issue", "/record/issue")]:
         go(browser, path)
-        inner = browser.execute_script("return window.innerWidth")
-        wide = browser.execute_script("return document.documentElement.scrollWidth")
-        assert wide <= inner, f"{path} is {wide}px wide on a {inner}px screen"
+        assert_fits(browser, path)
         shot(browser, name)
 
 
@@ -385,8 +389,7 @@ def test_an_item_with_a_look_alike_serial_shows_how_they_differ(browser, width):
     assert "el carácter 4 es \"\u041e\" (U+041E) aquí y \"O\" (U+004F) allí" in notice, notice
     link = browser.find_element(By.CSS_SELECTOR, "#look-alikes a")
     assert link.get_attribute("href").endswith(f"/items/{latin}")
-    wide = browser.execute_script("return document.documentElement.scrollWidth")
-    assert wide <= browser.execute_script("return window.innerWidth"), "the notice fits the screen"
+    assert_fits(browser, "the notice")
     shot(browser, f"look-alike-es-{width}")
     go(browser, f"/items/{latin}?lang=en")
     notice = browser.find_element(By.ID, "look-alikes").text
@@ -409,8 +412,7 @@ def test_the_alerts_show_on_the_dashboard_and_their_page_in_both_languages(brows
     rows = browser.find_elements(By.CSS_SELECTOR, "table.alerts tbody tr")
     assert rows, "the demo raises alerts in the clerk's zone"
     assert any(word in page for word in ["debía volver el", "no se cuenta por número de serie"]), page[:1000]
-    wide = browser.execute_script("return document.documentElement.scrollWidth")
-    assert wide <= browser.execute_script("return window.innerWidth"), "the alerts fit the screen"
+    assert_fits(browser, "the alerts")
     shot(browser, f"alerts-es-{width}")
     # A filter per rule; following one lists that rule only.
     link = browser.find_element(By.CSS_SELECTOR, "ul.filters a")
@@ -424,8 +426,7 @@ def test_the_alerts_show_on_the_dashboard_and_their_page_in_both_languages(brows
     # Whichever rule the first filter is, its alerts are worded in English.
     assert any(word in page for word in ["was due back on", "has not been counted by serial", "reached", "has not arrived",
                                          "which is closed", "a MANPADS component, is missing", "losses or thefts under"]), page[:1000]
-    wide = browser.execute_script("return document.documentElement.scrollWidth")
-    assert wide <= browser.execute_script("return window.innerWidth"), "the alerts fit the screen"
+    assert_fits(browser, "the alerts")
     shot(browser, f"alerts-en-{width}")
 
 
@@ -444,14 +445,12 @@ def test_the_policy_page_shows_the_pack_and_the_authorisations_in_both_languages
     assert len(rules) == 2, "the standard pack has a MANPADS rule and one for the rest"
     labels = [td.get_attribute("data-l") for td in rules[0].find_elements(By.TAG_NAME, "td")]
     assert labels[:2] == ["Categorías", "Necesitan una segunda persona"], labels
-    wide = browser.execute_script("return document.documentElement.scrollWidth")
-    assert wide <= browser.execute_script("return window.innerWidth"), "the policy page fits the screen"
+    assert_fits(browser, "the policy page")
     shot(browser, f"policy-es-{width}")
     go(browser, "/policy?lang=en")
     page = text(browser)
     for wanted in ["Policy in force", "The standard policy", "Issue, Return", "training firing", "AUT-BROWSER", "In force"]:
         assert wanted in page, (wanted, page[:1500])
     assert browser.find_element(By.CSS_SELECTOR, "#authorisations td").get_attribute("data-l") == "Holder"
-    wide = browser.execute_script("return document.documentElement.scrollWidth")
-    assert wide <= browser.execute_script("return window.innerWidth"), "the policy page fits the screen"
+    assert_fits(browser, "the policy page")
     shot(browser, f"policy-en-{width}")

@@ -34,8 +34,12 @@ import Testing
             registeredAt: registered, lastEventAt: "2026-06-20T08:00:00Z")
     }
 
-    static func dispatch(_ doc: String, sent: String, items: Int64 = 1, lots: [LotQuantity] = []) -> DispatchView {
-        DispatchView(document: doc, seq: 5, from: "S1", to: "S2", occurredAt: sent, itemsInTransit: items, lotsInTransit: lots)
+    static func dispatch(
+        _ doc: String, sent: String, items: Int64 = 1, lots: [LotQuantity] = [], received: String? = nil
+    ) -> DispatchView {
+        DispatchView(
+            document: doc, seq: 5, from: "S1", to: "S2", occurredAt: sent, itemsInTransit: items, lotsInTransit: lots,
+            lastReceivedAt: received)
     }
 
     /// (rule, inputs that raise exactly that alert, severity, subject)
@@ -52,8 +56,8 @@ import Testing
         (.longTransit, AlertInputs(dispatches: [dispatch("TR-1", sent: "2026-06-15T00:00:00Z")], holders: holders), .warning, "TR-1"),
         (.lotShortfall,
          AlertInputs(
-            dispatches: [dispatch("TR-2", sent: "2026-05-01T00:00:00Z", items: 0, lots: [LotQuantity(marking: LotMarking(lot: "L1", manufacturer: "M", calibre: "c", type: "ball", year: nil), quantity: 40)])],
-            lastReceipts: ["TR-2": "2026-05-20T00:00:00Z"], holders: holders), .warning, "TR-2"),
+            dispatches: [dispatch("TR-2", sent: "2026-05-01T00:00:00Z", items: 0, lots: [LotQuantity(marking: LotMarking(lot: "L1", manufacturer: "M", calibre: "c", type: "ball", year: nil), quantity: 40)], received: "2026-05-20T00:00:00Z")],
+            holders: holders), .warning, "TR-2"),
         (.lossCluster,
          AlertInputs(losses: [("U1", "2026-06-01T00:00:00Z"), ("P1", "2026-06-10T00:00:00Z"), ("U1", "2026-06-20T00:00:00Z")], holders: holders),
          .critical, "U1"),

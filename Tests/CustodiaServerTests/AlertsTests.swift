@@ -137,13 +137,7 @@ import Testing
         let fresh = try await TestServer.make { $0.alertRefresh = 0 }
         try await fresh.run { client in
             let before = try await client.get("/api/v1/alerts", as: "root").json["total"] as? Int ?? 0
-            var register = Event(kind: .register, occurredAt: "2026-02-01T07:00:00Z")
-            register.to = "S1"
-            register.registrations = [
-                ItemMarking(
-                    category: .manpadsMissile, manufacturer: "KBM", country: "RU", model: "9M342", calibre: "72mm",
-                    serial: "MS-9")
-            ]
+            let register = W.registerMANPADS("MS-9", occurredAt: "2026-02-01T07:00:00Z")
             var theft = Event(kind: .theft, occurredAt: "2026-02-01T07:30:00Z")
             theft.from = "S1"
             theft.items = [.marking(manufacturer: "KBM", serial: "MS-9", model: nil)]
@@ -156,12 +150,7 @@ import Testing
     @Test(arguments: ["en", "es"])
     func theDashboardAndTheAlertsPageShowThemInTheReadersLanguage(_ language: String) async throws {
         let server = try await TestServer.make()
-        var register = Event(kind: .register, occurredAt: W.t)
-        register.to = "S1"
-        register.registrations = [
-            ItemMarking(
-                category: .manpadsMissile, manufacturer: "KBM", country: "RU", model: "9M342", calibre: "72mm", serial: "MS-1")
-        ]
+        let register = W.registerMANPADS("MS-1")
         var theft = Event(kind: .theft, occurredAt: W.t)
         theft.from = "S1"
         theft.items = [.marking(manufacturer: "KBM", serial: "MS-1", model: nil)]

@@ -95,13 +95,7 @@ import Testing
     @Test(arguments: ["en", "es"])
     func theWebFormWordsAPolicyRefusalInTheReadersLanguage(_ language: String) async throws {
         let server = try await TestServer.make()
-        var register = Event(kind: .register, occurredAt: W.t)
-        register.to = "S1"
-        register.registrations = [
-            ItemMarking(
-                category: .manpadsMissile, manufacturer: "KBM", country: "RU", model: "9M342", calibre: "72mm", serial: "MS-1")
-        ]
-        try await server.record([register])
+        try await server.record([W.registerMANPADS("MS-1")])
         try await server.runWeb { web in
             let browser = try await web.signedIn("clerk-n", language: language)
             let toPerson = try await browser.check(

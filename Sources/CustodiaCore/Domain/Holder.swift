@@ -33,30 +33,34 @@ public enum HolderTree {
         }
     }
 
-    /// Whether `code` is `root` or lies under it in `holders` (a walk up through `parent`,
-    /// bounded against a cycle).
-    public static func isUnder(_ code: String, root: String, in holders: [String: Holder]) -> Bool {
-        var cursor: String? = code
+    /// `code` and the holders above it, nearest first: a walk up through `parent`, bounded
+    /// against a cycle.
+    public static func lineage(of code: String, in holders: [String: Holder]) -> Lineage {
+        Lineage(cursor: code, holders: holders)
+    }
+
+    public struct Lineage: Sequence, IteratorProtocol {
+        var cursor: String?
+        let holders: [String: Holder]
         var steps = 0
-        while let c = cursor, steps <= 64 {
-            if c == root { return true }
+
+        public mutating func next() -> String? {
+            guard let c = cursor, steps <= 64 else { return nil }
             cursor = holders[c]?.parent
             steps += 1
+            return c
         }
-        return false
+    }
+
+    /// Whether `code` is `root` or lies under it in `holders`.
+    public static func isUnder(_ code: String, root: String, in holders: [String: Holder]) -> Bool {
+        lineage(of: code, in: holders).contains(root)
     }
 
     /// The site `code` is at: itself when a site, else the nearest site above it (nil when
     /// none is).
     public static func site(of code: String, in holders: [String: Holder]) -> String? {
-        var cursor: String? = code
-        var steps = 0
-        while let c = cursor, steps <= 64 {
-            if holders[c]?.kind == .site { return c }
-            cursor = holders[c]?.parent
-            steps += 1
-        }
-        return nil
+        lineage(of: code, in: holders).first { holders[$0]?.kind == .site }
     }
 
     /// Whether `kind` may have no parent.

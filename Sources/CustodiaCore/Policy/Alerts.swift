@@ -102,10 +102,8 @@ public struct AlertInputs: Sendable {
     /// The items that may be alerted: held and not counted since a category's cutoff, held
     /// past their due date, missing MANPADS components, and items at closed holders.
     public var items: [AlertItem]
-    /// The open dispatches.
+    /// The open dispatches, each with the time of its last receipt.
     public var dispatches: [DispatchView]
-    /// For each open dispatch received at least once, the time of its last receipt.
-    public var lastReceipts: [String: String]
     /// Losses and thefts recorded in the loss window: the holder they left and when.
     public var losses: [(from: String, at: String)]
     public var waivers: [AlertWaiver]
@@ -117,12 +115,11 @@ public struct AlertInputs: Sendable {
     var itemIndex: [Int64: Int] = [:]
 
     public init(
-        items: [AlertItem] = [], dispatches: [DispatchView] = [], lastReceipts: [String: String] = [:],
+        items: [AlertItem] = [], dispatches: [DispatchView] = [],
         losses: [(from: String, at: String)] = [], waivers: [AlertWaiver] = [], holders: [String: Holder] = [:]
     ) {
         self.items = items
         self.dispatches = dispatches
-        self.lastReceipts = lastReceipts
         self.losses = losses
         self.waivers = waivers
         self.holders = holders
@@ -261,7 +258,7 @@ public enum Alerts {
         if let days = pack.alerts.transitDays {
             let cutoff = before(days)
             for d in inputs.dispatches where d.itemsInTransit > 0 || !d.lotsInTransit.isEmpty {
-                guard let sent = d.occurredAt, sent < cutoff, inputs.lastReceipts[d.document] == nil || d.itemsInTransit > 0
+                guard let sent = d.occurredAt, sent < cutoff, d.lastReceivedAt == nil || d.itemsInTransit > 0
                 else { continue }
                 out.append(
                     Alert(
@@ -274,7 +271,7 @@ public enum Alerts {
         if let days = pack.alerts.shortfallDays {
             let cutoff = before(days)
             for d in inputs.dispatches where !d.lotsInTransit.isEmpty {
-                guard let received = inputs.lastReceipts[d.document], received < cutoff else { continue }
+                guard let received = d.lastReceivedAt, received < cutoff else { continue }
                 // Quantity and lot number, in no language: interfaces word the message around it.
                 let short = d.lotsInTransit.map { "\($0.quantity) × \($0.marking.lot)" }.joined(separator: ", ")
                 out.append(
@@ -303,15 +300,9 @@ public enum Alerts {
         var counts: [String: Int] = [:]
         var first: [String: String] = [:]
         for loss in inputs.losses {
-            var cursor: String? = loss.from
-            var steps = 0
-            while let c = cursor, steps <= 64 {
-                if inputs.holders[c]?.kind != .person {
-                    counts[c, default: 0] += 1
-                    first[c] = min(first[c] ?? loss.at, loss.at)
-                }
-                cursor = inputs.holders[c]?.parent
-                steps += 1
+            for c in HolderTree.lineage(of: loss.from, in: inputs.holders) where inputs.holders[c]?.kind != .person {
+                counts[c, default: 0] += 1
+                first[c] = min(first[c] ?? loss.at, loss.at)
             }
         }
         let over = Set(counts.filter { $0.value >= threshold.count }.keys)

@@ -5,11 +5,11 @@
 #endif
 
 /// Small byte helpers shared by the ledger's text formats.
-enum Bytes {
+package enum Bytes {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Lowercase hexadecimal.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    package static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {

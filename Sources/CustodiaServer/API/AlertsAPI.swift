@@ -99,8 +99,6 @@ final class AlertBoard: Sendable {
         guard var s = current else { return [] }
         if s.dispatchesChanged, !s.stale {
             s.inputs.dispatches = try await app.store.openDispatches(to: .everything, limit: 1000)
-            s.inputs.lastReceipts = Dictionary(
-                s.inputs.dispatches.compactMap { d in d.lastReceivedAt.map { (d.document, $0) } }, uniquingKeysWith: { a, _ in a })
             s.dispatchesChanged = false
             s.alerts = nil
         }

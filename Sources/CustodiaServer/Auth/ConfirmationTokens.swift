@@ -1,7 +1,6 @@
 import Crypto
 import CustodiaCore
 import CustodiaLedger
-import CustodiaStore
 import Foundation
 
 /// Two-person confirmations: a token a second user issues for one event's content.
@@ -53,7 +52,7 @@ package struct ConfirmationTokens: Sendable {
     /// The id a confirmation is consumed under: the hex SHA-256 of the token's text (the
     /// token itself, a bearer credential, is not kept).
     package static func id(of token: String) -> String {
-        Hex.encode(SHA256.hash(data: Array(token.utf8)))
+        Bytes.hex(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Whether `token` was issued by this server for exactly `event`.

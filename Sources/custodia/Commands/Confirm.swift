@@ -119,23 +119,21 @@ func commandLineConfirmations(file: String, tokensFile: String, keyPath: String)
     var proofs: [Int: [Confirmation]] = [:]
     var used: Set<String> = []
     var problems: [String] = []
-    // `confirm` prints the tokens in the order of the events: each user's next token is
+    // `confirm` prints the tokens in the order of the events: each person's next token is
     // tried first, so that a large batch is matched in one pass (any order still works).
     var byUser: [String: [Int]] = [:]
     for (n, token) in tokens.enumerated() { byUser[token.0.user, default: []].append(n) }
     var next: [String: Int] = [:]
     for (line, event) in events {
-        var likely: [(ConfirmationTokens.Parsed, String)] = []
-        for code in event.confirmedBy {
-            guard let mine = byUser[code], let n = next[code, default: 0] < mine.count ? mine[next[code, default: 0]] : nil,
-                issuer.matches(tokens[n].0, event: event)
-            else { continue }
-            likely.append(tokens[n])
-            next[code, default: 0] += 1
+        let likely = event.confirmedBy.compactMap { code in
+            byUser[code].flatMap { mine in next[code, default: 0] < mine.count ? tokens[mine[next[code, default: 0]]] : nil }
         }
         var found = issuer.proofs(for: event, tokens: likely, now: now)
         if found.proofs.count + found.expired.count < event.confirmedBy.count {
             found = issuer.proofs(for: event, tokens: tokens, now: now)
+        }
+        for proof in found.proofs where likely.contains(where: { ConfirmationTokens.id(of: $0.1) == proof.id }) {
+            next[proof.user, default: 0] += 1
         }
         if !found.proofs.isEmpty { proofs[line] = found.proofs }
         for proof in found.proofs { used.insert(proof.id) }

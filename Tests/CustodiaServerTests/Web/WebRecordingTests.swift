@@ -405,14 +405,7 @@ struct FormCase: Sendable, CustomTestStringConvertible {
     @Test(arguments: ["en", "es"])
     func aMANPADSIssueAsksForTheSecondPerson(_ language: String) async throws {
         let server = try await TestServer.make()
-        var register = Event(kind: .register, occurredAt: W.t)
-        register.to = "S1"
-        register.registrations = [
-            ItemMarking(
-                category: .manpadsLaunchMechanism, manufacturer: "KBM", country: "RU", model: "9P522", calibre: "72mm",
-                serial: "LM-1")
-        ]
-        try await server.record([register])
+        try await server.record([W.registerMANPADS("LM-1", .manpadsLaunchMechanism)])
         try await server.runWeb { web in
             let browser = try await web.signedIn("clerk-n", language: language)
             let fields = [("from", "S1"), ("to", "U1"), ("items", "LM-1"), ("document", "VO-9"), ("dueBack", "2026-03-20")]

@@ -54,6 +54,21 @@ extension TestServer {
 enum W {
     static let t = "2026-02-01T08:00:00Z"
 
+    /// The registration of one KBM MANPADS component (a 9M342 missile or a 9P522 launch
+    /// mechanism) at `holder`.
+    static func registerMANPADS(
+        _ serial: String, _ category: Category = .manpadsMissile, at holder: String = "S1", occurredAt: String = t
+    ) -> Event {
+        var e = Event(kind: .register, occurredAt: occurredAt)
+        e.to = holder
+        e.registrations = [
+            ItemMarking(
+                category: category, manufacturer: "KBM", country: "RU",
+                model: category == .manpadsMissile ? "9M342" : "9P522", calibre: "72mm", serial: serial)
+        ]
+        return e
+    }
+
     static func move(
         _ kind: EventKind, _ serials: [String] = [], lots: [(String, Int64)] = [], from: String? = nil, to: String? = nil,
         document: String? = nil, dueBack: String? = nil
