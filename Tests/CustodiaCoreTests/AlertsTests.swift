@@ -111,6 +111,13 @@ import Testing
         #expect(Alerts.evaluate(.standard, inputs, at: Self.now).map(\.severity) == [.critical, .notice])
     }
 
+    @Test func lossesOutsideTheWindowDoNotCount() {
+        let inputs = AlertInputs(
+            losses: [("U1", "2026-01-10T00:00:00Z"), ("U1", "2026-06-01T00:00:00Z"), ("U1", "2026-06-20T00:00:00Z")],
+            holders: Self.holders)
+        #expect(Alerts.evaluate(.standard, inputs, at: Self.now).isEmpty)
+    }
+
     @Test func foldingWritesKeepsTheAlertsCurrent() {
         let stale = Self.item("AK-2", counted: "2025-06-29T00:00:00Z")
         var inputs = AlertInputs(items: [stale], holders: Self.holders)

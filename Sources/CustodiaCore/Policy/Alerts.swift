@@ -284,7 +284,7 @@ public enum Alerts {
             }
         }
         if let threshold = pack.alerts.losses {
-            out += lossClusters(threshold, inputs)
+            out += lossClusters(threshold, inputs, since: query.lossesSince ?? "")
         }
 
         let waived = Set(inputs.waivers.filter { day <= $0.until }.map { "\($0.rule.rawValue) \($0.subject)" })
@@ -296,10 +296,11 @@ public enum Alerts {
 
     /// The holders (not people) under which at least `count` losses or thefts happened in
     /// the window, the lowest such holder on each branch only.
-    static func lossClusters(_ threshold: LossThreshold, _ inputs: AlertInputs) -> [Alert] {
+    static func lossClusters(_ threshold: LossThreshold, _ inputs: AlertInputs, since: String) -> [Alert] {
         var counts: [String: Int] = [:]
         var first: [String: String] = [:]
-        for loss in inputs.losses {
+        // The window is judged here too: losses folded in while a server runs age out of it.
+        for loss in inputs.losses where loss.at >= since {
             for c in HolderTree.lineage(of: loss.from, in: inputs.holders) where inputs.holders[c]?.kind != .person {
                 counts[c, default: 0] += 1
                 first[c] = min(first[c] ?? loss.at, loss.at)
