@@ -143,6 +143,19 @@ import Testing
             }
             #expect(text.contains("AUT-NORTH") && text.contains("AUT-OLD"))
             #expect(!text.contains("AUT-SOUTH"), "S2's authorisation is outside the clerk's scope")
+            // Signed out: the sign-in form, nothing of the pack.
+            let anonymous = try await web.browser(language: language).get("/policy")
+            #expect(anonymous.status == 303)
+            #expect(anonymous.location?.hasPrefix("/signin") == true)
+            // Every role reads it; those scoped to R1 never see R2's authorisation, those of the
+            // whole register see both; P3 (R2) sees only R2's.
+            for user in ["viewer-n", "custodian-n", "inspector-n", "admin-n", "auditor", "root", "P3"] {
+                let page = try await web.signedIn(user, language: language).get("/policy")
+                #expect(page.status == 200, "\(user)")
+                let whole = ["auditor", "root"].contains(user)
+                #expect(page.text.contains("AUT-SOUTH") == (whole || user == "P3"), "\(user)")
+                #expect(page.text.contains("AUT-NORTH") == (user != "P3"), "\(user)")
+            }
         }
         // A recorded pack names its entry and reason.
         let relaxed = try await TestServer.make()
