@@ -71,6 +71,7 @@ public enum PolicyFile {
         if a.manpadsLoss { alerts.append("manpads-loss: true") }
         if a.closedHolder { alerts.append("closed-holder: true") }
         out += alerts.isEmpty ? "alerts: {}\n" : "alerts:\n" + alerts.map { "  \($0)\n" }.joined()
+        if pack.independentCounters { out += "stocktake:\n  independent-counters: true\n" }
         return out
     }
 }

@@ -109,6 +109,11 @@ import Testing
             body: { side, _ in
                 "{\"kind\":\"authorisation\",\"occurredAt\":\"2026-03-01T07:00:00Z\",\"authorisation\":{\"holder\":\"\(side == .inside ? "S1" : "S2")\",\"purpose\":\"lot-testing\",\"validFrom\":\"2026-03-01\",\"validUntil\":\"2026-03-10\",\"authorisedBy\":\"\(side == .inside ? "Z1" : "R2")\"}}"
             }, expect: recorder([.admin])),
+        Endpoint(name: "stocktakes", method: .get, path: { side, f in "/api/v1/stocktakes?holder=\(f.holder[side]!)" }, body: nil, expect: lists),
+        Endpoint(name: "discrepancies", method: .get, path: { _, _ in "/api/v1/discrepancies" }, body: nil, expect: lists),
+        Endpoint(
+            name: "open stocktake", method: .post, path: { _, _ in "/api/v1/stocktakes?dryRun=true" },
+            body: { side, _ in "{\"holder\":\"\(side == .inside ? "S1" : "S2")\"}" }, expect: recorder([.clerk, .inspector, .admin])),
         Endpoint(
             name: "users", method: .get, path: { _, _ in "/api/v1/users" }, body: nil,
             expect: { role, _ in role == .admin ? 200 : 403 }),

@@ -6,7 +6,7 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     case clerk
     /// Accepts hand-overs to holders in the scope and confirms them as the second person.
     case custodian
-    /// Reads within the scope and records stocktake counts.
+    /// Reads within the scope, opens, counts, closes and resolves stocktakes.
     case inspector
     /// Reads everything and uses the ledger tools; never writes.
     case auditor
@@ -42,6 +42,8 @@ extension Role {
         case (.viewer, _): false
         case (_, .manageUsers): false
         case (.clerk, .record(let kind)): !kind.isHolderChange && !kind.isUserChange && !kind.isControl
+        case (.custodian, .record(let kind)) where kind.isStocktake: false
+        case (.inspector, .record(let kind)) where kind.isStocktake: true
         case (.clerk, .confirm): true
         case (.custodian, .record(let kind)): kind == .receive || kind == .return || kind == .count
         case (.custodian, .confirm): true

@@ -87,6 +87,9 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case policySet = "policy-set"
     case authorisation
     case alertWaiver = "alert-waiver"
+    case stocktakeOpen = "stocktake-open"
+    case stocktakeClose = "stocktake-close"
+    case stocktakeResolve = "stocktake-resolve"
 
     /// Kinds that change the holder tree rather than custody.
     public var isHolderChange: Bool {
@@ -110,6 +113,13 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     /// admin records them.
     public var isControl: Bool { self == .policySet || self == .authorisation || self == .alertWaiver }
 
+    /// Kinds that frame a physical verification rather than move anything: a stocktake's
+    /// opening, its closing with the reconciliation, and the resolution of what it found.
+    /// (Its counts are `count` events that name it.)
+    public var isStocktake: Bool { self == .stocktakeOpen || self == .stocktakeClose || self == .stocktakeResolve }
+
     /// The custody kinds, in the order the documentation lists them.
-    public static var custodyKinds: [EventKind] { allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl } }
+    public static var custodyKinds: [EventKind] {
+        allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl && !$0.isStocktake }
+    }
 }

@@ -6,7 +6,8 @@ extension Event {
     static let commonFields: Set<String> = [
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
         "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "distinct",
-        "holder", "user", "policy", "authorisation", "waiver",
+        "holder", "user", "policy", "authorisation", "waiver", "stocktake", "opening", "reconciliation", "unlisted",
+        "resolvedBy",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -97,6 +98,15 @@ extension Event {
             case "waiver":
                 guard kind == .alertWaiver else { throw FieldError(key, "only an alert-waiver carries a waiver") }
                 waiver = try AlertWaiver(json: value)
+            case "stocktake": stocktake = try Self.seq(value, key)
+            case "resolvedBy": resolvedBy = try Self.seq(value, key)
+            case "opening": opening = try StocktakeOpening(json: value)
+            case "reconciliation": reconciliation = try ReconciliationSummary(json: value)
+            case "unlisted":
+                guard case .array(let marks) = value else { throw FieldError(key, "expected a list of marks") }
+                var read: [UnlistedMark] = []
+                for (n, m) in marks.enumerated() { read.append(try UnlistedMark(json: m, path: "unlisted[\(n)]")) }
+                unlisted = read
             default:
                 throw FieldError(
                     key, "unknown field; the fields of an event are \(Self.commonFields.sorted().joined(separator: ", "))")
@@ -128,6 +138,7 @@ extension Event {
             try checkControlShape()
             return
         }
+        try checkStocktakeFields()
         if policy != nil { throw FieldError("policy", "only a policy-set carries a policy pack") }
         if authorisation != nil { throw FieldError("authorisation", "only an authorisation event carries an authorisation") }
         if waiver != nil { throw FieldError("waiver", "only an alert-waiver carries a waiver") }
@@ -164,6 +175,10 @@ extension Event {
             return
         }
         if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
+        if kind.isStocktake {
+            try checkStocktakeShape()
+            return
+        }
         if Self.needsFrom.contains(kind), from == nil {
             throw FieldError("from", "missing; \(article(kind.rawValue)) \(kind.rawValue) needs the holder it comes from")
         }
@@ -181,7 +196,7 @@ extension Event {
                 throw FieldError(
                     "items", "missing; a register event lists the items (full marking) or lots it brings onto the books")
             }
-        } else if items.isEmpty, lots.isEmpty {
+        } else if items.isEmpty, lots.isEmpty, unlisted.isEmpty {
             throw FieldError("items", "missing; name at least one item or lot")
         }
         if kind == .condition, condition == nil {
@@ -520,6 +535,11 @@ extension Event {
         return change
     }
 
+    static func seq(_ v: JSONValue, _ field: String) throws(FieldError) -> Int64 {
+        guard let n = v.intValue, n >= 0 else { throw FieldError(field, "expected a sequence number (a whole number, 0 or more)") }
+        return n
+    }
+
     static func text(_ v: JSONValue, _ field: String) throws(FieldError) -> String {
         guard case .string(let s) = v else { throw FieldError(field, "expected a string, found \(v.typeName)") }
         guard s.utf8.count <= 1000 else { throw FieldError(field, "too long (at most 1000 bytes)") }
@@ -602,6 +622,11 @@ extension Event {
         if let policy { m.append(("policy", policy.jsonValue)) }
         if let authorisation { m.append(("authorisation", authorisation.jsonValue)) }
         if let waiver { m.append(("waiver", waiver.jsonValue)) }
+        if let stocktake { m.append(("stocktake", .int(stocktake))) }
+        if let opening { m.append(("opening", opening.jsonValue)) }
+        if let reconciliation { m.append(("reconciliation", reconciliation.jsonValue)) }
+        if !unlisted.isEmpty { m.append(("unlisted", .array(unlisted.map(\.jsonValue)))) }
+        if let resolvedBy { m.append(("resolvedBy", .int(resolvedBy))) }
         if let user {
             var u: [(String, JSONValue)] = [("code", .string(user.code))]
             if let role = user.role { u.append(("role", .string(role.rawValue))) }

@@ -147,6 +147,19 @@ public struct Event: Sendable, Equatable {
     public var authorisation: Authorisation?
     /// `alert-waiver` only: the alert it waives, and until when.
     public var waiver: AlertWaiver?
+    /// The stocktake (the sequence number of its `stocktake-open`) that a `count`, a
+    /// `stocktake-close` or a `stocktake-resolve` belongs to.
+    public var stocktake: Int64?
+    /// `stocktake-open` only: how the holder is counted and what is expected.
+    public var opening: StocktakeOpening?
+    /// `stocktake-close` only: what the reconciliation found.
+    public var reconciliation: ReconciliationSummary?
+    /// A stocktake's `count`: marks read that are not items on the counted holder's books;
+    /// a `stocktake-resolve`: those it settles.
+    public var unlisted: [UnlistedMark] = []
+    /// `stocktake-resolve` only: the event that settles the discrepancies (a loss report, a
+    /// recovery, a registration, a correction, a transfer), when one does.
+    public var resolvedBy: Int64?
 
     public init(kind: EventKind, occurredAt: String) {
         self.kind = kind

@@ -57,7 +57,7 @@ public struct PolicyPackError: Error, Sendable, Equatable {
 }
 
 extension PolicyPack {
-    static let topKeys = ["version", "rules", "separation", "purposes", "alerts"]
+    static let topKeys = ["version", "rules", "separation", "purposes", "alerts", "stocktake"]
     static let ruleKeys = [
         "for", "two-person", "issue-to", "person-with-authorisation", "longest-due-back-days", "count-within-days",
     ]
@@ -209,6 +209,10 @@ extension PolicyPack {
                 }
             }
             if let alerts = top["alerts"] { pack.alerts = self.alerts(alerts) }
+            if let stocktake = top["stocktake"] {
+                let keys = map(stocktake, "stocktake", keys: ["independent-counters"])
+                pack.independentCounters = flag(keys["independent-counters"], "stocktake.independent-counters")
+            }
             return pack
         }
 
@@ -329,6 +333,7 @@ extension PolicyPack {
         if alerts.manpadsLoss { a.append(("manpads-loss", .bool(true))) }
         if alerts.closedHolder { a.append(("closed-holder", .bool(true))) }
         top.append(("alerts", .object(a)))
+        if independentCounters { top.append(("stocktake", .object([("independent-counters", .bool(true))]))) }
         return .object(top)
     }
 }

@@ -14,12 +14,20 @@ public struct PolicyPack: Sendable, Equatable {
     /// The purposes an `authorisation` may name.
     public var purposes: [String]
     public var alerts: AlertThresholds
+    /// Whether a stocktake's counts are recorded by someone independent of the holder
+    /// counted: never a user whose scope is that holder (or lies under it), never a counter
+    /// of the holder's previous stocktake. Blocking.
+    public var independentCounters: Bool
 
-    public init(rules: [CategoryRule] = [], separations: [Separation] = [], purposes: [String] = [], alerts: AlertThresholds = .init()) {
+    public init(
+        rules: [CategoryRule] = [], separations: [Separation] = [], purposes: [String] = [], alerts: AlertThresholds = .init(),
+        independentCounters: Bool = false
+    ) {
         self.rules = rules
         self.separations = separations
         self.purposes = purposes
         self.alerts = alerts
+        self.independentCounters = independentCounters
     }
 
     /// The rule naming `category`, if any.
@@ -63,7 +71,8 @@ public struct PolicyPack: Sendable, Equatable {
         purposes: Authorisation.standardPurposes,
         alerts: AlertThresholds(
             overdueReturn: true, transitDays: 14, shortfallDays: 30, losses: LossThreshold(count: 3, days: 90),
-            manpadsLoss: true, closedHolder: true))
+            manpadsLoss: true, closedHolder: true),
+        independentCounters: true)
 }
 
 /// The rules for one or several categories.

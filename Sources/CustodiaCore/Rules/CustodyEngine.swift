@@ -89,6 +89,8 @@ public struct CustodyEngine {
     /// The children of each holder, built on first need (the separation rule counts what a
     /// site's subtree holds); dropped when the tree changes.
     var childrenIndex: [String: [String]]?
+    /// Every stocktake, read on first need and kept current (see `CustodyEngine+Stocktake`).
+    var stocktakes: [Int64: StocktakeState]?
 
     /// - Parameters:
     ///   - holders: every holder, by code.
@@ -157,7 +159,14 @@ public struct CustodyEngine {
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
+        if event.kind.isStocktake {
+            let ids = try applyStocktakeFrame(&event, seq: seq)
+            remember(event, seq: seq)
+            nextSeq += 1
+            return AppliedEvent(seq: seq, event: event, itemIDs: ids, lotIDs: [], privateName: nil)
+        }
         let scoped = admission?.authority.isScoped == true
+        let stocktake = event.kind == .count && event.stocktake != nil ? try admitStocktakeCount(event) : nil
         // A scoped receive may name a sender outside the scope: it is compared with the
         // dispatch below, which says the same whether or not that holder exists.
         if let from = event.from, !(scoped && event.kind == .receive && !inScope(from)) {
@@ -235,6 +244,7 @@ public struct CustodyEngine {
                 if updated.contains(where: { $0.id == record.id }) {
                     throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
                 }
+                if let stocktake { try checkCounted(record, in: stocktake, field: "items[\(n)]") }
                 record.state = try Self.transition(record, event: event, field: "items[\(n)]", seq: seq)
                 updated.append(record)
             }
@@ -345,7 +355,8 @@ public struct CustodyEngine {
                 case .count:
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate, .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose,
-                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver:
+                    .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver,
+                    .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
                     break
                 }
             }
@@ -428,6 +439,7 @@ public struct CustodyEngine {
                     lot: ref.lot, manufacturer: lot?.marking.manufacturer ?? ref.manufacturer, quantity: ref.quantity)
             }
         }
+        if stocktake != nil { noteCount(event, items: updated) }
         remember(event, seq: seq)
         nextSeq += 1
         let ids = event.kind == .register ? created.map(\.id) : updated.map(\.id)
@@ -496,7 +508,9 @@ public struct CustodyEngine {
             guard let condition = event.condition else { throw CustodyViolation("condition", "missing; give the new condition") }
             s.condition = condition
         case .count:
-            try requireHeld(by: event.from)
+            // A stocktake's count finds items anywhere under its holder (the engine checks
+            // where); any other count, at the holder it names.
+            try requireHeld(by: event.stocktake == nil ? event.from : nil)
             s.lastCounted = event.occurredAt
         case .loss, .theft:
             try requireHeld(by: event.from)
@@ -549,7 +563,7 @@ public struct CustodyEngine {
             s.status = .deactivated
             s.dueBack = nil
         case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
-            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver:
+            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
             throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq

@@ -113,15 +113,29 @@ public enum LeafEncoding {
         w.string("method", e.method)
         w.string("note", e.note)
         w.string("occurredAt", e.occurredAt)
+        if let o = e.opening {
+            w.key("opening")
+            w.bytes(CanonicalJSON.encode(o.jsonValue))
+        }
         if let p = e.policy {
             w.key("policy")
             w.bytes(CanonicalJSON.encode(p.jsonValue))
         }
         w.string("reason", e.reason)
+        if let r = e.reconciliation {
+            w.key("reconciliation")
+            w.bytes(CanonicalJSON.encode(r.jsonValue))
+        }
         w.string("recordedAt", e.recordedAt)
         w.string("recordedBy", e.recordedBy)
+        if let r = e.resolvedBy { w.int("resolvedBy", r) }
         w.string("salt", e.salt)
+        if let s = e.stocktake { w.int("stocktake", s) }
         w.string("to", e.to)
+        if !e.unlisted.isEmpty {
+            w.key("unlisted")
+            w.bytes(CanonicalJSON.encode(.array(e.unlisted.map(\.jsonValue))))
+        }
         if let u = e.user {
             w.key("user")
             w.object { inner in

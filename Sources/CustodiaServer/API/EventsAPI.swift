@@ -121,6 +121,15 @@ enum EventsAPI {
                         ))
                     continue
                 }
+                guard event.kind != .stocktakeOpen, event.kind != .stocktakeClose else {
+                    errors.append(
+                        .init(
+                            index: index, field: "kind",
+                            message:
+                                "a stocktake is opened and closed with POST /api/v1/stocktakes and /api/v1/stocktakes/{id}/close, which compute what it expects and what it found"
+                        ))
+                    continue
+                }
                 events.append(event)
             } catch {
                 errors.append(.init(index: index, field: error.field, message: error.message))

@@ -509,6 +509,9 @@ extension Catalogue {
         "kind.policy-set": "Cambio de política",
         "kind.authorisation": "Autorización",
         "kind.alert-waiver": "Dispensa de alerta",
+        "kind.stocktake-open": "Inventario abierto",
+        "kind.stocktake-close": "Inventario cerrado",
+        "kind.stocktake-resolve": "Discrepancias resueltas",
         "kindHelp.issue": "Entrega de armas o munición a una unidad o persona, con fecha de devolución si procede.",
         "kindHelp.return": "Devolución al depósito de lo que se entregó.",
         "kindHelp.dispatch":
