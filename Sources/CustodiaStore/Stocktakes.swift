@@ -127,13 +127,13 @@ extension Store {
     /// `position`: the items physically held and the lot balances, from the state now and the
     /// events since, folded back (`PastState`).
     public func holdingsAt(
-        _ position: Int64, holder: String, recursive: Bool
+        _ position: Int64, holder: String, recursive: Bool, admits: (ItemMarking) -> Bool = { _ in true }
     ) async throws -> (items: [Reconciliation.HeldItem], lots: [Reconciliation.LotBalance]) {
         let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
         func counted(_ code: String) -> Bool { code == holder || (recursive && HolderTree.isUnder(code, root: holder, in: tree)) }
         guard let now = try await holdings(of: holder, recursive: recursive) else { return ([], []) }
         var items: [ItemIdentity: Reconciliation.HeldItem] = [:]
-        for i in now.items where i.status == .held && counted(i.holder) {
+        for i in now.items where i.status == .held && counted(i.holder) && admits(i.marking) {
             items[i.marking.identity] = .init(marking: i.marking, holder: i.holder)
         }
         var lots: [LotHolderKey: Int64] = [:]
@@ -159,7 +159,7 @@ extension Store {
             else { continue }
             var history: [(seq: Int64, event: Event)] = []
             for r in try await self.history(itemID: view.record.id) where r.seq < position { history.append((r.seq, try r.decoded())) }
-            if let past = PastState.item(view.record.marking, events: history, before: position), past.status == .held,
+            if admits(view.record.marking), let past = PastState.item(view.record.marking, events: history, before: position), past.status == .held,
                 let h = past.holder, counted(h)
             {
                 items[identity] = .init(marking: view.record.marking, holder: h)

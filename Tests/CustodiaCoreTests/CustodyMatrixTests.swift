@@ -121,7 +121,8 @@ private func expected(_ kind: EventKind, _ status: ItemStatus) -> Outcome {
     case .correction:  // names no item and changes no state
         return .accepted(before[status]!)
     case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke,
-        .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
+        .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve, .samplePlan,
+        .sampleFinding:
         preconditionFailure("not a custody kind")
     }
 }
@@ -182,7 +183,8 @@ private func eventUnderTest(_ kind: EventKind) -> Event {
         e.reason = "wrong depot recorded"
         return e
     case .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke,
-        .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
+        .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve, .samplePlan,
+        .sampleFinding:
         preconditionFailure("not a custody kind")
     }
 }

@@ -111,6 +111,7 @@ import Testing
             }, expect: recorder([.admin])),
         Endpoint(name: "stocktakes", method: .get, path: { side, f in "/api/v1/stocktakes?holder=\(f.holder[side]!)" }, body: nil, expect: lists),
         Endpoint(name: "discrepancies", method: .get, path: { _, _ in "/api/v1/discrepancies" }, body: nil, expect: lists),
+        Endpoint(name: "samples", method: .get, path: { _, _ in "/api/v1/samples" }, body: nil, expect: lists),
         Endpoint(
             name: "open stocktake", method: .post, path: { _, _ in "/api/v1/stocktakes?dryRun=true" },
             body: { side, _ in "{\"holder\":\"\(side == .inside ? "S1" : "S2")\"}" }, expect: recorder([.clerk, .inspector, .admin])),

@@ -41,6 +41,7 @@ extension Role {
         case (.auditor, _): false
         case (.viewer, _): false
         case (_, .manageUsers): false
+        case (_, .record(let kind)) where kind.isSampling: self == .inspector
         case (.clerk, .record(let kind)): !kind.isHolderChange && !kind.isUserChange && !kind.isControl
         case (.custodian, .record(let kind)) where kind.isStocktake: false
         case (.inspector, .record(let kind)) where kind.isStocktake: true

@@ -90,6 +90,8 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case stocktakeOpen = "stocktake-open"
     case stocktakeClose = "stocktake-close"
     case stocktakeResolve = "stocktake-resolve"
+    case samplePlan = "sample-plan"
+    case sampleFinding = "sample-finding"
 
     /// Kinds that change the holder tree rather than custody.
     public var isHolderChange: Bool {
@@ -118,8 +120,11 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     /// (Its counts are `count` events that name it.)
     public var isStocktake: Bool { self == .stocktakeOpen || self == .stocktakeClose || self == .stocktakeResolve }
 
+    /// Kinds of a statistical verification: a sample's plan and the inspectors' findings.
+    public var isSampling: Bool { self == .samplePlan || self == .sampleFinding }
+
     /// The custody kinds, in the order the documentation lists them.
     public static var custodyKinds: [EventKind] {
-        allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl && !$0.isStocktake }
+        allCases.filter { !$0.isHolderChange && !$0.isUserChange && !$0.isControl && !$0.isStocktake && !$0.isSampling }
     }
 }

@@ -7,7 +7,7 @@ extension Event {
         "kind", "occurredAt", "from", "to", "items", "lots", "document", "dueBack", "condition", "reason", "note",
         "corrects", "confirmedBy", "method", "certificate", "witnesses", "licence", "destinationCountry", "distinct",
         "holder", "user", "policy", "authorisation", "waiver", "stocktake", "opening", "reconciliation", "unlisted",
-        "resolvedBy",
+        "resolvedBy", "plan", "sample", "finding",
     ]
 
     /// Reads an event from a parsed JSON object, refusing unknown fields, wrong types, and
@@ -101,6 +101,13 @@ extension Event {
             case "stocktake": stocktake = try Self.seq(value, key)
             case "resolvedBy": resolvedBy = try Self.seq(value, key)
             case "opening": opening = try StocktakeOpening(json: value)
+            case "plan": plan = try SamplePlan(json: value)
+            case "sample": sample = try Self.seq(value, key)
+            case "finding":
+                guard let s = value.stringValue, let f = SampleFinding(rawValue: s) else {
+                    throw FieldError(key, "expected one of \(SampleFinding.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                finding = f
             case "reconciliation": reconciliation = try ReconciliationSummary(json: value)
             case "unlisted":
                 guard case .array(let marks) = value else { throw FieldError(key, "expected a list of marks") }
@@ -177,6 +184,10 @@ extension Event {
         if corrects != nil { throw FieldError("corrects", "only a correction names an event it corrects") }
         if kind.isStocktake {
             try checkStocktakeShape()
+            return
+        }
+        if kind.isSampling {
+            try checkSamplingShape()
             return
         }
         if Self.needsFrom.contains(kind), from == nil {
@@ -627,6 +638,9 @@ extension Event {
         if let reconciliation { m.append(("reconciliation", reconciliation.jsonValue)) }
         if !unlisted.isEmpty { m.append(("unlisted", .array(unlisted.map(\.jsonValue)))) }
         if let resolvedBy { m.append(("resolvedBy", .int(resolvedBy))) }
+        if let plan { m.append(("plan", plan.jsonValue)) }
+        if let sample { m.append(("sample", .int(sample))) }
+        if let finding { m.append(("finding", .string(finding.rawValue))) }
         if let user {
             var u: [(String, JSONValue)] = [("code", .string(user.code))]
             if let role = user.role { u.append(("role", .string(role.rawValue))) }

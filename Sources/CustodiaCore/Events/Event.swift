@@ -160,6 +160,12 @@ public struct Event: Sendable, Equatable {
     /// `stocktake-resolve` only: the event that settles the discrepancies (a loss report, a
     /// recovery, a registration, a correction, a transfer), when one does.
     public var resolvedBy: Int64?
+    /// `sample-plan` only: what the sample commits to.
+    public var plan: SamplePlan?
+    /// `sample-finding` only: the plan (the sequence number of its `sample-plan`) and what
+    /// the inspector found of the items it names.
+    public var sample: Int64?
+    public var finding: SampleFinding?
 
     public init(kind: EventKind, occurredAt: String) {
         self.kind = kind

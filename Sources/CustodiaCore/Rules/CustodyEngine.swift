@@ -91,6 +91,9 @@ public struct CustodyEngine {
     var childrenIndex: [String: [String]]?
     /// Every stocktake, read on first need and kept current (see `CustodyEngine+Stocktake`).
     var stocktakes: [Int64: StocktakeState]?
+    /// The sample plans applied by this engine, by sequence number: their holder (nil: the
+    /// whole register). Those recorded before are read from the ledger.
+    var samplePlans: [Int64: String?] = [:]
 
     /// - Parameters:
     ///   - holders: every holder, by code.
@@ -159,8 +162,8 @@ public struct CustodyEngine {
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: [], lotIDs: [], privateName: nil)
         }
-        if event.kind.isStocktake {
-            let ids = try applyStocktakeFrame(&event, seq: seq)
+        if event.kind.isStocktake || event.kind.isSampling {
+            let ids = event.kind.isSampling ? try applySampling(&event, seq: seq) : try applyStocktakeFrame(&event, seq: seq)
             remember(event, seq: seq)
             nextSeq += 1
             return AppliedEvent(seq: seq, event: event, itemIDs: ids, lotIDs: [], privateName: nil)
@@ -356,7 +359,7 @@ public struct CustodyEngine {
                     break  // a count records what was found; it moves nothing
                 case .condition, .deactivate, .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose,
                     .userAdd, .userChange, .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver,
-                    .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
+                    .stocktakeOpen, .stocktakeClose, .stocktakeResolve, .samplePlan, .sampleFinding:
                     break
                 }
             }
@@ -563,7 +566,8 @@ public struct CustodyEngine {
             s.status = .deactivated
             s.dueBack = nil
         case .register, .correction, .holderAdd, .holderRename, .holderMove, .holderClose, .userAdd, .userChange,
-            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve:
+            .userDisable, .tokenCreate, .tokenRevoke, .policySet, .authorisation, .alertWaiver, .stocktakeOpen, .stocktakeClose, .stocktakeResolve,
+            .samplePlan, .sampleFinding:
             throw CustodyViolation(field, "\(article(kind)) \(kind) does not move items")
         }
         s.lastSeq = seq

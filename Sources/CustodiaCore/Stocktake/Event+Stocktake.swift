@@ -24,6 +24,30 @@ extension Event {
         if resolvedBy != nil, kind != .stocktakeResolve {
             throw FieldError("resolvedBy", "only a stocktake-resolve names the event that resolves a discrepancy")
         }
+        if plan != nil, kind != .samplePlan { throw FieldError("plan", "only a sample-plan carries a plan") }
+        if sample != nil, kind != .sampleFinding { throw FieldError("sample", "only a sample-finding names a sample plan") }
+        if finding != nil, kind != .sampleFinding { throw FieldError("finding", "only a sample-finding carries a finding") }
+    }
+
+    /// The shape of `sample-plan` and `sample-finding`: a plan names the holder sampled as
+    /// `from` (none for the whole register); a finding names its plan, its finding and the
+    /// sampled items it concerns, and the plan's holder as `from`.
+    func checkSamplingShape() throws(FieldError) {
+        let name = "\(article(kind.rawValue)) \(kind.rawValue)"
+        if to != nil || !lots.isEmpty || dueBack != nil || condition != nil || !registrations.isEmpty || !lotRegistrations.isEmpty {
+            throw FieldError("", "\(name) moves nothing; remove to, lots, dueBack, condition and registrations")
+        }
+        if kind == .samplePlan {
+            guard let plan else { throw FieldError("plan", "missing; a sample-plan is made by `custodia sample plan` or the API") }
+            if !items.isEmpty { throw FieldError("items", "a sample-plan names no items; they are drawn later") }
+            if from != plan.holder { throw FieldError("from", "a sample-plan's from is the holder its population lies under") }
+        } else {
+            guard sample != nil else { throw FieldError("sample", "missing; name the sample plan") }
+            guard finding != nil else {
+                throw FieldError("finding", "missing; give one of \(SampleFinding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if items.isEmpty { throw FieldError("items", "missing; name the sampled items the finding concerns") }
+        }
     }
 
     /// The shape of `stocktake-open`, `stocktake-close` and `stocktake-resolve`.

@@ -29,6 +29,7 @@ public enum LeafEncoding {
         if e.distinct { w.key("distinct"); w.raw("true") }
         w.string("document", e.document)
         w.string("dueBack", e.dueBack)
+        w.string("finding", e.finding?.rawValue)
         w.string("from", e.from)
         if let h = e.holder {
             w.key("holder")
@@ -117,6 +118,10 @@ public enum LeafEncoding {
             w.key("opening")
             w.bytes(CanonicalJSON.encode(o.jsonValue))
         }
+        if let p = e.plan {
+            w.key("plan")
+            w.bytes(CanonicalJSON.encode(p.jsonValue))
+        }
         if let p = e.policy {
             w.key("policy")
             w.bytes(CanonicalJSON.encode(p.jsonValue))
@@ -130,6 +135,7 @@ public enum LeafEncoding {
         w.string("recordedBy", e.recordedBy)
         if let r = e.resolvedBy { w.int("resolvedBy", r) }
         w.string("salt", e.salt)
+        if let s = e.sample { w.int("sample", s) }
         if let s = e.stocktake { w.int("stocktake", s) }
         w.string("to", e.to)
         if !e.unlisted.isEmpty {

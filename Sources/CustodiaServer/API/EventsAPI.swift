@@ -121,6 +121,14 @@ enum EventsAPI {
                         ))
                     continue
                 }
+                guard !event.kind.isSampling else {
+                    errors.append(
+                        .init(
+                            index: index, field: "kind",
+                            message: "a sample is planned and its findings recorded with POST /api/v1/samples and /api/v1/samples/{id}/findings, which compute the population and the draw"
+                        ))
+                    continue
+                }
                 guard event.kind != .stocktakeOpen, event.kind != .stocktakeClose else {
                     errors.append(
                         .init(

@@ -75,6 +75,11 @@ enum APIRoutes {
         RouteSpec(.post, "/api/v1/stocktakes/{id}/close", StocktakesAPI.close),
         RouteSpec(.post, "/api/v1/stocktakes/{id}/resolutions", StocktakesAPI.resolve),
         RouteSpec(.get, "/api/v1/discrepancies", StocktakesAPI.discrepancies),
+        RouteSpec(.get, "/api/v1/samples", SamplesAPI.list),
+        RouteSpec(.post, "/api/v1/samples", SamplesAPI.plan),
+        RouteSpec(.get, "/api/v1/samples/{id}/draw", SamplesAPI.draw),
+        RouteSpec(.post, "/api/v1/samples/{id}/findings", SamplesAPI.findings),
+        RouteSpec(.get, "/api/v1/samples/{id}/report", SamplesAPI.report),
 
         RouteSpec(.get, "/api/v1/ledger/checkpoint", LedgerAPI.checkpoint),
         RouteSpec(.get, "/api/v1/ledger/key", LedgerAPI.key),

@@ -505,6 +505,8 @@ extension Catalogue {
         "kind.stocktake-open": "Stocktake opened",
         "kind.stocktake-close": "Stocktake closed",
         "kind.stocktake-resolve": "Discrepancies resolved",
+        "kind.sample-plan": "Sample planned",
+        "kind.sample-finding": "Sample finding",
         "kindHelp.issue": "Weapons or ammunition issued to a unit or a person, with a due date where one applies.",
         "kindHelp.return": "What was issued, handed back to the depot.",
         "kindHelp.dispatch": "First half of a transfer between sites: what is sent stays in transit until it is received.",

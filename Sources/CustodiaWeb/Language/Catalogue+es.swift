@@ -512,6 +512,8 @@ extension Catalogue {
         "kind.stocktake-open": "Inventario abierto",
         "kind.stocktake-close": "Inventario cerrado",
         "kind.stocktake-resolve": "Discrepancias resueltas",
+        "kind.sample-plan": "Muestreo planificado",
+        "kind.sample-finding": "Hallazgo de muestreo",
         "kindHelp.issue": "Entrega de armas o munición a una unidad o persona, con fecha de devolución si procede.",
         "kindHelp.return": "Devolución al depósito de lo que se entregó.",
         "kindHelp.dispatch":
