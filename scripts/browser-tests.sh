@@ -41,6 +41,8 @@ today="$(date -u +%Y-%m-%d)"
 printf '%s\n' \
   "{\"kind\":\"authorisation\",\"occurredAt\":\"$now\",\"document\":\"AUT-BROWSER\",\"authorisation\":{\"holder\":\"$site\",\"purpose\":\"training-firing\",\"validFrom\":\"$today\",\"validUntil\":\"2099-12-31\",\"authorisedBy\":\"$zone\"}}" \
   | "$bin" record - --db "$db"
+# A stocktake of that site, open: the clerk (scoped to the zone, not the site) counts it.
+"$bin" stocktake open "$site" --db "$db" > /dev/null
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 echo "== server on port $port"
@@ -67,7 +69,7 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
 
 echo "== browser tests"
 status=0
-CUSTODIA_URL="http://127.0.0.1:$port" CUSTODIA_DB="$db" CUSTODIA_ZONE="$zone" \
+CUSTODIA_URL="http://127.0.0.1:$port" CUSTODIA_DB="$db" CUSTODIA_ZONE="$zone" CUSTODIA_STOCKTAKE_SITE="$site" \
     CUSTODIA_ADMIN_PASSWORD="$admin_password" CUSTODIA_CLERK_PASSWORD="$clerk_password" \
     CUSTODIA_SCREENSHOTS="$out/screenshots" \
     python3 -m pytest -v -p no:cacheprovider Tests/Browser/test_web.py || status=$?

@@ -168,7 +168,7 @@ extension Store {
     ) async throws -> Event {
         let sampled = drawn.items
         let done = Set(try await sampleFindings(drawn.plan.seq).map(\.item))
-        var problems: [(Int, String)] = []
+        var problems: [CountProblem] = []
         var seen: [ItemIdentity: Int] = [:]
         var event = Event(kind: .sampleFinding, occurredAt: occurredAt)
         event.from = drawn.plan.plan.holder
@@ -177,25 +177,31 @@ extension Store {
         for read in reads {
             let matches = sampled.filter { $0.serial == read.serial && (read.manufacturer == nil || $0.manufacturer == read.manufacturer) }
             guard matches.count == 1, let item = matches.first else {
-                problems.append((
-                    read.line,
+                problems.append(
                     matches.isEmpty
-                        ? "\(read.serial) is not in the sample of plan \(drawn.plan.seq); record findings only for the items drawn (custodia sample draw \(drawn.plan.seq))"
-                        : "\(read.serial) is the serial of \(matches.count) sampled items; give the manufacturer"))
+                        ? CountProblem(
+                            read.line, .notInSample,
+                            "\(read.serial) is not in the sample of plan \(drawn.plan.seq); record findings only for the items drawn (custodia sample draw \(drawn.plan.seq))",
+                            subject: read.serial)
+                        : CountProblem(
+                            read.line, .ambiguous, "\(read.serial) is the serial of \(matches.count) sampled items; give the manufacturer",
+                            subject: read.serial))
                 continue
             }
             if let earlier = seen[item] {
-                problems.append((read.line, "\(read.serial) is read twice (also on line \(earlier))"))
+                problems.append(CountProblem(
+                    read.line, .readTwice, "\(read.serial) is read twice (also on line \(earlier))", subject: read.serial, other: String(earlier)))
                 continue
             }
             if done.contains(item) {
-                problems.append((read.line, "\(read.serial) already has a finding in plan \(drawn.plan.seq)"))
+                problems.append(CountProblem(
+                    read.line, .alreadyFound, "\(read.serial) already has a finding in plan \(drawn.plan.seq)", subject: read.serial))
                 continue
             }
             seen[item] = read.line
             event.items.append(.marking(manufacturer: item.manufacturer, serial: item.serial, model: item.model))
         }
-        if event.items.isEmpty, problems.isEmpty { problems.append((0, "no serials; give the sampled items one per line")) }
+        if event.items.isEmpty, problems.isEmpty { problems.append(CountProblem(0, .empty, "no serials; give the sampled items one per line")) }
         guard problems.isEmpty else { throw CountProblems(problems: problems) }
         return event
     }

@@ -61,13 +61,44 @@ public struct CountedLot: Sendable, Equatable {
     }
 }
 
+/// One read of a count (or of a sample's findings) that cannot be recorded: its line, what
+/// is wrong in English, and a stable code with the serial or lot (`subject`) and the other
+/// figure it names (`other`: the earlier line, whose books), so that a page can word it in
+/// its reader's language (`countProblem.<code>` in the web catalogue).
+public struct CountProblem: Sendable, Equatable {
+    public enum Code: String, Sendable, CaseIterable {
+        case readTwice = "read-twice"
+        case ambiguous
+        case alreadyCounted = "already-counted"
+        case notInRegister = "not-in-register"
+        case notOnTheBooks = "not-on-the-books"
+        case lotTwice = "lot-twice"
+        case closed
+        case empty
+        case notInSample = "not-in-sample"
+        case alreadyFound = "already-found"
+    }
+
+    public var line: Int
+    public var message: String
+    public var code: Code
+    public var subject: String
+    public var other: String
+
+    public init(_ line: Int, _ code: Code, _ message: String, subject: String = "", other: String = "") {
+        self.line = line
+        self.code = code
+        self.message = message
+        self.subject = subject
+        self.other = other
+    }
+}
+
 /// Reads of a count that cannot be recorded, each with its line; nothing was recorded.
 public struct CountProblems: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [(line: Int, message: String)]
+    public var problems: [CountProblem]
 
-    public static func == (a: CountProblems, b: CountProblems) -> Bool {
-        a.problems.map(\.line) == b.problems.map(\.line) && a.problems.map(\.message) == b.problems.map(\.message)
-    }
+    public init(problems: [CountProblem]) { self.problems = problems }
 
     public var description: String {
         problems.map { "line \($0.line): \($0.message)" }.joined(separator: "\n")
@@ -211,7 +242,9 @@ extension Store {
         scope: HolderScope = .everything
     ) async throws -> Event {
         guard stocktake.isOpen else {
-            throw CountProblems(problems: [(0, "stocktake \(stocktake.id) is closed; open a new stocktake to count \(stocktake.holder) again")])
+            throw CountProblems(problems: [
+                CountProblem(0, .closed, "stocktake \(stocktake.id) is closed; open a new stocktake to count \(stocktake.holder) again")
+            ])
         }
         let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
         let recursive = stocktake.opening.recursive
@@ -223,7 +256,7 @@ extension Store {
         let known = try await items(serials: Array(Set(reads.map(\.serial))))
         var bySerial: [String: [ItemRecord]] = [:]
         for r in known { bySerial[r.marking.serial, default: []].append(r) }
-        var problems: [(Int, String)] = []
+        var problems: [CountProblem] = []
         var seen: [String: Int] = [:]
         var event = Event(kind: .count, occurredAt: occurredAt)
         event.from = stocktake.holder
@@ -232,7 +265,9 @@ extension Store {
         for read in reads {
             let key = "\(read.manufacturer ?? "")/\(read.serial)"
             if let earlier = seen[read.serial] ?? seen[key] {
-                problems.append((read.line, "\(read.serial) is read twice (also on line \(earlier)); remove one"))
+                problems.append(CountProblem(
+                    read.line, .readTwice, "\(read.serial) is read twice (also on line \(earlier)); remove one", subject: read.serial,
+                    other: String(earlier)))
                 continue
             }
             seen[read.serial] = read.line
@@ -240,15 +275,16 @@ extension Store {
             if let m = read.manufacturer { matches.removeAll { $0.marking.manufacturer != m } }
             let mine = matches.filter(onBooks)
             if mine.count > 1 {
-                problems.append((
-                    read.line,
-                    "\(read.serial) is the serial of \(mine.count) items here (\(mine.map(\.marking.manufacturer).joined(separator: ", "))); give the manufacturer"
-                ))
+                problems.append(CountProblem(
+                    read.line, .ambiguous,
+                    "\(read.serial) is the serial of \(mine.count) items here (\(mine.map(\.marking.manufacturer).joined(separator: ", "))); give the manufacturer",
+                    subject: read.serial, other: mine.map(\.marking.manufacturer).joined(separator: ", ")))
                 continue
             }
             if let item = mine.first {
                 if progress.counted.contains(item.marking.identity) {
-                    problems.append((read.line, "\(item.marking.label) is already counted in stocktake \(stocktake.id)"))
+                    problems.append(CountProblem(
+                        read.line, .alreadyCounted, "\(item.marking.label) is already counted in stocktake \(stocktake.id)", subject: read.serial))
                     continue
                 }
                 event.items.append(.marking(manufacturer: item.marking.manufacturer, serial: item.marking.serial, model: item.marking.model))
@@ -256,18 +292,21 @@ extension Store {
             }
             let mark = UnlistedMark(serial: read.serial, manufacturer: read.manufacturer ?? (matches.count == 1 ? matches[0].marking.manufacturer : nil))
             if progress.countedMarks.contains(mark) {
-                problems.append((read.line, "\(mark.label) is already counted in stocktake \(stocktake.id)"))
+                problems.append(CountProblem(
+                    read.line, .alreadyCounted, "\(mark.label) is already counted in stocktake \(stocktake.id)", subject: read.serial))
                 continue
             }
             guard unlisted else {
                 if matches.isEmpty {
-                    problems.append((read.line, "\(read.serial) is not in the register; if it is here, \(how) (unregistered)"))
+                    problems.append(CountProblem(
+                        read.line, .notInRegister, "\(read.serial) is not in the register; if it is here, \(how) (unregistered)",
+                        subject: read.serial))
                 } else {
                     let whose = matches.count == 1 ? Self.whose(matches[0], scope: scope).map { " (\($0))" } ?? "" : ""
-                    problems.append((
-                        read.line,
-                        "\(read.serial) is not on the books of \(stocktake.holder)\(recursive ? " or under it" : "")\(whose); if it is here, \(how) (on another holder's books)"
-                    ))
+                    problems.append(CountProblem(
+                        read.line, .notOnTheBooks,
+                        "\(read.serial) is not on the books of \(stocktake.holder)\(recursive ? " or under it" : "")\(whose); if it is here, \(how) (on another holder's books)",
+                        subject: read.serial, other: whose))
                 }
                 continue
             }
@@ -277,14 +316,16 @@ extension Store {
         for lot in lots {
             let key = "\(lot.manufacturer ?? "")/\(lot.lot)"
             if let earlier = lotSeen[key] {
-                problems.append((lot.line, "lot \(lot.lot) is listed twice (also on line \(earlier)); add the quantities on one line"))
+                problems.append(CountProblem(
+                    lot.line, .lotTwice, "lot \(lot.lot) is listed twice (also on line \(earlier)); add the quantities on one line",
+                    subject: lot.lot, other: String(earlier)))
                 continue
             }
             lotSeen[key] = lot.line
             event.lots.append(LotReference(lot: lot.lot, manufacturer: lot.manufacturer, quantity: lot.quantity))
         }
         if event.items.isEmpty, event.lots.isEmpty, event.unlisted.isEmpty, problems.isEmpty {
-            problems.append((0, "nothing to count; give serials (one per line) or lots with quantities"))
+            problems.append(CountProblem(0, .empty, "nothing to count; give serials (one per line) or lots with quantities"))
         }
         guard problems.isEmpty else { throw CountProblems(problems: problems) }
         return event

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -27,6 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 URL = os.environ["CUSTODIA_URL"]
 DB = os.environ["CUSTODIA_DB"]
 ZONE = os.environ["CUSTODIA_ZONE"]
+STOCKTAKE_SITE = os.environ["CUSTODIA_STOCKTAKE_SITE"]
 PASSWORDS = {"admin": os.environ["CUSTODIA_ADMIN_PASSWORD"], "clerk": os.environ["CUSTODIA_CLERK_PASSWORD"]}
 SHOTS = os.environ.get("CUSTODIA_SCREENSHOTS", "browser-out/screenshots")
 
@@ -454,3 +456,46 @@ def test_the_policy_page_shows_the_pack_and_the_authorisations_in_both_languages
     assert browser.find_element(By.CSS_SELECTOR, "#authorisations td").get_attribute("data-l") == "Holder"
     assert_fits(browser, "the policy page")
     shot(browser, f"policy-en-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_stocktake_is_counted_on_a_phone_in_both_languages(browser, width):
+    sign_in(browser, "clerk", "/stocktakes?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, "/stocktakes?lang=es")
+    assert "Inventarios" in text(browser)
+    assert_fits(browser, "the stocktakes page")
+    browser.find_element(By.CSS_SELECTOR, "#stocktakes tbody a[href^='/stocktakes/']").click()
+    WebDriverWait(browser, 10).until(lambda d: "/stocktakes/" in d.current_url)
+    # Two rifles of the site not yet counted today, and one serial read twice.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    rows = query(
+        """SELECT serial FROM items i WHERE holder = ? AND category = 'assault-rifle' AND status = 'held'
+           AND (last_counted IS NULL OR last_counted < ?) AND (SELECT count(*) FROM items j WHERE j.serial = i.serial) = 1
+           ORDER BY id LIMIT 2""",
+        STOCKTAKE_SITE,
+        today,
+    )
+    serials = [s for (s,) in rows]
+    assert len(serials) == 2, rows
+    box = browser.find_element(By.ID, "serials")
+    box.send_keys("\n".join([serials[0], serials[1], serials[0]]))
+    browser.find_element(By.CSS_SELECTOR, "#count button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "errsum"))
+    page = text(browser)
+    assert f"Línea 3: {serials[0]} está leído dos veces (también en la línea 1)" in page, page[:1500]
+    assert_fits(browser, "the count page with its problems")
+    shot(browser, f"stocktake-problems-es-{width}")
+    box = browser.find_element(By.ID, "serials")
+    box.clear()
+    box.send_keys("\n".join(serials))
+    browser.find_element(By.CSS_SELECTOR, "#count button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "recorded"))
+    assert "2 registrados." in text(browser)
+    assert_fits(browser, "the count page")
+    shot(browser, f"stocktake-es-{width}")
+    go(browser, urllib.parse.urlparse(browser.current_url).path.replace("/count", "") + "?lang=en")
+    page = text(browser)
+    assert "Progress" in page and "expected items counted" in page, page[:1500]
+    assert_fits(browser, "the stocktake page")
+    shot(browser, f"stocktake-en-{width}")

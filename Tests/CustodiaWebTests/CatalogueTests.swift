@@ -109,6 +109,7 @@ import Testing
         keys += ["dashboard", "search", "holders", "record", "ledger"].map { "nav.\($0)" }
         keys += AlertRule.allCases.flatMap { ["alertRule.\($0.rawValue)", "alert.\($0.rawValue)", "alertEnds.\($0.rawValue)"] }
         keys += AlertSeverity.allCases.map { "severity.\($0.rawValue)" }
+        keys += Reconciliation.Finding.allCases.map { "finding.\($0.rawValue)" }
         keys += CustodyEngine.PolicyRule.allCases.filter { $0 != .issueTo && $0 != .dueBack }.map { "refusal.\($0.rawValue)" }
         keys += ["refusal.policy.issue-to", "refusal.policy.issue-to.authorise", "refusal.policy.due-back.missing", "refusal.policy.due-back.late"]
         for key in keys { #expect(Catalogue.es[key] != nil, "missing \(key)") }

@@ -34,18 +34,6 @@ extension CustodyEngine {
                 "sample", "no sample plan has id \(id) in your scope; a plan's id is the number `custodia sample plan` printed",
                 rule: SamplingRule.unknownPlan.rawValue)
         }
-        var ids: [Int64] = []
-        for (n, ref) in event.items.enumerated() {
-            let record = try resolve(ref, field: "items[\(n)]", scopedFor: nil)
-            guard !ids.contains(record.id) else {
-                throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
-            }
-            ids.append(record.id)
-        }
-        event.items = ids.map { id in
-            let m = items[id]!.marking
-            return .marking(manufacturer: m.manufacturer, serial: m.serial, model: m.model)
-        }
-        return ids
+        return try resolveNamedItems(&event)
     }
 }

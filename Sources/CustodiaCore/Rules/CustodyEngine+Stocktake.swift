@@ -112,20 +112,9 @@ extension CustodyEngine {
                 throw CustodyViolation(
                     "resolvedBy", "event \(by) is not a recorded event after stocktake \(id) opened; name the event that resolves it")
             }
-            var ids: [Int64] = []
-            for (n, ref) in event.items.enumerated() {
-                let record = try resolve(ref, field: "items[\(n)]", scopedFor: nil)
-                guard !ids.contains(record.id) else {
-                    throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
-                }
-                ids.append(record.id)
-            }
+            let ids = try resolveNamedItems(&event)
             for (n, ref) in event.lots.enumerated() {
                 event.lots[n].manufacturer = try resolveLot(ref, field: "lots[\(n)]").marking.manufacturer
-            }
-            event.items = ids.map { id in
-                let m = items[id]!.marking
-                return .marking(manufacturer: m.manufacturer, serial: m.serial, model: m.model)
             }
             let found = Reconciliation(lines: state.lines, counters: [])
             if admission != nil {
@@ -144,6 +133,24 @@ extension CustodyEngine {
             stocktakes?[id]?.resolved.formUnion(found.keys(resolvedBy: event))
             return ids
         }
+    }
+
+    /// The items an event that moves nothing names (a resolution, a sample's finding): each
+    /// registered and named once; the event then names them by full identity.
+    mutating func resolveNamedItems(_ event: inout Event) throws -> [Int64] {
+        var ids: [Int64] = []
+        for (n, ref) in event.items.enumerated() {
+            let record = try resolve(ref, field: "items[\(n)]", scopedFor: nil)
+            guard !ids.contains(record.id) else {
+                throw CustodyViolation("items[\(n)]", "\(record.marking.label) is listed twice in this event")
+            }
+            ids.append(record.id)
+        }
+        event.items = ids.map { id in
+            let m = items[id]!.marking
+            return .marking(manufacturer: m.manufacturer, serial: m.serial, model: m.model)
+        }
+        return ids
     }
 
     /// The shape of an event made by code rather than read (the stocktake paths build theirs).

@@ -103,6 +103,9 @@ final class WebSite: Sendable {
         on(router, .get, WebPaths.ledger, WebBrowse.ledger)
         on(router, .get, WebPaths.alerts, WebBrowse.alerts)
         on(router, .get, WebPaths.policy, WebBrowse.policy)
+        on(router, .get, WebPaths.stocktakes, WebStocktakes.list)
+        on(router, .get, "/stocktakes/:id", WebStocktakes.one)
+        on(router, .post, "/stocktakes/:id/count", WebStocktakes.count)
         on(router, .get, "/ledger/proof/:seq", WebBrowse.proof)
         router.on(RouterPath(WebPaths.staticPrefix + ":file"), method: .get) { [renderer] request, context in
             try WebAssets.serve(request, context, assets: renderer.assets)

@@ -29,6 +29,7 @@ public enum WebPaths {
     public static let ledger = "/ledger"
     public static let alerts = "/alerts"
     public static let policy = "/policy"
+    public static let stocktakes = "/stocktakes"
     public static let staticPrefix = "/static/"
 
     /// The form field (and header `X-CSRF-Token`) that carries the CSRF token.
@@ -44,6 +45,8 @@ public enum WebPaths {
     public static func recordForm(_ kind: EventKind) -> String { "/record/\(kind.rawValue)" }
     public static func recordConfirm(_ kind: EventKind) -> String { "/record/\(kind.rawValue)/confirm" }
     public static func receipt(_ seq: Int64) -> String { "/receipts/\(seq)" }
+    public static func stocktake(_ id: Int64) -> String { "/stocktakes/\(id)" }
+    public static func stocktakeCount(_ id: Int64) -> String { "/stocktakes/\(id)/count" }
     public static func proof(_ seq: Int64) -> String { "/ledger/proof/\(seq)" }
     public static func alerts(rule: AlertRule) -> String { alerts + "?rule=" + rule.rawValue }
 

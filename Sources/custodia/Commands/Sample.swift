@@ -89,13 +89,7 @@ struct SampleCommand: AsyncParsableCommand {
             guard let kind = SampleFinding(rawValue: finding) else {
                 throw UserError("unknown finding \(finding); use one of \(SampleFinding.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let sheet: CountSheet
-            let bytes = try readInput(file)
-            do { sheet = try CountSheet(bytes: bytes) } catch {
-                var err = StandardError()
-                for p in error.problems { print("\(file):\(p.line): \(p.message)", to: &err) }
-                throw UserError("\(error.problems.count) bad lines in \(file); nothing was recorded")
-            }
+            let sheet = try readSheet(file)
             let opened = try await store.openForWriting()
             let now = Clock.now()
             let drawn = try await draw(plan, beaconValue, opened)

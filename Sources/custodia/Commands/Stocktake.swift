@@ -54,15 +54,7 @@ struct StocktakeCommand: AsyncParsableCommand {
         @Option(help: "When the count was made (RFC 3339 UTC; default now).") var at: String?
 
         func run() async throws {
-            let sheet: CountSheet
-            let bytes = try readInput(file)
-            do {
-                sheet = try CountSheet(bytes: bytes)
-            } catch {
-                var err = StandardError()
-                for p in error.problems { print("\(file):\(p.line): \(p.message)", to: &err) }
-                throw UserError("\(error.problems.count) bad lines in \(file); nothing was recorded")
-            }
+            let sheet = try readSheet(file)
             let opened = try await store.openForWriting()
             let now = Clock.now()
             let stocktake = try await knownStocktake(id, opened)
@@ -214,6 +206,18 @@ struct StocktakeCommand: AsyncParsableCommand {
             guard let at = text.lastIndex(of: "@") else { return (text, nil) }
             return (String(text[..<at]), String(text[text.index(after: at)...]))
         }
+    }
+}
+
+/// A count sheet (`CountSheet`), every bad line printed as FILE:LINE.
+func readSheet(_ file: String) throws -> CountSheet {
+    let bytes = try readInput(file)
+    do {
+        return try CountSheet(bytes: bytes)
+    } catch {
+        var err = StandardError()
+        for p in error.problems { print("\(file):\(p.line): \(p.message)", to: &err) }
+        throw UserError("\(error.problems.count) bad lines in \(file); nothing was recorded")
     }
 }
 

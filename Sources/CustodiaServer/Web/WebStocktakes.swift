@@ -1,0 +1,94 @@
+import CustodiaCore
+import CustodiaStore
+import CustodiaWeb
+import Foundation
+import Hummingbird
+
+/// Stocktakes on the web: the list with the discrepancies not resolved, one stocktake (its
+/// progress and count form while open, its printable reconciliation once closed), and the
+/// count itself, through the same store functions and custody rules as the API.
+enum WebStocktakes {
+    @Sendable static func list(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let store = web.app.store
+        let all = try await store.stocktakes(scope: user.scope)
+        let names = try await web.site.names(all.map(\.holder), within: user.scope)
+        let open = try await store.openDiscrepancies(scope: user.scope)
+        let page = StocktakesPage(
+            stocktakes: all.sorted { ($0.isOpen ? 0 : 1, -$0.id) < ($1.isOpen ? 0 : 1, -$1.id) }.map { entry($0, names) },
+            discrepancies: open.map { ($0.stocktake.id, $0.stocktake.holder, $0.line) })
+        return web.html(web.site.renderer.stocktakes(page, context: await web.pageContext(user)))
+    }
+
+    @Sendable static func one(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        return try await page(web, user, try await stocktake(web, user))
+    }
+
+    /// `POST /stocktakes/<id>/count`: the serials of the text box, one per line.
+    @Sendable static func count(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let stocktake = try await stocktake(web, user)
+        guard user.role.may(.record(.count)) else {
+            throw WebInterrupt.error(
+                status: 403,
+                detail: Message("error.notRecordable", ["role": .key("role.\(user.role.rawValue)"), "kind": .key("kind.count")]))
+        }
+        let fields = try await web.formFields()
+        let text = String((fields["serials"] ?? "").prefix(1_000_000))
+        let unlisted = fields["unlisted"] == "1"
+        func again(_ problems: [(line: Int, message: Message)]) async throws -> Response {
+            try await page(web, user, stocktake, sheet: text, unlisted: unlisted, problems: problems, status: .unprocessableContent)
+        }
+        func plain(_ text: String) -> Message { Message("stocktake.problemText", ["text": .text(text)]) }
+        let sheet: CountSheet
+        do { sheet = try CountSheet(bytes: Array(text.utf8)) } catch { return try await again(error.problems.map { ($0.line, plain($0.message)) }) }
+        let event: Event
+        do {
+            event = try await web.app.store.stocktakeCount(
+                stocktake, reads: sheet.reads.map { CountRead(serial: $0.serial, manufacturer: $0.manufacturer, line: $0.line) },
+                lots: sheet.lots.map { CountedLot(lot: $0.lot, manufacturer: $0.manufacturer, quantity: $0.quantity, line: $0.line) },
+                unlisted: unlisted, occurredAt: web.now, scope: user.scope)
+        } catch let problems as CountProblems {
+            return try await again(
+                problems.problems.map { ($0.line, Message("countProblem.\($0.code.rawValue)", ["serial": .text($0.subject), "other": .text($0.other)])) })
+        }
+        let report = try await web.app.writer.submit(
+            AppendRequest(
+                events: [event], recordedBy: user.code, recordedAt: web.app.timestamp(), dryRun: false, authority: user.authority,
+                window: web.app.configuration.timeWindow, confirmations: [[]]))
+        if let refusal = report.errors.first {
+            return try await again([(0, plain(refusal.message))])
+        }
+        return try await page(web, user, stocktake, recorded: event.items.count + event.unlisted.count + event.lots.count)
+    }
+
+    static func stocktake(_ web: WebRequest, _ user: Principal) async throws -> StocktakeView {
+        guard let id = web.context.parameters.get("id").flatMap(Int64.init),
+            let s = try await web.app.store.stocktake(id: id, scope: user.scope)
+        else { throw WebInterrupt.notFound() }
+        return s
+    }
+
+    static func page(
+        _ web: WebRequest, _ user: Principal, _ stocktake: StocktakeView, sheet: String = "", unlisted: Bool = false,
+        problems: [(line: Int, message: Message)] = [], recorded: Int? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let store = web.app.store
+        let names = try await web.site.names([stocktake.holder], within: user.scope)
+        let progress = try await store.stocktakeProgress(stocktake.id, before: stocktake.closing?.seq)
+        var result: StocktakeResult?
+        if !stocktake.isOpen { result = try await store.reconciliation(of: stocktake, scope: user.scope) }
+        let page = StocktakePage(
+            entry: entry(stocktake, names), counted: progress.items, unlisted: progress.unlisted, counters: progress.counters,
+            reconciliation: result?.reconciliation, listMatches: result?.listMatches, mayCount: user.role.may(.record(.count)),
+            sheet: sheet, unlistedChecked: unlisted, problems: problems, recorded: recorded)
+        return web.html(web.site.renderer.stocktake(page, context: await web.pageContext(user)), status: status)
+    }
+
+    static func entry(_ s: StocktakeView, _ names: [String: String]) -> StocktakeEntry {
+        StocktakeEntry(
+            id: s.id, holder: s.holder, holderName: names[s.holder], opening: s.opening, openedAt: s.openedAt, openedBy: s.openedBy,
+            closedAt: s.closing?.at, closedBy: s.closing?.by, summary: s.closing?.summary)
+    }
+}
