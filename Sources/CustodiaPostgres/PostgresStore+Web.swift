@@ -162,6 +162,28 @@ extension PostgresStore {
         ).map(PostgresAppendTransaction.item)
     }
 
+    public func heldIdentities() async throws -> (ledgerSize: Int64, items: [HeldIdentity]) {
+        let rows = try await reader.rowsAsync(
+            """
+            SELECT s.size, i.manufacturer, i.model, i.serial, i.category, i.holder
+            FROM (SELECT coalesce(max(seq) + 1, 0)::bigint AS size FROM events) s
+            LEFT JOIN items i ON i.status = 'held'
+            """)
+        var size: Int64 = 0
+        var items: [HeldIdentity] = []
+        items.reserveCapacity(rows.count)
+        for row in rows {
+            let c = Cells(row)
+            size = try c(0, Int64.self)
+            guard let manufacturer = try c(1, String?.self) else { continue }
+            items.append(
+                HeldIdentity(
+                    identity: ItemIdentity(manufacturer: manufacturer, model: try c(2, String.self), serial: try c(3, String.self)),
+                    category: CustodiaCore.Category(rawValue: try c(4, String.self)) ?? .other, holder: try c(5, String.self)))
+        }
+        return (size, items)
+    }
+
     public func itemBriefs() async throws -> ItemBriefs {
         // One statement, so that the size and the items are of one state: the size rides on
         // every row (and on the one row of NULLs when there are no items).

@@ -188,6 +188,21 @@ extension SQLiteStore {
         }
     }
 
+    public func heldIdentities() async throws -> (ledgerSize: Int64, items: [HeldIdentity]) {
+        try await readWhole { db in
+            let size = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM events") ?? 0
+            var items: [HeldIdentity] = []
+            let s = try FastStatement(db, "SELECT manufacturer, model, serial, category, holder FROM items WHERE status = 'held'")
+            while try s.step() {
+                items.append(
+                    HeldIdentity(
+                        identity: ItemIdentity(manufacturer: s.string(0), model: s.string(1), serial: s.string(2)),
+                        category: Category(rawValue: s.string(3)) ?? .other, holder: s.string(4)))
+            }
+            return (size, items)
+        }
+    }
+
     // MARK: Events
 
     public func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent] {

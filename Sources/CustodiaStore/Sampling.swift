@@ -40,20 +40,45 @@ public struct RecordedFinding: Sendable, Equatable {
 
 /// Sampling, written once for both backends (see `SampleDraw` for the method).
 extension Store {
-    /// The items of a population held now, or just before event `position`.
+    /// The items of a population held now, or just before event `position`: those held now,
+    /// with the items events since `position` touched folded back (`PastState`).
     public func samplePopulation(
         categories: [CustodiaCore.Category], model: String?, holder: String?, before position: Int64? = nil
     ) async throws -> [ItemIdentity] {
         let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
-        let roots = holder.map { [$0] } ?? tree.values.filter { $0.parent == nil }.map(\.code).sorted()
         let filter = SamplePlan(categories: categories, model: model, holder: holder, size: 0, hash: "", confidence: "0.5", sample: 0)
-        var out: [ItemIdentity: ItemMarking] = [:]
-        for root in roots {
-            let size = try await ledgerSize()
-            let held = try await holdingsAt(position ?? size, holder: root, recursive: true, admits: filter.admits)
-            for i in held.items { out[i.marking.identity] = i.marking }
+        func under(_ code: String) -> Bool { holder.map { code == $0 || HolderTree.isUnder(code, root: $0, in: tree) } ?? true }
+        let (size, held) = try await heldIdentities()
+        var out = Set<ItemIdentity>()
+        for h in held where (categories.isEmpty || categories.contains(h.category)) && (model == nil || h.identity.model == model)
+            && under(h.holder)
+        {
+            out.insert(h.identity)
         }
-        return SampleDraw.sorted(Array(out.keys))
+        if let position, position < size {
+            var touched = Set<ItemIdentity>()
+            try await eachRecorded(from: position, to: size) { _, e in
+                guard Self.moves(e) else { return }
+                for ref in e.items {
+                    if case .marking(let m, let s, let model) = ref { touched.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                }
+                for r in e.registrations { touched.insert(r.identity) }
+            }
+            for identity in touched {
+                out.remove(identity)
+                guard let view = try await items(serial: identity.serial, manufacturer: identity.manufacturer, model: identity.model).first,
+                    filter.admits(view.record.marking)
+                else { continue }
+                var history: [(seq: Int64, event: Event)] = []
+                for r in try await self.history(itemID: view.record.id) where r.seq < position { history.append((r.seq, try r.decoded())) }
+                if let past = PastState.item(view.record.marking, events: history, before: position), past.status == .held,
+                    let h = past.holder, under(h)
+                {
+                    out.insert(identity)
+                }
+            }
+        }
+        return SampleDraw.sorted(Array(out))
     }
 
     /// The `sample-plan` for a population now. `size` or (`detect`: the number of missing
@@ -88,7 +113,7 @@ extension Store {
         event.from = holder
         event.plan = SamplePlan(
             categories: categories, model: model, holder: holder, size: N,
-            hash: Self.sha256(SampleDraw.populationBytes(population)), declared: declared, confidence: c.text, detect: detect,
+            hash: Self.sha256(SampleDraw.populationBytes(population, alreadySorted: true)), declared: declared, confidence: c.text, detect: detect,
             sample: n, beacon: beacon)
         return event
     }
@@ -111,8 +136,12 @@ extension Store {
     }
 
     /// The sample of a plan, or what it waits for. Refuses when the population recomputed
-    /// from the ledger is not the one the plan committed to.
-    public func sampleDraw(_ view: SamplePlanView, beaconValue: String? = nil) async throws -> SampleDrawResult {
+    /// from the ledger is not the one the plan committed to. With `items: false`, only what
+    /// the draw rests on (the checkpoint, the witnesses, the seed), without reading the
+    /// population: what a report names.
+    public func sampleDraw(_ view: SamplePlanView, beaconValue: String? = nil, items withItems: Bool = true) async throws
+        -> SampleDrawResult
+    {
         if view.plan.beacon != nil, (beaconValue ?? "").isEmpty {
             return .waiting("the value of the beacon the plan names (\(view.plan.beacon!)), once it is published")
         }
@@ -125,12 +154,6 @@ extension Store {
                 "the first checkpoint after size \(own.size), signed once the ledger holds more than \(own.size) events (it has \(try await ledgerSize()))")
         }
         let next = try await open(nextNote)
-        let population = try await samplePopulation(
-            categories: view.plan.categories, model: view.plan.model, holder: view.plan.holder, before: view.seq)
-        guard Self.sha256(SampleDraw.populationBytes(population)) == view.plan.hash else {
-            throw FieldError(
-                "plan", "the population recomputed from the ledger (\(population.count) items) is not the one plan \(view.seq) committed to (\(view.plan.size)); run custodia verify")
-        }
         guard let leaf = try await entries(from: view.seq, to: view.seq + 1).first?.leaf else {
             throw FieldError("plan", "entry \(view.seq) is missing")
         }
@@ -138,13 +161,21 @@ extension Store {
         let material = SampleDraw.seedMaterial(
             planLeafHash: Merkle.leafHash(leaf).hex, size: next.size, root: root, beaconValue: beaconValue)
         let seed = Array(SHA256.hash(data: material))
+        let witnesses = try await cosignatures(size: next.size).keys.sorted()
+        var drawn = SampleDrawn(
+            plan: view, checkpointSize: next.size, checkpointRoot: root, witnesses: witnesses, beaconValue: beaconValue,
+            seed: Bytes.hex(seed), items: [])
+        guard withItems else { return .drawn(drawn) }
+        let population = try await samplePopulation(
+            categories: view.plan.categories, model: view.plan.model, holder: view.plan.holder, before: view.seq)
+        guard Self.sha256(SampleDraw.populationBytes(population, alreadySorted: true)) == view.plan.hash else {
+            throw FieldError(
+                "plan", "the population recomputed from the ledger (\(population.count) items) is not the one plan \(view.seq) committed to (\(view.plan.size)); run custodia verify")
+        }
         let positions = SampleDraw.positions(
             n: Int(view.plan.sample), of: population.count, seed: seed, sha256: { Array(SHA256.hash(data: $0)) })
-        let witnesses = try await cosignatures(size: next.size).keys.sorted()
-        return .drawn(
-            SampleDrawn(
-                plan: view, checkpointSize: next.size, checkpointRoot: root, witnesses: witnesses, beaconValue: beaconValue,
-                seed: Bytes.hex(seed), items: positions.map { population[$0] }))
+        drawn.items = positions.map { population[$0] }
+        return .drawn(drawn)
     }
 
     /// The findings recorded for a plan, in ledger order.

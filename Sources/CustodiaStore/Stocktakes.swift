@@ -157,8 +157,11 @@ extension Store {
     /// What the register holds at `holder` (and under it, `recursive`) just before event
     /// `position`: the items physically held and the lot balances, from the state now and the
     /// events since, folded back (`PastState`).
+    ///
+    /// - Parameter since: the events from `position` on, when the caller has read them already.
     public func holdingsAt(
-        _ position: Int64, holder: String, recursive: Bool, admits: (ItemMarking) -> Bool = { _ in true }
+        _ position: Int64, holder: String, recursive: Bool, admits: (ItemMarking) -> Bool = { _ in true },
+        since: [(seq: Int64, event: Event)]? = nil
     ) async throws -> (items: [Reconciliation.HeldItem], lots: [Reconciliation.LotBalance]) {
         let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
         func counted(_ code: String) -> Bool { code == holder || (recursive && HolderTree.isUnder(code, root: holder, in: tree)) }
@@ -174,8 +177,8 @@ extension Store {
         }
         // Undo what happened since `position`.
         var touched: Set<ItemIdentity> = []
-        try await eachRecorded(from: position) { _, e in
-            guard EventKind.custodyKinds.contains(e.kind), e.kind != .count, e.kind != .condition, e.kind != .correction else { return }
+        func undo(_ e: Event) {
+            guard Self.moves(e) else { return }
             for ref in e.items {
                 if case .marking(let m, let s, let model) = ref { touched.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
             }
@@ -183,6 +186,11 @@ extension Store {
             for change in PastState.lotChanges(e) where counted(change.holder) {
                 lots[LotHolderKey(lot: change.lot, holder: change.holder), default: 0] -= change.change
             }
+        }
+        if let since {
+            for (seq, e) in since where seq >= position { undo(e) }
+        } else {
+            try await eachRecorded(from: position) { _, e in undo(e) }
         }
         for identity in touched {
             items[identity] = nil
@@ -201,6 +209,12 @@ extension Store {
             lots.filter { $0.value > 0 }.map { .init(lot: $0.key.lot, holder: $0.key.holder, quantity: $0.value) }
                 .sorted { ($0.lot, $0.holder) < ($1.lot, $1.holder) }
         )
+    }
+
+    /// Whether an event may change where an item is or a lot balance (a count, a condition
+    /// change and a correction do not).
+    static func moves(_ e: Event) -> Bool {
+        EventKind.custodyKinds.contains(e.kind) && e.kind != .count && e.kind != .condition && e.kind != .correction
     }
 
     /// The `stocktake-open` for `holder` now: the expected list's size and SHA-256.
@@ -341,8 +355,13 @@ extension Store {
     /// The reconciliation of stocktake `id`: of an open one, as it would close now (checking
     /// the expected list against the opening); of a closed one, as its closing recorded it.
     public func reconciliation(of stocktake: StocktakeView, scope: HolderScope = .everything) async throws -> StocktakeResult {
-        var result = try await sealedReconciliation(of: stocktake)
-        // Whose books an item read elsewhere is on, where the reader may know it.
+        try await showingWhose(try await sealedReconciliation(of: stocktake), scope: scope)
+    }
+
+    /// The reconciliation with whose books each item read elsewhere is on, where a reader of
+    /// `scope` may know it.
+    public func showingWhose(_ sealed: StocktakeResult, scope: HolderScope) async throws -> StocktakeResult {
+        var result = sealed
         for n in result.reconciliation.lines.indices where result.reconciliation.lines[n].finding == .elsewhere {
             guard let item = result.reconciliation.lines[n].item,
                 let r = try await items(serial: item.serial, manufacturer: item.manufacturer, model: item.model).first?.record
@@ -368,7 +387,12 @@ extension Store {
                 listMatches: Self.sha256(Array(r.csv.utf8)) == closing.summary.list)
         }
         let size = try await ledgerSize()
-        let expected = try await holdingsAt(stocktake.id, holder: stocktake.holder, recursive: stocktake.opening.recursive)
+        // The events since the opening, read once: they undo the state now back to the
+        // opening, and they hold the counts.
+        var since: [(seq: Int64, event: Event)] = []
+        try await eachRecorded(from: stocktake.id + 1, to: size) { seq, e in since.append((seq, e)) }
+        let expected = try await holdingsAt(
+            stocktake.id + 1, holder: stocktake.holder, recursive: stocktake.opening.recursive, since: since)
         let openingMatches =
             Self.sha256(Reconciliation.expectedListBytes(items: expected.items, lots: expected.lots)) == stocktake.opening.expected
         let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
@@ -380,7 +404,7 @@ extension Store {
         inputs.expectedLots = expected.lots
         var countedIdentities: Set<ItemIdentity> = []
         var marks: [UnlistedMark] = []
-        try await eachRecorded(from: stocktake.id + 1, to: size) { _, e in
+        for (_, e) in since {
             if e.kind == .count, e.stocktake == stocktake.id {
                 for ref in e.items {
                     if case .marking(let m, let s, let model) = ref { countedIdentities.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
@@ -388,9 +412,9 @@ extension Store {
                 for l in e.lots { inputs.countedLots[.init(manufacturer: l.manufacturer ?? "", lot: l.lot), default: 0] += l.quantity }
                 marks += e.unlisted
                 if let by = e.recordedBy { inputs.counters.insert(by) }
-                return
+                continue
             }
-            guard EventKind.custodyKinds.contains(e.kind), e.kind != .count, e.kind != .condition, e.kind != .correction else { return }
+            guard Self.moves(e) else { continue }
             for ref in e.items {
                 if case .marking(let m, let s, let model) = ref { inputs.movedItems.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
             }
@@ -401,7 +425,11 @@ extension Store {
             let now = try await holdingsAt(size, holder: stocktake.holder, recursive: stocktake.opening.recursive)
             inputs.lotsNow = now.lots.filter { inputs.movedLots.contains($0.lot) }
         }
-        let found = try await markings(of: countedIdentities)
+        // The markings of what was counted: those expected are known; the others are looked up.
+        var found: [ItemIdentity: ItemMarking] = [:]
+        for e in expected.items where countedIdentities.contains(e.marking.identity) { found[e.marking.identity] = e.marking }
+        let others = countedIdentities.filter { found[$0] == nil }
+        if !others.isEmpty { found.merge(try await markings(of: others)) { a, _ in a } }
         inputs.counted = countedIdentities.compactMap { found[$0] }.map { .init(marking: $0, holder: stocktake.holder) }
         for mark in marks {
             var matches = try await items(serials: [mark.serial])

@@ -316,6 +316,8 @@ public protocol WebReads: Sendable {
     func recentEvents(kinds: [EventKind], scope: HolderScope, limit: Int) async throws -> [RecordedEvent]
     /// Every item in brief, with the ledger size they reflect (for counts kept in memory).
     func itemBriefs() async throws -> ItemBriefs
+    /// Every item held (status `held`), with the ledger size the list reflects.
+    func heldIdentities() async throws -> (ledgerSize: Int64, items: [HeldIdentity])
     /// The sum of lot balances per holder, for `holders` (every holder with a balance when nil).
     func lotQuantities(holders: [String]?) async throws -> [String: Int64]
     /// The lots `holder` itself has a positive balance of, by lot number and manufacturer.

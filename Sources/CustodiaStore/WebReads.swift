@@ -53,6 +53,19 @@ public struct ItemBriefs: Sendable {
     }
 }
 
+/// An item held, as a sample's population reads it: identity, category and holder.
+public struct HeldIdentity: Sendable, Equatable {
+    public var identity: ItemIdentity
+    public var category: CustodiaCore.Category
+    public var holder: String
+
+    public init(identity: ItemIdentity, category: CustodiaCore.Category, holder: String) {
+        self.identity = identity
+        self.category = category
+        self.holder = holder
+    }
+}
+
 /// One search box over items: a part of the serial, or a model, or a holder's code.
 public struct ItemSearch: Sendable, Equatable {
     /// Matches items whose serial contains it or whose model is it, ignoring case, in serial

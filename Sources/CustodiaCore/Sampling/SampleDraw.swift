@@ -15,22 +15,24 @@
 ///    j = i + w mod (N−i)); positions i and j are swapped. The sample is the items at the
 ///    first n positions, in that order.
 public enum SampleDraw {
-    public static func sortedLines(_ identities: [ItemIdentity]) -> [String] {
-        identities.map { "\($0.manufacturer)\t\($0.model)\t\($0.serial)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-    }
-
-    /// The population in its canonical order.
+    /// The population in its canonical order: by the bytes of its lines.
     public static func sorted(_ identities: [ItemIdentity]) -> [ItemIdentity] {
-        identities.sorted {
-            Array("\($0.manufacturer)\t\($0.model)\t\($0.serial)".utf8).lexicographicallyPrecedes(
-                Array("\($1.manufacturer)\t\($1.model)\t\($1.serial)".utf8))
-        }
+        keyed(identities).map(\.identity)
     }
 
-    public static func populationBytes(_ identities: [ItemIdentity]) -> [UInt8] {
+    static func line(_ i: ItemIdentity) -> [UInt8] { Array("\(i.manufacturer)\t\(i.model)\t\(i.serial)".utf8) }
+
+    /// Each identity with its line's bytes, sorted by them (each line built once).
+    static func keyed(_ identities: [ItemIdentity]) -> [(key: [UInt8], identity: ItemIdentity)] {
+        identities.map { (line($0), $0) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// The population's bytes; `identities` may come in any order (`alreadySorted`: they
+    /// are in the canonical order, as `sorted` returns them).
+    public static func populationBytes(_ identities: [ItemIdentity], alreadySorted: Bool = false) -> [UInt8] {
         var out = Array("custodia sample population v1\n".utf8)
-        for line in sortedLines(identities) {
-            out += Array(line.utf8)
+        for key in alreadySorted ? identities.map(line) : keyed(identities).map(\.key) {
+            out += key
             out.append(0x0A)
         }
         return out

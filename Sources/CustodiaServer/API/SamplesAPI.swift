@@ -115,19 +115,20 @@ enum SamplesAPI {
         let q = try QueryParameters(request, allowed: ["beaconValue"])
         let principal = try context.requirePrincipal()
         try principal.require(.read, "read the register")
-        let drawn = try await drawn(request, context, principal, app, beacon: try q.string("beaconValue", maxLength: 1024))
+        let drawn = try await drawn(request, context, principal, app, beacon: try q.string("beaconValue", maxLength: 1024), items: false)
         let report = try await app.store.sampleReport(drawn.plan)
         return JSONOut.raw(CanonicalJSON.encode(report.jsonValue(drawn: drawn))).response()
     }
 
     static func drawn(
-        _ request: Request, _ context: CustodiaRequestContext, _ principal: Principal, _ app: AppState, beacon: String?
+        _ request: Request, _ context: CustodiaRequestContext, _ principal: Principal, _ app: AppState, beacon: String?,
+        items: Bool = true
     ) async throws -> SampleDrawn {
         let id = try request.number("id", context: context)
         guard let view = try await app.store.samplePlan(id, scope: principal.scope) else {
             throw Problem.notFound("no sample plan \(id) in your scope")
         }
-        switch try await app.store.sampleDraw(view, beaconValue: beacon) {
+        switch try await app.store.sampleDraw(view, beaconValue: beacon, items: items) {
         case .waiting(let what): throw Problem.refused("the sample of plan \(id) cannot be drawn yet: it waits for \(what)", errors: [])
         case .drawn(let d): return d
         }

@@ -150,8 +150,8 @@ enum StocktakesAPI {
         let (event, opened) = try await app.store.stocktakeClosing(stocktake, occurredAt: occurredAt ?? app.timestamp())
         try await record(event, principal, app)
         guard let closed = try await app.store.stocktake(id: stocktake.id, scope: principal.scope) else { throw Problem.internalError() }
-        var result = try await app.store.reconciliation(of: closed, scope: principal.scope)
-        result.openingMatches = opened.openingMatches
+        var result = try await app.store.showingWhose(opened, scope: principal.scope)
+        result.stocktake = closed
         return JSONOut.raw(CanonicalJSON.encode(result.jsonValue)).response(status: .created)
     }
 

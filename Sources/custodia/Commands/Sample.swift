@@ -120,7 +120,7 @@ struct SampleCommand: AsyncParsableCommand {
 
         func run() async throws {
             let opened = try await store.openForReading()
-            let drawn = try await draw(plan, beaconValue, opened)
+            let drawn = try await draw(plan, beaconValue, opened, items: false)
             let report = try await opened.sampleReport(drawn.plan)
             if json {
                 printJSON(report.jsonValue(drawn: drawn))
@@ -147,11 +147,11 @@ struct SampleCommand: AsyncParsableCommand {
 }
 
 /// The drawn sample of a plan, or an error that says what the draw waits for.
-func draw(_ plan: Int64, _ beaconValue: String?, _ store: any OpenedStore) async throws -> SampleDrawn {
+func draw(_ plan: Int64, _ beaconValue: String?, _ store: any OpenedStore, items: Bool = true) async throws -> SampleDrawn {
     guard let view = try await store.samplePlan(plan) else {
         throw UserError("no sample plan has id \(plan); custodia sample list shows them")
     }
-    switch try await store.sampleDraw(view, beaconValue: beaconValue) {
+    switch try await store.sampleDraw(view, beaconValue: beaconValue, items: items) {
     case .waiting(let what): throw UserError("the sample of plan \(plan) cannot be drawn yet: it waits for \(what)")
     case .drawn(let d): return d
     }

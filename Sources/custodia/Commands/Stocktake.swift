@@ -97,8 +97,8 @@ struct StocktakeCommand: AsyncParsableCommand {
             guard stocktake.isOpen else { throw UserError("stocktake \(id) is already closed; custodia stocktake show \(id) prints its reconciliation") }
             let (event, result) = try await opened.stocktakeClosing(stocktake, occurredAt: at ?? now)
             guard try await recordOne(event, opened, recording, now: now) != nil else { return }
-            var closed = try await opened.reconciliation(of: try await knownStocktake(id, opened))
-            closed.openingMatches = result.openingMatches
+            var closed = try await opened.showingWhose(result, scope: .everything)
+            closed.stocktake = try await knownStocktake(id, opened)
             printResult(closed, json ? .json : format)
         }
     }
