@@ -106,6 +106,9 @@ final class WebSite: Sendable {
         on(router, .get, WebPaths.stocktakes, WebStocktakes.list)
         on(router, .get, "/stocktakes/:id", WebStocktakes.one)
         on(router, .post, "/stocktakes/:id/count", WebStocktakes.count)
+        on(router, .post, WebPaths.stocktakes, WebStocktakes.open)
+        on(router, .post, "/stocktakes/:id/close", WebStocktakes.close)
+        on(router, .post, "/stocktakes/:id/resolve", WebStocktakes.resolve)
         on(router, .get, "/ledger/proof/:seq", WebBrowse.proof)
         router.on(RouterPath(WebPaths.staticPrefix + ":file"), method: .get) { [renderer] request, context in
             try WebAssets.serve(request, context, assets: renderer.assets)

@@ -33,10 +33,20 @@ public struct StocktakeEntry: Sendable {
 public struct StocktakesPage: Sendable {
     public var stocktakes: [StocktakeEntry]
     public var discrepancies: [(stocktake: Int64, holder: String, line: Reconciliation.Line)]
+    /// Whether the reader may open a stocktake; the form as sent back with its problem.
+    public var mayOpen: Bool
+    public var holder: String
+    public var problem: Message?
 
-    public init(stocktakes: [StocktakeEntry], discrepancies: [(stocktake: Int64, holder: String, line: Reconciliation.Line)]) {
+    public init(
+        stocktakes: [StocktakeEntry], discrepancies: [(stocktake: Int64, holder: String, line: Reconciliation.Line)], mayOpen: Bool = false,
+        holder: String = "", problem: Message? = nil
+    ) {
         self.stocktakes = stocktakes
         self.discrepancies = discrepancies
+        self.mayOpen = mayOpen
+        self.holder = holder
+        self.problem = problem
     }
 }
 
@@ -58,6 +68,10 @@ public struct StocktakePage: Sendable {
     public var unlistedChecked: Bool
     public var problems: [(line: Int, message: Message)]
     public var recorded: Int?
+    /// Whether the reader may close it (open) or resolve its discrepancies (closed), and
+    /// those not yet resolved.
+    public var mayClose: Bool = false
+    public var open: [Reconciliation.Line] = []
 
     public init(
         entry: StocktakeEntry, counted: Int, unlisted: Int, counters: [String], reconciliation: Reconciliation?, listMatches: Bool?,
@@ -143,8 +157,16 @@ struct StocktakesDisplay {
     let hasRows: Bool
     let discrepancies: [Discrepancy]
     let hasDiscrepancies: Bool
+    let mayOpen: Bool
+    let holder: String
+    let problem: String?
+    let csrf: String
 
-    init(_ page: StocktakesPage, _ m: Messages) {
+    init(_ page: StocktakesPage, _ m: Messages, csrf: String) {
+        self.csrf = csrf
+        mayOpen = page.mayOpen
+        holder = page.holder
+        problem = page.problem.map { m($0) }
         heading = m["stocktakes.title"]
         rows = page.stocktakes.map { StocktakeRow($0, m) }
         hasRows = !rows.isEmpty
@@ -175,6 +197,16 @@ struct StocktakeDisplay {
     let signers: [String]
     let csvURL: String
     let csrf: String
+    let mayClose: Bool
+    let closeURL: String
+    let resolveURL: String
+    let mayResolve: Bool
+    let openLines: [(key: String, label: String)]
+    struct Option {
+        let key: String
+        let label: String
+    }
+    let options: [Option]
 
     init(_ page: StocktakePage, _ m: Messages, csrf: String) {
         self.csrf = csrf
@@ -209,13 +241,19 @@ struct StocktakeDisplay {
         check = page.listMatches.map { m[$0 ? "stocktake.listMatches" : "stocktake.listDiffers"] }
         signers = e.summary?.counters ?? []
         csvURL = "/api/v1/stocktakes/\(e.id)/reconciliation.csv"
+        mayClose = page.mayClose && open
+        closeURL = WebPaths.stocktakeClose(e.id)
+        resolveURL = WebPaths.stocktakeResolve(e.id)
+        mayResolve = page.mayClose && !open && !page.open.isEmpty
+        openLines = page.open.map { ($0.key, LineRow($0, m).finding + ": " + LineRow($0, m).what) }
+        options = openLines.map { Option(key: $0.key, label: $0.label) }
     }
 }
 
 extension WebRenderer {
     public func stocktakes(_ page: StocktakesPage, context: PageContext) -> String {
         let messages = Messages(context.language)
-        let display = StocktakesDisplay(page, messages)
+        let display = StocktakesDisplay(page, messages, csrf: context.session?.csrfToken ?? "")
         return render("stocktakes", title: display.heading, section: .holders, body: display, context: context)
     }
 

@@ -47,6 +47,8 @@ public enum WebPaths {
     public static func receipt(_ seq: Int64) -> String { "/receipts/\(seq)" }
     public static func stocktake(_ id: Int64) -> String { "/stocktakes/\(id)" }
     public static func stocktakeCount(_ id: Int64) -> String { "/stocktakes/\(id)/count" }
+    public static func stocktakeClose(_ id: Int64) -> String { "/stocktakes/\(id)/close" }
+    public static func stocktakeResolve(_ id: Int64) -> String { "/stocktakes/\(id)/resolve" }
     public static func proof(_ seq: Int64) -> String { "/ledger/proof/\(seq)" }
     public static func alerts(rule: AlertRule) -> String { alerts + "?rule=" + rule.rawValue }
 

@@ -57,4 +57,42 @@ import Testing
             #expect(!closed.text.contains("held by S2"), "S2 lies outside the viewer's scope")
         }
     }
+
+    @Test(arguments: ["es", "en"]) func aStocktakeIsOpenedClosedAndResolvedOnTheWeb(language: String) async throws {
+        let en = language == "en"
+        let server = try await TestServer.make()
+        try await server.runWeb { web in
+            let viewer = try await web.signedIn("viewer-n", language: language)
+            #expect(!(try await viewer.get("/stocktakes")).body.contains("action=\"/stocktakes\""), "a viewer opens nothing")
+            let browser = try await web.signedIn("inspector-n", language: language)
+            let token = try await browser.csrf()
+            let outside = try await browser.post("/stocktakes", [("csrf", token), ("holder", "S2")])
+            #expect(outside.status == 422)
+            #expect(outside.text.contains(en ? "No holder S2 in your scope" : "No hay ningún tenedor S2 en su ámbito"))
+            let opened = try await browser.post("/stocktakes", [("csrf", token), ("holder", "s1")])
+            #expect(opened.status == 303)
+            let path = try #require(opened.location)
+            #expect(path.hasPrefix("/stocktakes/"))
+            let counted = try await browser.post(path + "/count", [("csrf", token), ("serials", "AK-1\nAK-2\nAK-3\nAK-4\nAK-5\n")])
+            #expect(counted.text.contains(en ? "5 recorded." : "5 registrados."))
+            #expect(try await browser.post(path + "/close", [("csrf", token)]).status == 303)
+            let closed = try await browser.get(path)
+            #expect(closed.text.contains(en ? "5 found, 1 not found" : "5 encontrados, 1 no encontrados"), "\(closed.text.prefix(2000))")
+            #expect(closed.body.contains("value=\"item:Kalashnikov/AK-74M/AK-6\""), "the discrepancy to resolve")
+            let noReason = try await browser.post(path + "/resolve", [("csrf", token), ("key", "item:Kalashnikov/AK-74M/AK-6")])
+            #expect(noReason.status == 422)
+            #expect(noReason.text.contains("reason"))
+            let resolved = try await browser.post(
+                path + "/resolve", [("csrf", token), ("key", "item:Kalashnikov/AK-74M/AK-6"), ("reason", "sent to the armourer's workshop")])
+            #expect(resolved.status == 303)
+            // What is left: lot L1, not counted.
+            #expect(try await server.store.openDiscrepancies().map(\.line.key) == ["lot:PPU/L1"])
+            let after = try await browser.get(path)
+            #expect(!after.body.contains("value=\"item:Kalashnikov/AK-74M/AK-6\"") && after.body.contains("value=\"lot:PPU/L1\""))
+            let lot = try await browser.post(path + "/resolve", [("csrf", token), ("key", "lot:PPU/L1"), ("reason", "counted in the other store room")])
+            #expect(lot.status == 303)
+            #expect(try await server.store.openDiscrepancies().isEmpty)
+            #expect(!(try await browser.get(path)).body.contains("id=\"resolve\""), "nothing left to resolve")
+        }
+    }
 }
