@@ -499,3 +499,42 @@ def test_a_stocktake_is_counted_on_a_phone_in_both_languages(browser, width):
     assert "Progress" in page and "expected items counted" in page, page[:1500]
     assert_fits(browser, "the stocktake page")
     shot(browser, f"stocktake-en-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_sample_is_planned_drawn_examined_and_certified_in_both_languages(browser, width):
+    sign_in(browser, "admin", "/samples?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, "/samples?lang=es")
+    assert "Verificaciones por muestreo" in text(browser)
+    assert_fits(browser, "the samples page")
+    site = STOCKTAKE_SITE
+    browser.find_element(By.ID, "holder").send_keys(site)
+    browser.find_element(By.ID, "size").send_keys("3")
+    browser.find_element(By.CSS_SELECTOR, "#plan button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "waiting"))
+    plan_path = urllib.parse.urlparse(browser.current_url).path
+    assert "La muestra aún no está sorteada" in text(browser)
+    # Any later entry makes the checkpoint the draw rests on: another plan.
+    go(browser, "/samples?lang=es")
+    browser.find_element(By.ID, "holder").send_keys(site)
+    browser.find_element(By.ID, "size").send_keys("1")
+    browser.find_element(By.CSS_SELECTOR, "#plan button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "waiting"))
+    go(browser, plan_path + "?lang=es")
+    serials = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#drawn tbody tr td:first-child")]
+    assert len(serials) == 3, serials
+    box = browser.find_element(By.ID, "serials")
+    box.send_keys("\n".join(serials))
+    browser.find_element(By.CSS_SELECTOR, "#findings button").click()
+    WebDriverWait(browser, 10).until(lambda d: "3 de 3 artículos sorteados examinados" in text(d))
+    page = text(browser)
+    assert "3 de 3 artículos sorteados examinados" in page, page[:2000]
+    assert "Certificado de verificación" in page and "como máximo" in page
+    assert_fits(browser, "the certificate")
+    shot(browser, f"sample-es-{width}")
+    go(browser, plan_path + "?lang=en")
+    page = text(browser)
+    assert "Verification certificate" in page and "at most" in page and "Present and serviceable" in page, page[:2000]
+    assert_fits(browser, "the certificate")
+    shot(browser, f"sample-en-{width}")

@@ -109,6 +109,10 @@ final class WebSite: Sendable {
         on(router, .post, WebPaths.stocktakes, WebStocktakes.open)
         on(router, .post, "/stocktakes/:id/close", WebStocktakes.close)
         on(router, .post, "/stocktakes/:id/resolve", WebStocktakes.resolve)
+        on(router, .get, WebPaths.samples, WebSamples.list)
+        on(router, .post, WebPaths.samples, WebSamples.plan)
+        on(router, .get, "/samples/:id", WebSamples.one)
+        on(router, .post, "/samples/:id/findings", WebSamples.findings)
         on(router, .get, "/ledger/proof/:seq", WebBrowse.proof)
         router.on(RouterPath(WebPaths.staticPrefix + ":file"), method: .get) { [renderer] request, context in
             try WebAssets.serve(request, context, assets: renderer.assets)

@@ -30,6 +30,7 @@ public enum WebPaths {
     public static let alerts = "/alerts"
     public static let policy = "/policy"
     public static let stocktakes = "/stocktakes"
+    public static let samples = "/samples"
     public static let staticPrefix = "/static/"
 
     /// The form field (and header `X-CSRF-Token`) that carries the CSRF token.
@@ -48,6 +49,8 @@ public enum WebPaths {
     public static func stocktake(_ id: Int64) -> String { "/stocktakes/\(id)" }
     public static func stocktakeCount(_ id: Int64) -> String { "/stocktakes/\(id)/count" }
     public static func stocktakeClose(_ id: Int64) -> String { "/stocktakes/\(id)/close" }
+    public static func sample(_ id: Int64) -> String { "/samples/\(id)" }
+    public static func sampleFindings(_ id: Int64) -> String { "/samples/\(id)/findings" }
     public static func stocktakeResolve(_ id: Int64) -> String { "/stocktakes/\(id)/resolve" }
     public static func proof(_ seq: Int64) -> String { "/ledger/proof/\(seq)" }
     public static func alerts(rule: AlertRule) -> String { alerts + "?rule=" + rule.rawValue }
