@@ -467,6 +467,12 @@ extension PostgresStore {
         ).first.map { try Cells($0)(0, Int64.self) }
     }
 
+    public func firstCosignedSize(after size: Int64) async throws -> Int64? {
+        try await reader.rowsAsync("SELECT min(size) FROM cosignatures WHERE size > \(size)").first.flatMap {
+            try Cells($0)(0, Int64?.self)
+        }
+    }
+
     /// Insert-only (a trigger refuses changes); `id` numbers the runs.
     public func recordVerification(_ record: VerificationRecord) async throws {
         _ = try await reader.rowsAsync(

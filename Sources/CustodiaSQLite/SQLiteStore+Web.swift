@@ -455,6 +455,10 @@ extension SQLiteStore {
         }
     }
 
+    public func firstCosignedSize(after size: Int64) async throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT min(size) FROM cosignatures WHERE size > ?", arguments: [size]) }
+    }
+
     public func recordVerification(_ record: VerificationRecord) async throws {
         try await queue.write { db in
             try db.execute(

@@ -149,9 +149,20 @@ extension Store {
             return .waiting("the checkpoint that records the plan")
         }
         let own = try await open(ownNote)
-        guard let nextNote = try await checkpoint(including: own.size) else {
-            return .waiting(
-                "the first checkpoint after size \(own.size), signed once the ledger holds more than \(own.size) events (it has \(try await ledgerSize()))")
+        // Where the log has witnesses, the first checkpoint after the plan's that one of them
+        // cosigned; without them, the first checkpoint after the plan's.
+        let nextNote: String
+        if try await firstCosignedSize(after: -1) != nil {
+            guard let size = try await firstCosignedSize(after: own.size), let note = try await checkpoint(size: size) else {
+                return .waiting("the first checkpoint after size \(own.size) that a witness cosigns")
+            }
+            nextNote = note
+        } else {
+            guard let note = try await checkpoint(including: own.size) else {
+                return .waiting(
+                    "the first checkpoint after size \(own.size), signed once the ledger holds more than \(own.size) events (it has \(try await ledgerSize()))")
+            }
+            nextNote = note
         }
         let next = try await open(nextNote)
         guard let leaf = try await entries(from: view.seq, to: view.seq + 1).first?.leaf else {

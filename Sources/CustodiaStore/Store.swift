@@ -350,6 +350,8 @@ public protocol CosignatureStore: Sendable {
     /// The largest size, at least `atLeast`, whose checkpoint at least `quorum` of
     /// `witnesses` cosigned (any witness when `witnesses` is empty).
     func latestCosignedSize(witnesses: [String], quorum: Int, atLeast: Int64) async throws -> Int64?
+    /// The smallest checkpoint size above `size` that any witness cosigned (nil: none yet).
+    func firstCosignedSize(after size: Int64) async throws -> Int64?
 }
 
 /// Custodia's storage: the events (the ledger's leaves), the state derived from them, the

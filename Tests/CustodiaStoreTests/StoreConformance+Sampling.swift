@@ -10,7 +10,38 @@ extension StoreConformance {
     static let samplingChecks: [ConformanceCheck] = [
         ConformanceCheck("a sample is planned, drawn from the next checkpoint, examined and reported", aSampleIsDrawnAndReported),
         ConformanceCheck("a sample plan refuses an empty population, a size above it and a bad confidence", samplePlanBadInput),
+        ConformanceCheck("where the log has witnesses, the draw rests on the first cosigned checkpoint after the plan's", aWitnessedDraw),
     ]
+
+    static func aWitnessedDraw(_ make: StoreFactory) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await stocktakeStore(make, dir)
+            let witness = "witness.example+01234567+AQ=="
+            try await store.recordCosignature(size: 5, witness: witness, line: "— witness.example line", receivedAt: E.t)
+            let seq = try await store.recordValid([
+                try await store.samplePlanEvent(
+                    categories: [], model: nil, holder: "S1", declared: nil, confidence: "0.95", detect: nil, size: 2, beacon: nil,
+                    occurredAt: E.t)
+            ]).firstSeq
+            let view = try #require(try await store.samplePlan(seq))
+            try await store.recordValid([E.holder("U9", .unit, "Nine", parent: "S1")])
+            try await store.recordValid([E.holder("U10", .unit, "Ten", parent: "S1")])
+            guard case .waiting(let what) = try await store.sampleDraw(view) else {
+                Issue.record("drawn from a checkpoint no witness cosigned")
+                return
+            }
+            #expect(what.contains("that a witness cosigns"))
+            // The witness cosigns the latest checkpoint: the draw rests on it, not on the one before.
+            let latest = try await store.ledgerSize()
+            try await store.recordCosignature(size: latest, witness: witness, line: "— witness.example line", receivedAt: E.t)
+            guard case .drawn(let drawn) = try await store.sampleDraw(view) else {
+                Issue.record("not drawn once a witness cosigned a checkpoint after the plan's")
+                return
+            }
+            #expect(drawn.checkpointSize == latest && latest == seq + 3)
+            #expect(drawn.witnesses == [witness])
+        }
+    }
 
     static func aSampleIsDrawnAndReported(_ make: StoreFactory) async throws {
         try await withTemporaryDirectory { dir in

@@ -6,8 +6,9 @@
 /// 2. The seed: SHA-256 of `seedMaterial`, the text
 ///    `custodia sample seed v1\n<plan leaf hash>\n<size>\n<root>\n<beacon value>\n`, where the
 ///    plan leaf hash is the RFC 6962 leaf hash of the `sample-plan` entry (hex), and size and
-///    root (hex) are those of the first checkpoint after the one that recorded the plan; the
-///    beacon value is empty when the plan names no beacon.
+///    root (hex) are those of the first checkpoint after the one that recorded the plan (where
+///    the log has witnesses, the first such checkpoint a witness cosigned); the beacon value
+///    is empty when the plan names no beacon.
 /// 3. A stream of 64-bit words: block i (from 0) is SHA-256(seed ‖ i as 8 bytes big-endian);
 ///    each block gives four words, its bytes 0–7, 8–15, 16–23, 24–31 read big-endian.
 /// 4. A partial Fisher–Yates shuffle of the positions 0…N−1 of the sorted population: for
