@@ -140,6 +140,17 @@ extension Store {
         return views.values.sorted { $0.id > $1.id }
     }
 
+    /// The holder's last stocktake: its id, when it opened and when it closed (nil: still
+    /// open). Two reads of the events naming the holder, newest first.
+    public func lastStocktake(of holder: String) async throws -> (id: Int64, openedAt: String, closedAt: String?)? {
+        guard let open = try await searchEvents(EventQuery(kind: .stocktakeOpen, holder: holder, order: .descending, limit: 1)).elements.first
+        else { return nil }
+        let opening = try open.decoded()
+        let close = try await searchEvents(EventQuery(kind: .stocktakeClose, holder: holder, fromSeq: open.seq, order: .descending, limit: 1))
+            .elements.first.map { try $0.decoded() }
+        return (open.seq, opening.occurredAt, close?.stocktake == open.seq ? close?.occurredAt : nil)
+    }
+
     /// The stocktake `id`, if a reader of `scope` may see it.
     public func stocktake(id: Int64, scope: HolderScope = .everything) async throws -> StocktakeView? {
         guard let e = try await event(seq: id).map({ try $0.decoded() }), e.kind == .stocktakeOpen, let holder = e.from,

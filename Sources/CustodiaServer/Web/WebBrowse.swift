@@ -227,11 +227,12 @@ enum WebBrowse {
         }
         var codes = [code]
         for item in items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
-        let page = HolderPage(
+        var page = HolderPage(
             holder: holder, path: path, totals: totals.subtree(code) ?? SubtreeTotals(items: 0), children: children,
             items: Array(items.prefix(pageSize)), itemsHeld: totals.held(code), lots: lots, page: number,
             hasNextPage: items.count > pageSize || allLots.count > number * lotPageSize,
             holderNames: try await web.site.names(codes, within: user.scope), now: web.now)
+        page.lastStocktake = try await store.lastStocktake(of: code)
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }
 

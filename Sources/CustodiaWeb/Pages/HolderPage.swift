@@ -45,6 +45,8 @@ public struct HolderPage: Sendable {
     public var hasNextPage: Bool
     public var holderNames: [String: String]
     public var now: String
+    /// The holder's last stocktake: its id, when it opened, and when it closed (nil: open).
+    public var lastStocktake: (id: Int64, openedAt: String, closedAt: String?)?
 
     public init(
         holder: Holder, path: [Holder] = [], totals: SubtreeTotals, children: [HolderSummary] = [], items: [ItemRecord] = [],
@@ -108,6 +110,8 @@ struct HolderDisplay {
     let code: String
     let kind: String
     let closed: Bool
+    let lastStocktake: String
+    let lastStocktakeURL: String?
     let breadcrumb: [HolderRef]
     let totals: [Fact]
     let children: [HolderRowDisplay]
@@ -121,6 +125,16 @@ struct HolderDisplay {
     let hasLots: Bool
 
     init(_ page: HolderPage, session: SessionInfo?, messages: Messages) {
+        if let last = page.lastStocktake {
+            lastStocktake = messages(
+                Message(
+                    last.closedAt == nil ? "holder.stocktakeOpen" : "holder.stocktakeClosed",
+                    ["id": .text(String(last.id)), "opened": .date(last.openedAt), "closed": .date(last.closedAt ?? last.openedAt)]))
+            lastStocktakeURL = WebPaths.stocktake(last.id)
+        } else {
+            lastStocktake = messages["holder.neverCounted"]
+            lastStocktakeURL = nil
+        }
         let format = LocalFormat(messages.language)
         let h = page.holder
         heading = h.name.isEmpty ? h.code : h.name

@@ -65,6 +65,7 @@ import Testing
             let viewer = try await web.signedIn("viewer-n", language: language)
             #expect(!(try await viewer.get("/stocktakes")).body.contains("action=\"/stocktakes\""), "a viewer opens nothing")
             let browser = try await web.signedIn("inspector-n", language: language)
+            #expect((try await browser.get("/holders/S1")).text.contains(en ? "No stocktake of this holder yet" : "Este tenedor aún no tiene inventario"))
             let token = try await browser.csrf()
             let outside = try await browser.post("/stocktakes", [("csrf", token), ("holder", "S2")])
             #expect(outside.status == 422)
@@ -75,7 +76,10 @@ import Testing
             #expect(path.hasPrefix("/stocktakes/"))
             let counted = try await browser.post(path + "/count", [("csrf", token), ("serials", "AK-1\nAK-2\nAK-3\nAK-4\nAK-5\n")])
             #expect(counted.text.contains(en ? "5 recorded." : "5 registrados."))
+            #expect((try await browser.get("/holders/S1")).text.contains(en ? "in progress since" : "en curso desde"))
             #expect(try await browser.post(path + "/close", [("csrf", token)]).status == 303)
+            let id = path.split(separator: "/").last!
+            #expect((try await browser.get("/holders/S1")).text.contains(en ? "Last stocktake: #\(id)" : "Último inventario: n.º \(id)"))
             let closed = try await browser.get(path)
             #expect(closed.text.contains(en ? "5 found, 1 not found" : "5 encontrados, 1 no encontrados"), "\(closed.text.prefix(2000))")
             #expect(closed.body.contains("value=\"item:Kalashnikov/AK-74M/AK-6\""), "the discrepancy to resolve")
