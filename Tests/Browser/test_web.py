@@ -479,6 +479,14 @@ def test_a_stocktake_is_counted_on_a_phone_in_both_languages(browser, width):
     serials = [s for (s,) in rows]
     assert len(serials) == 2, rows
     box = browser.find_element(By.ID, "serials")
+    # Each scan is checked as it is read: a serial not in the register and a repeated one are
+    # flagged under the box before anything is sent.
+    box.send_keys("NO-SUCH-SERIAL-9\n" + serials[0] + "\n" + serials[0] + "\n")
+    WebDriverWait(browser, 10).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#scan-flags li")) == 2)
+    flags = browser.find_element(By.ID, "scan-flags").text
+    assert "Línea 1: NO-SUCH-SERIAL-9 no está en el registro" in flags, flags
+    assert f"Línea 3: {serials[0]} está leído dos veces (también en la línea 2)" in flags, flags
+    box.clear()
     box.send_keys("\n".join([serials[0], serials[1], serials[0]]))
     browser.find_element(By.CSS_SELECTOR, "#count button").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "errsum"))

@@ -106,6 +106,7 @@ final class WebSite: Sendable {
         on(router, .get, WebPaths.stocktakes, WebStocktakes.list)
         on(router, .get, "/stocktakes/:id", WebStocktakes.one)
         on(router, .post, "/stocktakes/:id/count", WebStocktakes.count)
+        on(router, .get, "/stocktakes/:id/check", WebStocktakes.check)
         on(router, .post, WebPaths.stocktakes, WebStocktakes.open)
         on(router, .post, "/stocktakes/:id/close", WebStocktakes.close)
         on(router, .post, "/stocktakes/:id/resolve", WebStocktakes.resolve)

@@ -93,6 +93,28 @@ enum WebStocktakes {
         return web.redirect(WebPaths.stocktake(stocktake.id))
     }
 
+    /// `GET /stocktakes/<id>/check?serial=S`: whether one scanned serial would be counted,
+    /// as JSON `{"ok": true}` or `{"ok": false, "message": …}` in the reader's language; for
+    /// the count box's script. Records nothing.
+    @Sendable static func check(_ web: WebRequest) async throws -> Response {
+        let user = try web.user()
+        let stocktake = try await stocktake(web, user)
+        let serial = String((web.parameter("serial") ?? "").prefix(200))
+        var answer: [(String, JSONOut)] = [("ok", .bool(true))]
+        do {
+            let read = try Identifier.normalized(serial, field: "serial")
+            _ = try await web.app.store.stocktakeCount(
+                stocktake, reads: [CountRead(serial: read, line: 1)], unlisted: false, occurredAt: web.now, scope: user.scope)
+        } catch let problems as CountProblems {
+            let p = problems.problems[0]
+            let text = Messages(web.language)(Message("countProblem.\(p.code.rawValue)", ["serial": .text(p.subject), "other": .text(p.other)]))
+            answer = [("ok", .bool(false)), ("message", .string(text))]
+        } catch let e as FieldError {
+            answer = [("ok", .bool(false)), ("message", .string(e.message))]
+        }
+        return JSONOut.object(answer).response(headers: [.cacheControl: "no-store"])
+    }
+
     static func require(_ user: Principal, _ kind: EventKind) throws {
         guard user.role.may(.record(kind)) else {
             throw WebInterrupt.error(

@@ -554,6 +554,7 @@ extension Catalogue {
         "stocktake.listDiffers": "This list DIFFERS from the one the closing recorded in the ledger: run a verification.",
         "stocktake.csv": "Download the reconciliation (CSV)",
         "stocktake.signOff": "Signed by the counters:",
+        "stocktake.scanLine": "Line {line}:",
         "holder.stocktakeOpen": "Stocktake #{id} in progress since {opened}",
         "holder.stocktakeClosed": "Last stocktake: #{id}, {opened} to {closed}",
         "holder.neverCounted": "No stocktake of this holder yet",

@@ -561,6 +561,7 @@ extension Catalogue {
         "stocktake.listDiffers": "Esta lista DIFIERE de la que el cierre registró en el libro mayor: ejecute una verificación.",
         "stocktake.csv": "Descargar la conciliación (CSV)",
         "stocktake.signOff": "Firmado por quienes contaron:",
+        "stocktake.scanLine": "Línea {line}:",
         "holder.stocktakeOpen": "Inventario n.º {id} en curso desde {opened}",
         "holder.stocktakeClosed": "Último inventario: n.º {id}, del {opened} al {closed}",
         "holder.neverCounted": "Este tenedor aún no tiene inventario",

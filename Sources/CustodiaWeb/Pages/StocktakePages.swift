@@ -199,6 +199,7 @@ struct StocktakeDisplay {
     let csrf: String
     let mayClose: Bool
     let closeURL: String
+    let checkURL: String
     let resolveURL: String
     let mayResolve: Bool
     let openLines: [(key: String, label: String)]
@@ -243,6 +244,7 @@ struct StocktakeDisplay {
         csvURL = "/api/v1/stocktakes/\(e.id)/reconciliation.csv"
         mayClose = page.mayClose && open
         closeURL = WebPaths.stocktakeClose(e.id)
+        checkURL = WebPaths.stocktakeCheck(e.id)
         resolveURL = WebPaths.stocktakeResolve(e.id)
         mayResolve = page.mayClose && !open && !page.open.isEmpty
         openLines = page.open.map { ($0.key, LineRow($0, m).finding + ": " + LineRow($0, m).what) }

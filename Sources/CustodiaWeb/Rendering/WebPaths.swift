@@ -49,6 +49,7 @@ public enum WebPaths {
     public static func stocktake(_ id: Int64) -> String { "/stocktakes/\(id)" }
     public static func stocktakeCount(_ id: Int64) -> String { "/stocktakes/\(id)/count" }
     public static func stocktakeClose(_ id: Int64) -> String { "/stocktakes/\(id)/close" }
+    public static func stocktakeCheck(_ id: Int64) -> String { "/stocktakes/\(id)/check" }
     public static func sample(_ id: Int64) -> String { "/samples/\(id)" }
     public static func sampleFindings(_ id: Int64) -> String { "/samples/\(id)/findings" }
     public static func stocktakeResolve(_ id: Int64) -> String { "/stocktakes/\(id)/resolve" }

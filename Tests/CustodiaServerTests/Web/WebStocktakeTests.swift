@@ -34,6 +34,13 @@ import Testing
             #expect(bad.text.contains(en ? "Line 3: AK-1 is read twice (also on line 1)" : "Línea 3: AK-1 está leído dos veces (también en la línea 1)"))
             #expect(bad.body.contains("AK-1\nAK-21\nAK-1"), "the text box keeps what was sent")
             #expect(try await server.store.ledgerSize() == size)
+            // The count box's script asks about each scan: nothing is recorded.
+            let ok = try await browser.get("/stocktakes/\(id)/check?serial=AK-3")
+            #expect(ok.status == 200 && ok.body == #"{"ok":true}"#, "\(ok.body)")
+            let elsewhere = try await browser.get("/stocktakes/\(id)/check?serial=AK-21")
+            #expect(elsewhere.body.contains(#""ok":false"#))
+            #expect(elsewhere.body.contains(en ? "AK-21 is not on this holder's books." : "AK-21 no está en los libros de este tenedor."), "\(elsewhere.body)")
+            #expect(try await server.store.ledgerSize() == size)
             let good = try await browser.post(
                 "/stocktakes/\(id)/count", [("csrf", token), ("serials", "AK-1\nAK-2\nAK-21\n"), ("unlisted", "1")])
             #expect(good.status == 200)
