@@ -60,7 +60,7 @@ extension Store {
             try await eachRecorded(from: position, to: size) { _, e in
                 guard Self.moves(e) else { return }
                 for ref in e.items {
-                    if case .marking(let m, let s, let model) = ref { touched.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                    if let identity = ref.identity { touched.insert(identity) }
                 }
                 for r in e.registrations { touched.insert(r.identity) }
             }

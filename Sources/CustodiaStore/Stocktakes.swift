@@ -191,7 +191,7 @@ extension Store {
         func undo(_ e: Event) {
             guard Self.moves(e) else { return }
             for ref in e.items {
-                if case .marking(let m, let s, let model) = ref { touched.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                if let identity = ref.identity { touched.insert(identity) }
             }
             for r in e.registrations { touched.insert(r.identity) }
             for change in PastState.lotChanges(e) where counted(change.holder) {
@@ -247,7 +247,7 @@ extension Store {
             guard e.stocktake == id else { return }
             p.counts += 1
             for ref in e.items {
-                if case .marking(let m, let s, let model) = ref { p.counted.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                if let identity = ref.identity { p.counted.insert(identity) }
             }
             p.countedMarks.formUnion(e.unlisted)
             if let by = e.recordedBy { counters.insert(by) }
@@ -418,7 +418,7 @@ extension Store {
         for (_, e) in since {
             if e.kind == .count, e.stocktake == stocktake.id {
                 for ref in e.items {
-                    if case .marking(let m, let s, let model) = ref { countedIdentities.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                    if let identity = ref.identity { countedIdentities.insert(identity) }
                 }
                 for l in e.lots { inputs.countedLots[.init(manufacturer: l.manufacturer ?? "", lot: l.lot), default: 0] += l.quantity }
                 marks += e.unlisted
@@ -427,7 +427,7 @@ extension Store {
             }
             guard Self.moves(e) else { continue }
             for ref in e.items {
-                if case .marking(let m, let s, let model) = ref { inputs.movedItems.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                if let identity = ref.identity { inputs.movedItems.insert(identity) }
             }
             for r in e.registrations { inputs.movedItems.insert(r.identity) }
             for change in PastState.lotChanges(e) where counted(change.holder) { inputs.movedLots.insert(change.lot) }

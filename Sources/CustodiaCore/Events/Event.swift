@@ -4,6 +4,13 @@ public enum ItemReference: Sendable, Equatable, Hashable {
     case marking(manufacturer: String, serial: String, model: String?)
     case id(Int64)
 
+    /// The full identity of an item named by marking (as recorded events name items); nil for
+    /// a reference by id.
+    public var identity: ItemIdentity? {
+        guard case .marking(let manufacturer, let serial, let model) = self else { return nil }
+        return ItemIdentity(manufacturer: manufacturer, model: model ?? "", serial: serial)
+    }
+
     /// A short description for error messages.
     public var label: String {
         switch self {

@@ -65,7 +65,7 @@ extension CustodyEngine {
             for seq in try loader.seqs(ofKind: .count) where seq > id {
                 guard let e = try loader.event(seq: seq), e.stocktake == id else { continue }
                 for ref in e.items {
-                    if case .marking(let m, let s, let model) = ref { state.counted.insert(ItemIdentity(manufacturer: m, model: model ?? "", serial: s)) }
+                    if let identity = ref.identity { state.counted.insert(identity) }
                 }
                 state.countedMarks.formUnion(e.unlisted)
                 if let by = e.recordedBy { state.counters.insert(by) }

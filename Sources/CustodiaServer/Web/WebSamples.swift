@@ -34,7 +34,7 @@ enum WebSamples {
             values[key] = String((fields[key] ?? "").trimmingCharacters(in: .whitespaces).prefix(60))
         }
         func refused(_ text: String) async throws -> Response {
-            try await listPage(web, user, values: values, problem: Message("stocktake.problemText", ["text": .text(text)]), status: .unprocessableContent)
+            try await listPage(web, user, values: values, problem: WebStocktakes.plain(text), status: .unprocessableContent)
         }
         func number(_ key: String) throws -> Int64? {
             guard let v = values[key], !v.isEmpty else { return nil }
@@ -83,7 +83,7 @@ enum WebSamples {
         func again(_ problems: [(line: Int, message: Message)]) async throws -> Response {
             try await page(web, user, view, sheet: text, problems: problems, status: .unprocessableContent)
         }
-        func plain(_ text: String) -> Message { Message("stocktake.problemText", ["text": .text(text)]) }
+        let plain = WebStocktakes.plain
         guard let finding = SampleFinding(rawValue: fields["finding"] ?? "") else { return try await again([(0, plain("choose a finding"))]) }
         guard case .drawn(let drawn) = try await web.app.store.sampleDraw(view) else { return web.redirect(WebPaths.sample(view.seq)) }
         let sheet: CountSheet
@@ -95,7 +95,7 @@ enum WebSamples {
                 occurredAt: web.now)
         } catch let problems as CountProblems {
             return try await again(
-                problems.problems.map { ($0.line, Message("countProblem.\($0.code.rawValue)", ["serial": .text($0.subject), "other": .text($0.other)])) })
+                problems.problems.map { ($0.line, $0.wording) })
         }
         let report = try await WebStocktakes.submit(event, web, user)
         if let refusal = report.errors.first { return try await again([(0, plain(refusal.message))]) }

@@ -43,7 +43,7 @@ enum WebStocktakes {
         let report = try await submit(event, web, user)
         if let refusal = report.errors.first {
             return try await listPage(
-                web, user, holder: code, problem: Message("stocktake.problemText", ["text": .text(refusal.message)]),
+                web, user, holder: code, problem: plain(refusal.message),
                 status: .unprocessableContent)
         }
         return web.redirect(WebPaths.stocktake(report.firstSeq))
@@ -58,7 +58,7 @@ enum WebStocktakes {
         let (event, _) = try await web.app.store.stocktakeClosing(stocktake, occurredAt: web.now)
         let report = try await submit(event, web, user)
         if let refusal = report.errors.first {
-            return try await page(web, user, stocktake, problems: [(0, Message("stocktake.problemText", ["text": .text(refusal.message)]))], status: .unprocessableContent)
+            return try await page(web, user, stocktake, problems: [(0, plain(refusal.message))], status: .unprocessableContent)
         }
         return web.redirect(WebPaths.stocktake(stocktake.id))
     }
@@ -72,7 +72,7 @@ enum WebStocktakes {
         let store = web.app.store
         let open = try await store.openDiscrepancies(scope: user.scope).filter { $0.stocktake.id == stocktake.id }.map(\.line)
         func refused(_ text: String) async throws -> Response {
-            try await page(web, user, stocktake, problems: [(0, Message("stocktake.problemText", ["text": .text(text)]))], status: .unprocessableContent)
+            try await page(web, user, stocktake, problems: [(0, plain(text))], status: .unprocessableContent)
         }
         guard let line = open.first(where: { $0.key == fields["key"] }) else { return web.redirect(WebPaths.stocktake(stocktake.id)) }
         let by = (fields["by"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -106,14 +106,16 @@ enum WebStocktakes {
             _ = try await web.app.store.stocktakeCount(
                 stocktake, reads: [CountRead(serial: read, line: 1)], unlisted: false, occurredAt: web.now, scope: user.scope)
         } catch let problems as CountProblems {
-            let p = problems.problems[0]
-            let text = Messages(web.language)(Message("countProblem.\(p.code.rawValue)", ["serial": .text(p.subject), "other": .text(p.other)]))
+            let text = Messages(web.language)(problems.problems[0].wording)
             answer = [("ok", .bool(false)), ("message", .string(text))]
         } catch let e as FieldError {
             answer = [("ok", .bool(false)), ("message", .string(e.message))]
         }
         return JSONOut.object(answer).response(headers: [.cacheControl: "no-store"])
     }
+
+    /// A refusal's text as it came (the rules' English), for a page's problem list.
+    static func plain(_ text: String) -> Message { Message("stocktake.problemText", ["text": .text(text)]) }
 
     static func require(_ user: Principal, _ kind: EventKind) throws {
         guard user.role.may(.record(kind)) else {
@@ -149,7 +151,6 @@ enum WebStocktakes {
         func again(_ problems: [(line: Int, message: Message)]) async throws -> Response {
             try await page(web, user, stocktake, sheet: text, unlisted: unlisted, problems: problems, status: .unprocessableContent)
         }
-        func plain(_ text: String) -> Message { Message("stocktake.problemText", ["text": .text(text)]) }
         let sheet: CountSheet
         do { sheet = try CountSheet(bytes: Array(text.utf8)) } catch { return try await again(error.problems.map { ($0.line, plain($0.message)) }) }
         let event: Event
@@ -160,7 +161,7 @@ enum WebStocktakes {
                 unlisted: unlisted, occurredAt: web.now, scope: user.scope)
         } catch let problems as CountProblems {
             return try await again(
-                problems.problems.map { ($0.line, Message("countProblem.\($0.code.rawValue)", ["serial": .text($0.subject), "other": .text($0.other)])) })
+                problems.problems.map { ($0.line, $0.wording) })
         }
         let report = try await submit(event, web, user)
         if let refusal = report.errors.first {
@@ -201,4 +202,9 @@ enum WebStocktakes {
             id: s.id, holder: s.holder, holderName: names[s.holder], opening: s.opening, openedAt: s.openedAt, openedBy: s.openedBy,
             closedAt: s.closing?.at, closedBy: s.closing?.by, summary: s.closing?.summary)
     }
+}
+
+extension CountProblem {
+    /// The problem in the reader's language (`countProblem.<code>` in the catalogue).
+    var wording: Message { Message("countProblem.\(code.rawValue)", ["serial": .text(subject), "other": .text(other)]) }
 }

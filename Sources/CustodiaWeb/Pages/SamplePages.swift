@@ -201,9 +201,7 @@ struct SampleDisplay {
         recordURL = WebPaths.sampleFindings(e.seq)
         findings = SampleFinding.allCases.map { SamplesDisplay.Option(value: $0.rawValue, label: m["sampleFinding.\($0.rawValue)"], selected: $0 == .present) }
         sheet = page.sheet
-        problems = page.problems.map {
-            $0.line > 0 ? m(Message("stocktake.problemLine", ["line": .number(Int64($0.line)), "message": .text(m($0.message))])) : m($0.message)
-        }
+        problems = StocktakeDisplay.problemLines(page.problems, m)
         hasProblems = !problems.isEmpty
         self.csrf = csrf
     }

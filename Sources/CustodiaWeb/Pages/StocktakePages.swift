@@ -226,9 +226,7 @@ struct StocktakeDisplay {
         countURL = WebPaths.stocktakeCount(e.id)
         sheet = page.sheet
         unlistedChecked = page.unlistedChecked
-        problems = page.problems.map {
-            $0.line > 0 ? m(Message("stocktake.problemLine", ["line": .number(Int64($0.line)), "message": .text(m($0.message))])) : m($0.message)
-        }
+        problems = Self.problemLines(page.problems, m)
         hasProblems = !problems.isEmpty
         recorded = page.recorded.map { m(Message("stocktake.recorded", ["count": .number(Int64($0))])) }
         lines = (page.reconciliation?.lines ?? []).filter { $0.finding != .found }.map { LineRow($0, m) }
@@ -249,6 +247,15 @@ struct StocktakeDisplay {
         mayResolve = page.mayClose && !open && !page.open.isEmpty
         openLines = page.open.map { ($0.key, LineRow($0, m).finding + ": " + LineRow($0, m).what) }
         options = openLines.map { Option(key: $0.key, label: $0.label) }
+    }
+}
+
+extension StocktakeDisplay {
+    /// The problems of a count box (or a findings box), each with its line when it has one.
+    static func problemLines(_ problems: [(line: Int, message: Message)], _ m: Messages) -> [String] {
+        problems.map {
+            $0.line > 0 ? m(Message("stocktake.problemLine", ["line": .number(Int64($0.line)), "message": .text(m($0.message))])) : m($0.message)
+        }
     }
 }
 
