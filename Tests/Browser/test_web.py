@@ -535,7 +535,9 @@ def test_a_sample_is_planned_drawn_examined_and_certified_in_both_languages(brow
     box = browser.find_element(By.ID, "serials")
     box.send_keys("\n".join(serials))
     browser.find_element(By.CSS_SELECTOR, "#findings button").click()
-    WebDriverWait(browser, 10).until(lambda d: "3 de 3 artículos sorteados examinados" in text(d))
+    # The page is replaced after the post: a body read while it goes is read again.
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "3 de 3 artículos sorteados examinados" in text(d))
     page = text(browser)
     assert "3 de 3 artículos sorteados examinados" in page, page[:2000]
     assert "Certificado de verificación" in page and "como máximo" in page
