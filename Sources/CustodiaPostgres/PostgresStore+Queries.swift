@@ -74,6 +74,20 @@ extension PostgresStore {
         ).map(Self.pgRecordedEvent)
     }
 
+    public func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)] {
+        try await reader.rowsAsync(
+            """
+            SELECT seq, occurred_at FROM events WHERE seq IN (
+                SELECT registered_seq FROM items WHERE id = \(itemID)
+                UNION SELECT seq FROM event_items WHERE item_id = \(itemID))
+            ORDER BY seq
+            """
+        ).map { row in
+            let c = Cells(row)
+            return (try c(0, Int64.self), try c(1, String.self))
+        }
+    }
+
     public func holdings(of code: String, recursive: Bool) async throws -> Holdings? {
         let holders = try await Self.pgHolders(reader)
         guard let holder = holders[code] else { return nil }

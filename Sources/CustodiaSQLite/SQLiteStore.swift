@@ -295,6 +295,19 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
+    public func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)] {
+        try read { db in
+            try FastStatement.fetchAll(
+                db,
+                """
+                SELECT seq, occurred_at FROM events WHERE seq IN (
+                    SELECT registered_seq FROM items WHERE id = ?1 UNION SELECT seq FROM event_items WHERE item_id = ?1)
+                ORDER BY seq
+                """, [itemID]
+            ) { (seq: $0.int64(0) ?? 0, occurredAt: $0.text(1) ?? "") }
+        }
+    }
+
     public func holdings(of code: String, recursive: Bool) async throws -> Holdings? {
         try read { db in
             let holders = try SQLiteStateLoader.holders(db)

@@ -266,6 +266,9 @@ public protocol RegisterReads: Sendable {
     func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
     /// Every event that touched the item, oldest first.
     func history(itemID: Int64) async throws -> [RecordedEvent]
+    /// The sequence numbers of `history(itemID:)` and when each event happened, without the
+    /// leaves.
+    func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)]
     func holdings(of code: String, recursive: Bool) async throws -> Holdings?
 
     /// The sequence number of the latest entry that changed the holder tree (-1 when there

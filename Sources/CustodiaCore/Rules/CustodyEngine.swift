@@ -108,6 +108,14 @@ public struct CustodyEngine {
         storeHadNoItems = nextItemID == 1
     }
 
+    /// Passes over the next ledger entry without applying it (a replay of the register at a
+    /// past moment leaves out what had not happened yet): its sequence number is used, and
+    /// so are the item ids its registrations took in the ledger.
+    mutating func passOver(registering items: Int) {
+        nextSeq += 1
+        nextItemID += Int64(items)
+    }
+
     /// How many records the engine holds in memory (items, lots, balances, dispatches, users,
     /// tokens): those read since the cache was last dropped, and those created since the
     /// last `takeChanges`. The store drops the cache (`takeChanges(dropCache: true)`) past a

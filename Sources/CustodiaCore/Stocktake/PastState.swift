@@ -5,8 +5,20 @@ public enum PastState {
     /// it was not registered yet). Events the rules would refuse are not in a ledger; one
     /// that did not fit would leave the state as it was.
     public static func item(_ marking: ItemMarking, events: [(seq: Int64, event: Event)], before seq: Int64) -> ItemState? {
+        item(marking, events: events.filter { $0.seq < seq })
+    }
+
+    /// The state of an item at `moment`, from its events in ledger order (nil: it was not
+    /// registered by then).
+    public static func item(_ marking: ItemMarking, events: [(seq: Int64, event: Event)], at moment: RegisterMoment) -> ItemState? {
+        let included = moment.filter
+        return item(marking, events: events.filter { included($0.seq, $0.event.occurredAt) })
+    }
+
+    /// The state after all of `events` (an item's, in ledger order).
+    static func item(_ marking: ItemMarking, events: [(seq: Int64, event: Event)]) -> ItemState? {
         var state: ItemState?
-        for (s, e) in events where s < seq {
+        for (s, e) in events {
             if e.kind == .register {
                 state = ItemState(
                     status: .held, holder: e.to, account: e.to, condition: e.condition ?? .serviceable, lastSeq: s)

@@ -151,14 +151,22 @@ final class AlertBoard: Sendable {
 /// that does not exist.
 enum AlertsAPI {
     @Sendable static func list(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws -> Response {
-        let q = try QueryParameters(request, allowed: ["rule", "holder", "limit", "cursor"])
+        let q = try QueryParameters(request, allowed: ["rule", "holder", "at", "limit", "cursor"])
         let principal = try context.requirePrincipal()
         try principal.require(.read, "read the register")
         let rule = try q.choice("rule", AlertRule.self)
         let holder = try q.code("holder")
         let limit = try q.limit()
-        let offset = try app.cursors.open(q.string("cursor"), listing: "alerts", user: principal.code).flatMap { Int($0) } ?? 0
-        var alerts = try await app.alertBoard.visible(app, scope: principal.scope)
+        let moment = try q.moment(now: app.timestamp())
+        let listing = moment.map { "alerts@\($0)" } ?? "alerts"
+        let offset = try app.cursors.open(q.string("cursor"), listing: listing, user: principal.code).flatMap { Int($0) } ?? 0
+        var alerts: [Alert]
+        var time: String?
+        if let moment {
+            (alerts, time, _) = try await app.store.alerts(at: moment, scope: principal.scope)
+        } else {
+            alerts = try await app.alertBoard.visible(app, scope: principal.scope)
+        }
         if let rule { alerts.removeAll { $0.rule != rule } }
         if let holder {
             let subtree = HolderScope(root: holder, holders: try await app.store.holders())
@@ -166,10 +174,12 @@ enum AlertsAPI {
         }
         let page = alerts.dropFirst(offset).prefix(limit)
         let next = offset + page.count < alerts.count ? String(offset + page.count) : nil
-        return JSONOut.object([
+        var fields: [(String, JSONOut)] = [
             ("alerts", .array(page.map { .raw(CanonicalJSON.encode($0.jsonValue)) })),
             ("total", .int(Int64(alerts.count))),
-            ("nextCursor", .optional(app.cursors.sign(next, listing: "alerts", user: principal.code))),
-        ]).response()
+            ("nextCursor", .optional(app.cursors.sign(next, listing: listing, user: principal.code))),
+        ]
+        if let moment, let time { fields += [("at", Render.moment(moment)), ("judgedAt", .string(time))] }
+        return JSONOut.object(fields).response()
     }
 }

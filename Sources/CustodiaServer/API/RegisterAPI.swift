@@ -46,12 +46,25 @@ enum ItemsAPI {
             || item.state.account.map(scope.contains) == true
     }
 
+    /// The item now, or with `at` as it was at that moment: a scoped reader sees it then only
+    /// if it was inside their scope then.
     @Sendable static func one(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
-        _ = try QueryParameters(request, allowed: [])
-        let (item, _) = try await visibleItem(request, context, app)
-        return Render.item(item).response()
+        let q = try QueryParameters(request, allowed: ["at"])
+        guard let moment = try q.moment(now: app.timestamp()) else {
+            let (item, _) = try await visibleItem(request, context, app)
+            return Render.item(item).response()
+        }
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        let id = try request.number("id", context: context, minimum: 1)
+        guard let past = try await app.store.item(id, at: moment), inScope(past, principal.scope) else {
+            throw Problem.notFound("no item \(id) in your scope at \(moment)")
+        }
+        guard case .object(var fields) = Render.item(past) else { throw Problem.internalError() }
+        fields.append(("at", Render.moment(moment)))
+        return JSONOut.object(fields).response()
     }
 
     /// The events that touched the item and name a holder in the scope, oldest first.
@@ -115,11 +128,17 @@ enum HoldersAPI {
     @Sendable static func holdings(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
-        let q = try QueryParameters(request, allowed: ["recursive"])
+        let q = try QueryParameters(request, allowed: ["recursive", "at"])
         let holder = try await visibleHolder(request, context, app)
-        guard let holdings = try await app.store.holdings(of: holder.code, recursive: try q.bool("recursive") ?? false) else {
-            throw Problem.notFound("no holder \(holder.code)")
+        let recursive = try q.bool("recursive") ?? false
+        let moment = try q.moment(now: app.timestamp())
+        let found: Holdings?
+        if let moment {
+            found = try await app.store.holdings(of: holder.code, recursive: recursive, at: moment)
+        } else {
+            found = try await app.store.holdings(of: holder.code, recursive: recursive)
         }
+        guard let holdings = found else { throw Problem.notFound("no holder \(holder.code)") }
         let items: [JSONOut] = holdings.items.map { i in
             var fields: [(String, JSONOut)] = [
                 ("holder", .string(i.holder)), ("marking", Render.marking(i.marking)), ("status", .string(i.status.rawValue)),
@@ -131,8 +150,11 @@ enum HoldersAPI {
         let lots: [JSONOut] = holdings.lots.map { l in
             .object([("holder", .string(l.holder))] + Render.lot(l.marking) + [("quantity", .int(l.quantity))])
         }
-        return JSONOut.object([("holder", Render.holder(holdings.holder)), ("items", .array(items)), ("lots", .array(lots))])
-            .response()
+        var fields: [(String, JSONOut)] = [
+            ("holder", Render.holder(holdings.holder)), ("items", .array(items)), ("lots", .array(lots)),
+        ]
+        if let moment { fields.append(("at", Render.moment(moment))) }
+        return JSONOut.object(fields).response()
     }
 }
 
@@ -196,14 +218,25 @@ enum SummaryAPI {
     @Sendable static func summary(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
-        _ = try QueryParameters(request, allowed: [])
+        let q = try QueryParameters(request, allowed: ["at"])
         let principal = try context.requirePrincipal()
         try principal.require(.read, "read the register")
-        let s = try await app.store.summary(scope: principal.scope)
-        return JSONOut.object([
-            ("items", .int(s.items)), ("lots", .int(s.lots)), ("events", .int(s.events)), ("holders", .int(s.holders)),
-            ("byCategory", Render.counts(s.byCategory)), ("byStatus", Render.counts(s.byStatus)),
-            ("byCondition", Render.counts(s.byCondition)), ("byRegion", Render.counts(s.byRegion)),
-        ]).response()
+        let moment = try q.moment(now: app.timestamp())
+        let s: Summary
+        var past: [(String, JSONOut)] = []
+        if let moment {
+            let found = try await app.store.summary(scope: principal.scope, at: moment)
+            s = found.summary
+            past = [("at", Render.moment(moment)), ("leftOut", .int(Int64(found.replay.leftOut.count)))]
+        } else {
+            s = try await app.store.summary(scope: principal.scope)
+        }
+        return JSONOut.object(
+            [
+                ("items", .int(s.items)), ("lots", .int(s.lots)), ("events", .int(s.events)), ("holders", .int(s.holders)),
+                ("byCategory", Render.counts(s.byCategory)), ("byStatus", Render.counts(s.byStatus)),
+                ("byCondition", Render.counts(s.byCondition)), ("byRegion", Render.counts(s.byRegion)),
+            ] + past
+        ).response()
     }
 }

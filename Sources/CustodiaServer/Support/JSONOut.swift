@@ -121,6 +121,14 @@ enum Render {
         .object([(key, .array(elements)), ("nextCursor", .optional(nextCursor))])
     }
 
+    /// A past moment of the register: `{"entry": N}` or `{"time": T}`.
+    static func moment(_ m: RegisterMoment) -> JSONOut {
+        switch m {
+        case .entry(let n): return .object([("entry", .int(n))])
+        case .time(let t): return .object([("time", .string(t))])
+        }
+    }
+
     static func counts(_ d: [String: Int64]) -> JSONOut {
         .object(d.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
     }

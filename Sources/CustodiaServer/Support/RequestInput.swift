@@ -72,6 +72,17 @@ struct QueryParameters {
         return choice
     }
 
+    /// `at`: a past moment of the register (a ledger entry, a day or a UTC time), not after
+    /// `now`.
+    func moment(now: String) throws -> RegisterMoment? {
+        guard let value = values["at"] else { return nil }
+        do {
+            return try RegisterMoment(parsing: value).refusingFuture(now: now)
+        } catch {
+            throw Problem.badRequest("the query parameter \(error.description)")
+        }
+    }
+
     /// `limit` (1–1000, default 100).
     func limit() throws -> Int { Int(try int("limit", in: 1...1000) ?? 100) }
 }

@@ -150,9 +150,18 @@ enum WebBrowse {
     @Sendable static func item(_ web: WebRequest) async throws -> Response {
         let user = try web.user()
         let store = web.app.store
-        guard let id = web.context.parameters.get("id", as: Int64.self), id >= 1, let item = try await store.item(id: id),
+        guard let id = web.context.parameters.get("id", as: Int64.self), id >= 1, var item = try await store.item(id: id),
             ItemsAPI.inScope(item, user.scope)
         else { throw WebInterrupt.notFound() }
+        // `?at=DAY`: the state then, if the item was registered and inside the scope then.
+        var (asOf, moment) = AsOf.reading(web.parameter("at"), now: web.now)
+        if let moment {
+            if let past = try? await store.item(id, at: moment), ItemsAPI.inScope(past, user.scope) {
+                item = past
+            } else {
+                asOf = AsOf(asked: asOf.asked, problem: .nothing)
+            }
+        }
         var recorded: [RecordedEvent]
         if user.scope.isEverything {
             recorded = try await store.history(itemID: id)
@@ -171,9 +180,10 @@ enum WebBrowse {
         for entry in history { codes += [entry.event.from, entry.event.to].compactMap { $0 } }
         // Look-alike serials registered as distinct, those the reader may see.
         let lookAlikes = try await store.lookAlikes(of: item).filter { ItemsAPI.inScope($0, user.scope) }
-        let page = ItemPage(
-            item: item, history: history, holderNames: try await web.site.names(codes, within: user.scope), now: web.now,
-            lookAlikes: lookAlikes)
+        var page = ItemPage(
+            item: item, history: history, holderNames: try await web.site.names(codes, within: user.scope),
+            now: asOf.shown ?? web.now, lookAlikes: lookAlikes)
+        page.asOf = asOf
         return web.html(web.site.renderer.item(page, context: await web.pageContext(user)))
     }
 
@@ -206,6 +216,13 @@ enum WebBrowse {
         guard user.scope.contains(code), let holder = snapshot.holders[code] else { throw WebInterrupt.notFound() }
         let number = SearchPage.pageNumber(web.parameter("page"))
         let store = web.app.store
+        var (asOf, moment) = AsOf.reading(web.parameter("at"), now: web.now)
+        if let moment {
+            if let past = try? await store.holdings(of: code, recursive: false, at: moment) {
+                return try await pastHolder(web, user, holder, past, asOf: asOf, page: number)
+            }
+            asOf = AsOf(asked: asOf.asked, problem: .nothing)
+        }
         async let held = store.items(heldBy: code, limit: pageSize + 1, offset: (number - 1) * pageSize)
         async let lotsHeld = store.lots(heldBy: code)
         let totals = try await web.site.tally.totals(day: web.today)
@@ -233,6 +250,38 @@ enum WebBrowse {
             hasNextPage: items.count > pageSize || allLots.count > number * lotPageSize,
             holderNames: try await web.site.names(codes, within: user.scope), now: web.now)
         page.lastStocktake = try await store.lastStocktake(of: code)
+        page.asOf = asOf
+        return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
+    }
+
+    /// The holder page at a past moment: what the holder itself held then (`Store.holdings(at:)`).
+    static func pastHolder(
+        _ web: WebRequest, _ user: Principal, _ holder: Holder, _ past: Holdings, asOf: AsOf, page number: Int
+    ) async throws -> Response {
+        let snapshot = try await web.app.directory.snapshot()
+        var path: [Holder] = []
+        var cursor = holder.parent
+        while let c = cursor, user.scope.contains(c), let h = snapshot.holders[c], path.count < 64 {
+            path.insert(h, at: 0)
+            cursor = h.parent
+        }
+        let records = past.items.map {
+            ItemRecord(
+                id: $0.id, marking: $0.marking,
+                state: ItemState(status: $0.status, holder: $0.holder, account: nil, condition: $0.condition, dueBack: $0.dueBack, lastSeq: 0),
+                registeredSeq: 0)
+        }
+        let items = Array(records.dropFirst((number - 1) * pageSize).prefix(pageSize))
+        let lots = past.lots.dropFirst((number - 1) * lotPageSize).prefix(lotPageSize).map {
+            LotQuantity(marking: $0.marking, quantity: $0.quantity)
+        }
+        var page = HolderPage(
+            holder: holder, path: path,
+            totals: SubtreeTotals(items: Int64(records.count), lotQuantity: past.lots.reduce(0) { $0 + $1.quantity }),
+            items: items, itemsHeld: Int64(records.count), lots: Array(lots), page: number,
+            hasNextPage: records.count > number * pageSize || past.lots.count > number * lotPageSize,
+            holderNames: try await web.site.names([holder.code], within: user.scope), now: asOf.shown ?? web.now)
+        page.asOf = asOf
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }
 

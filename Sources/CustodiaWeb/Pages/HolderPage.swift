@@ -47,6 +47,9 @@ public struct HolderPage: Sendable {
     public var now: String
     /// The holder's last stocktake: its id, when it opened, and when it closed (nil: open).
     public var lastStocktake: (id: Int64, openedAt: String, closedAt: String?)?
+    /// A past day asked for: when shown, `items` and `lots` are what the holder itself held
+    /// then, `totals` their count, and the children are not listed.
+    public var asOf = AsOf()
 
     public init(
         holder: Holder, path: [Holder] = [], totals: SubtreeTotals, children: [HolderSummary] = [], items: [ItemRecord] = [],
@@ -123,6 +126,8 @@ struct HolderDisplay {
     let hasChildren: Bool
     let hasRows: Bool
     let hasLots: Bool
+    let totalsHeading: String
+    let asOf: AsOfDisplay
 
     init(_ page: HolderPage, session: SessionInfo?, messages: Messages) {
         if let last = page.lastStocktake {
@@ -142,13 +147,20 @@ struct HolderDisplay {
         kind = messages.label(h.kind)
         closed = h.closed
         breadcrumb = page.path.map(HolderRef.init)
-        totals = [
-            Fact(label: messages["holder.totalItems"], value: format.number(page.totals.items)),
-            Fact(label: messages["holder.totalLots"], value: format.number(page.totals.lotQuantity)),
-            Fact(label: messages["holder.totalMissing"], value: format.number(page.totals.missing)),
-            Fact(label: messages["holder.totalOverdue"], value: format.number(page.totals.overdue)),
-        ]
-        children = page.children.map { HolderRowDisplay($0, messages: messages) }
+        let past = page.asOf.shown != nil
+        totals =
+            [
+                Fact(label: messages["holder.totalItems"], value: format.number(page.totals.items)),
+                Fact(label: messages["holder.totalLots"], value: format.number(page.totals.lotQuantity)),
+            ]
+            + (past
+                ? []
+                : [
+                    Fact(label: messages["holder.totalMissing"], value: format.number(page.totals.missing)),
+                    Fact(label: messages["holder.totalOverdue"], value: format.number(page.totals.overdue)),
+                ])
+        totalsHeading = messages[past ? "asOf.heldThen" : "holder.subtree"]
+        children = past ? [] : page.children.map { HolderRowDisplay($0, messages: messages) }
         rows = page.items.map { ItemRow($0, names: page.holderNames, messages: messages, now: page.now) }
         itemsSummary = messages(Message("holder.itemsHeld", ["count": .number(page.itemsHeld)]))
         lots = page.lots.map {
@@ -157,8 +169,14 @@ struct HolderDisplay {
                 quantity: format.number($0.quantity))
         }
         let code = h.code
-        pager = Pager(page: page.page, hasNext: page.hasNextPage, messages: messages) { WebPaths.holder(code, page: $0) }
-        let mayIssue = session?.recordableKinds.contains(.issue) ?? false
+        let at = page.asOf.shown.flatMap { _ in page.asOf.asked }
+        pager = Pager(page: page.page, hasNext: page.hasNextPage, messages: messages) { n in
+            guard let at else { return WebPaths.holder(code, page: n) }
+            let query = (n > 1 ? [QueryItem("page", String(n))] : []) + [QueryItem("at", at)]
+            return WebPaths.holder(code) + "?" + WebPaths.encode(query)
+        }
+        asOf = AsOfDisplay(page.asOf, url: WebPaths.holder(code), messages: messages)
+        let mayIssue = !past && (session?.recordableKinds.contains(.issue) ?? false)
         recordURL = mayIssue && !h.closed ? [WebPaths.recordForm(.issue, prefill: [QueryItem("from", h.code)])] : []
         hasChildren = !children.isEmpty
         hasRows = !rows.isEmpty

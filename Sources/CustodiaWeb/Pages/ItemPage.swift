@@ -12,6 +12,8 @@ public struct ItemPage: Sendable {
     /// Items of the same manufacturer and model whose serials look like this one's (the
     /// reader may see), registered as distinct: the page shows how they differ.
     public var lookAlikes: [ItemRecord]
+    /// A past day asked for: when shown, `item` holds the state then and `now` that moment.
+    public var asOf = AsOf()
 
     public init(
         item: ItemRecord, history: [EventEntry], holderNames: [String: String] = [:], now: String,
@@ -63,6 +65,7 @@ struct ItemDisplay {
     /// One line per look-alike: a link to it and where the serials differ.
     let lookAlikes: [LookAlike]
     let hasLookAlikes: Bool
+    let asOf: AsOfDisplay
 
     struct LookAlike {
         let url: String
@@ -107,7 +110,8 @@ struct ItemDisplay {
         if let marks = m.marks, !marks.isEmpty { marking.append(Fact(label: messages["marking.marks"], value: marks)) }
         if m.assignedMark { marking.append(Fact(label: messages["marking.assigned"], value: messages["common.yes"])) }
         self.marking = marking
-        let allowed = Set(session?.recordableKinds ?? [])
+        // Nothing is recorded on the past: the actions are for the item as it stands.
+        let allowed = page.asOf.shown == nil ? Set(session?.recordableKinds ?? []) : []
         actions = ItemActions.kinds(for: s.status).filter(allowed.contains).map { kind in
             var prefill = [QueryItem("items", ItemActions.line(m))]
             if let h = s.holder, RecordingForm.definition(for: kind).has(.from) { prefill.append(QueryItem("from", h)) }
@@ -130,6 +134,7 @@ struct ItemDisplay {
             return LookAlike(url: WebPaths.item(other.id), serial: other.marking.serial, text: text)
         }
         hasLookAlikes = !lookAlikes.isEmpty
+        asOf = AsOfDisplay(page.asOf, url: WebPaths.item(page.item.id), messages: messages)
     }
 }
 

@@ -294,3 +294,67 @@ extension TimelineRow.Parties: MustacheParent {
         }
     }
 }
+
+/// The "on a past day" box of the item and holder pages: what was asked, and the moment
+/// shown or why none is.
+public struct AsOf: Sendable, Equatable {
+    /// Why no past moment is shown for what was asked.
+    public enum Problem: String, Sendable {
+        case notADay = "asOf.notADay"
+        case future = "asOf.future"
+        /// Nothing to show: not registered (or not added) yet, or outside the reader's scope
+        /// then; the page does not say which.
+        case nothing = "asOf.nothing"
+    }
+
+    /// What was asked, as given (nil: the page shows the register as it stands).
+    public var asked: String?
+    /// The end of the moment shown (RFC 3339), when the page shows the past.
+    public var shown: String?
+    public var problem: Problem?
+
+    public init(asked: String? = nil, shown: String? = nil, problem: Problem? = nil) {
+        self.asked = asked
+        self.shown = shown
+        self.problem = problem
+    }
+
+    /// Reads what was asked: a day (its end) or a UTC time, not after `now`.
+    public static func reading(_ asked: String?, now: String) -> (AsOf, RegisterMoment?) {
+        guard let asked else { return (AsOf(), nil) }
+        guard let moment = try? RegisterMoment(parsing: asked), let time = moment.time else {
+            return (AsOf(asked: asked, problem: .notADay), nil)
+        }
+        guard let checked = try? moment.refusingFuture(now: now) else { return (AsOf(asked: asked, problem: .future), nil) }
+        return (AsOf(asked: asked, shown: checked.time ?? time), checked)
+    }
+}
+
+struct AsOfDisplay {
+    let action: String
+    let value: String
+    let showing: String?
+    let problem: String?
+    let todayURL: String
+
+    init(_ asOf: AsOf, url: String, messages: Messages) {
+        action = url
+        todayURL = url
+        value = asOf.asked.map { Timestamp.isDate($0) ? $0 : Timestamp.day(of: $0) } ?? ""
+        showing = asOf.shown.map { messages(Message("asOf.showing", ["date": .date($0)])) }
+        problem = asOf.problem.map { messages[$0.rawValue] }
+    }
+}
+
+extension AsOfDisplay: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "action": action
+        case "value": value
+        case "showing": showing
+        case "problem": problem
+        case "todayURL": todayURL
+        default: nil
+        }
+    }
+}

@@ -126,7 +126,11 @@ struct AlertsCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON: a list of alerts, most severe first.") var json = false
     @Option(help: "Only the alerts of this rule (\(AlertRule.allCases.map(\.rawValue).joined(separator: ", "))).") var rule: String?
     @Option(help: "Only the alerts that concern this holder or anything under it.") var holder: String?
-    @Option(help: "The time the thresholds are judged at (RFC 3339 UTC; default now), against the register as recorded.") var at: String?
+    @Option(
+        help: ArgumentHelp(
+            "A past moment: the register as it was then (replayed from the ledger), judged at that time.",
+            discussion: "A day (2026-03-01, its end), a UTC time (2026-03-01T08:00:00Z) or a ledger entry number.",
+            valueName: "TIME|SEQ")) var at: String?
 
     func run() async throws {
         let wanted = try rule.map { r -> AlertRule in
@@ -135,8 +139,8 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             return rule
         }
-        let time = at ?? Clock.now()
-        guard Timestamp.isRFC3339UTC(time) else { throw UserError("--at \(time) is not an RFC 3339 UTC time; write e.g. 2026-03-01T08:00:00Z") }
+        let moment = try at.map(parseMoment)
+        var time = Clock.now()
         let opened = try await store.openForReading()
         var scope = HolderScope.everything
         if let holder {
@@ -144,7 +148,14 @@ struct AlertsCommand: AsyncParsableCommand {
             guard all.contains(where: { $0.code == holder }) else { throw UserError("unknown holder \(holder); check the code (custodia holder list)") }
             scope = HolderScope(root: holder, holders: all)
         }
-        var alerts = try await opened.alerts(at: time, scope: scope)
+        var alerts: [Alert]
+        if let moment {
+            let past = try await opened.alerts(at: moment, scope: scope)
+            (alerts, time) = (past.alerts, past.time)
+            noteLeftOut(past.replay)
+        } else {
+            alerts = try await opened.alerts(at: time, scope: scope)
+        }
         if let wanted { alerts.removeAll { $0.rule != wanted } }
         if json {
             printJSON(.array(alerts.map(\.jsonValue)))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CustodiaCore
 import CustodiaLedger
 import CustodiaSQLite
@@ -26,16 +27,52 @@ struct ItemSelector: ParsableArguments {
     }
 }
 
+/// `--at` of the commands that read the register at a past moment.
+func atHelp(_ what: String) -> ArgumentHelp {
+    ArgumentHelp(
+        "\(what) at a past moment, from the ledger's events.",
+        discussion:
+            "A day (2026-03-01, its end, UTC), a UTC time (2026-03-01T08:00:00Z): the events that happened by then, whenever recorded; or a ledger entry number: the entries up to it (docs/cli.md).",
+        valueName: "TIME|SEQ")
+}
+
+/// Reads `--at` and refuses a moment after now.
+func parseMoment(_ text: String) throws -> RegisterMoment {
+    do {
+        return try RegisterMoment(parsing: text).refusingFuture(now: Clock.now())
+    } catch {
+        throw UserError("--at: \(error.message)")
+    }
+}
+
+/// Says on standard error which events of a past moment did not fit the state replayed.
+func noteLeftOut(_ replay: RegisterReplay) {
+    guard !replay.leftOut.isEmpty else { return }
+    let list = replay.leftOut.prefix(10).map(String.init).joined(separator: ", ")
+    FileHandle.standardError.write(
+        Data(
+            "note: \(replay.leftOut.count) events that happened by then were recorded after later ones and do not fit the state without them; they are left out (entries \(list)\(replay.leftOut.count > 10 ? ", …" : ""))\n"
+                .utf8))
+}
+
 struct Where: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Where an item is: status, holder, account, condition, due date.")
     @OptionGroup var store: StoreOptions
     @OptionGroup var item: ItemSelector
+    @Option(help: atHelp("Where the item was")) var at: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         let opened = try await store.openForReading()
+        let moment = try at.map(parseMoment)
         let view = try await item.resolve(opened)
-        let r = view.record
+        var r = view.record
+        if let moment {
+            guard let past = try await opened.item(r.id, at: moment) else {
+                throw UserError("\(r.marking.serial) was not registered yet at \(moment); see when with `custodia history \(r.marking.serial)`")
+            }
+            r = past
+        }
         let s = r.state
         if json {
             let value: JSONValue = .object([
@@ -43,7 +80,7 @@ struct Where: AsyncParsableCommand {
                 ("account", s.account.map { .string($0) } ?? .null), ("condition", .string(s.condition.rawValue)),
                 ("dueBack", s.dueBack.map { .string($0) } ?? .null), ("transit", s.transit.map { .string($0) } ?? .null),
                 ("lastCounted", s.lastCounted.map { .string($0) } ?? .null),
-                ("item", itemJSON(r)),
+                ("item", itemJSON(r)), ("at", moment.map(momentJSON) ?? .null),
             ])
             printJSON(value)
             return
@@ -54,6 +91,7 @@ struct Where: AsyncParsableCommand {
             return holders[code].map { "\(code) (\($0.name))" } ?? code
         }
         let m = r.marking
+        if let moment { print("as of \(moment)") }
         print("\(m.serial)  \(m.manufacturer) \(m.model)  \(m.category.rawValue), \(m.calibre)")
         print("status     \(s.status.rawValue)\(s.transit.map { " on dispatch \($0)" } ?? "")")
         print("holder     \(named(s.holder))")
@@ -76,6 +114,14 @@ func itemJSON(_ r: ItemRecord) -> JSONValue {
     ]
     fields.append(("assignedMark", .bool(m.assignedMark)))
     return .object(fields)
+}
+
+/// A moment as JSON: `{"entry": N}` or `{"time": T}`.
+func momentJSON(_ m: RegisterMoment) -> JSONValue {
+    switch m {
+    case .entry(let n): return .object([("entry", .int(n))])
+    case .time(let t): return .object([("time", .string(t))])
+    }
 }
 
 func printJSON(_ value: JSONValue) {
@@ -133,10 +179,19 @@ struct Holdings: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Argument(help: "The holder code.") var code: String
     @Flag(help: "Include everything held below it in the tree.") var recursive = false
+    @Option(help: atHelp("What it held")) var at: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        guard let h = try await store.openForReading().holdings(of: code, recursive: recursive) else {
+        let moment = try at.map(parseMoment)
+        let opened = try await store.openForReading()
+        let found: CustodiaStore.Holdings?
+        if let moment {
+            found = try await opened.holdings(of: code, recursive: recursive, at: moment)
+        } else {
+            found = try await opened.holdings(of: code, recursive: recursive)
+        }
+        guard let h = found else {
             throw UserError("unknown holder \(code); list holders with `custodia holder list`")
         }
         if json {
@@ -158,9 +213,12 @@ struct Holdings: AsyncParsableCommand {
                 if recursive { fields.append(("holder", .string(l.holder))) }
                 return .object(fields)
             }
-            printJSON(.object([("holder", .string(code)), ("items", .array(items)), ("lots", .array(lots))]))
+            var fields: [(String, JSONValue)] = [("holder", .string(code)), ("items", .array(items)), ("lots", .array(lots))]
+            if let moment { fields.append(("at", momentJSON(moment))) }
+            printJSON(.object(fields))
             return
         }
+        if let moment { print("as of \(moment)") }
         print("\(h.holder.code)  \(h.holder.name) (\(h.holder.kind.rawValue))\(recursive ? ", with everything below it" : "")")
         print("\(h.items.count) items, \(h.lots.count) lot balances")
         for i in h.items {
@@ -182,9 +240,20 @@ struct SummaryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summary", abstract: "Counts by category, status, condition and region.")
     @OptionGroup var store: StoreOptions
+    @Option(help: atHelp("The counts")) var at: String?
 
     func run() async throws {
-        let s = try await store.openForReading().summary()
+        let moment = try at.map(parseMoment)
+        let opened = try await store.openForReading()
+        let s: Summary
+        if let moment {
+            let past = try await opened.summary(scope: .everything, at: moment)
+            s = past.summary
+            print("as of \(moment)")
+            noteLeftOut(past.replay)
+        } else {
+            s = try await opened.summary()
+        }
         print(
             "Custodia: \(s.items.formatted) items, \(s.lots.formatted) lots, \(s.holders.formatted) holders, \(s.events.formatted) events"
         )

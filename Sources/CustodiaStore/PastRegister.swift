@@ -1,0 +1,278 @@
+import CustodiaCore
+
+/// The register at a past moment (`RegisterMoment`), for both backends from the reads every
+/// store has. One item or one holder is folded from its own events, which is quick; the
+/// summary and the alerts replay the whole ledger through the custody engine
+/// (`RegisterReplay`). Both rest on the same transitions, and the tests check that they agree.
+extension Store {
+    /// The whole register at `moment`, replayed from entry 0.
+    public func replay(to moment: RegisterMoment, eachApplied: ((Int64, Event) -> Void)? = nil) async throws -> RegisterReplay {
+        let size = try await ledgerSize()
+        try checkEntry(moment, size: size)
+        var replay = RegisterReplay(to: moment)
+        var end = size
+        if case .entry(let n) = moment { end = n + 1 }
+        var next: Int64 = 0
+        while next < end {
+            let page = try await entries(from: next, to: min(next + 2000, end))
+            for r in page {
+                let event = try r.decoded()
+                if replay.add(seq: r.seq, event: event) { eachApplied?(r.seq, event) }
+            }
+            guard let last = page.last else { break }
+            next = last.seq + 1
+        }
+        if case .time(let t) = moment, let first = replay.earliestTime, Timestamp.seconds(t) ?? 0 < Timestamp.seconds(first) ?? 0 {
+            throw StoreError(
+                .invalidRequest, "--at \(t) is before the first event of the register (\(first)); give a later time")
+        }
+        return replay
+    }
+
+    /// An entry past the end of the ledger is refused with what the ledger holds.
+    func checkEntry(_ moment: RegisterMoment, size: Int64) throws {
+        guard case .entry(let n) = moment, n >= size else { return }
+        throw StoreError(
+            .invalidRequest,
+            size == 0
+                ? "--at \(n): the ledger has no entries yet"
+                : "--at \(n) is after the last entry of the ledger (\(size - 1)); give an entry from 0 to \(size - 1), or leave out --at for the register as it stands")
+    }
+
+    /// The state of item `id` at `moment`, folded from its own events: nil when it was not
+    /// registered by then.
+    public func item(_ id: Int64, at moment: RegisterMoment) async throws -> ItemRecord? {
+        try checkEntry(moment, size: try await ledgerSize())
+        let cache = DecodedEvents()
+        return try await item(id, at: moment, cache: cache)
+    }
+
+    /// `item(_:at:)` reading each event once across the items of one answer: an event that
+    /// moved hundreds of items is decoded once, not once per item.
+    func item(_ id: Int64, at moment: RegisterMoment, cache: DecodedEvents) async throws -> ItemRecord? {
+        guard let now = try await item(id: id) else { return nil }
+        let included = moment.filter
+        var events: [(seq: Int64, event: Event)] = []
+        for (seq, at) in try await historySeqs(itemID: id) where included(seq, at) {
+            guard let e = try await cache.event(seq, self) else { continue }
+            events.append((seq, e))
+        }
+        guard let past = PastState.item(now.marking, events: events, at: moment) else { return nil }
+        return ItemRecord(id: now.id, marking: now.marking, state: past, registeredSeq: now.registeredSeq)
+    }
+
+    /// The holder tree at `moment`: the holders now, with the parents their moves gave them
+    /// by then and closed only if closed by then. (A holder added later holds nothing then;
+    /// it stays in the tree, empty.) Names are those of now.
+    public func holderTree(at moment: RegisterMoment) async throws -> [String: Holder] {
+        var tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        let included = moment.filter
+        for code in tree.keys where tree[code]!.closed { tree[code]!.closed = false }
+        try await eachRecorded(of: .holderClose) { seq, e in
+            if included(seq, e.occurredAt), let code = e.holder?.code { tree[code]?.closed = true }
+        }
+        var moves: [(seq: Int64, event: Event)] = []
+        try await eachRecorded(of: .holderMove) { seq, e in moves.append((seq, e)) }
+        guard !moves.isEmpty else { return tree }
+        var parents: [String: String?] = [:]
+        for code in Set(moves.compactMap { $0.event.holder?.code }) {
+            let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: code, limit: 1)).elements.first
+            parents[code] = try add.map { try $0.decoded().holder?.parent } ?? nil
+        }
+        for (seq, e) in moves where included(seq, e.occurredAt) {
+            if let code = e.holder?.code { parents[code] = e.holder?.parent }
+        }
+        for (code, parent) in parents { tree[code]?.parent = parent }
+        return tree
+    }
+
+    /// What `code` (and, when `recursive`, everything below it then) physically had at
+    /// `moment`: nil when there is no such holder. The items there now and those moved by
+    /// the events after the moment that name these holders are folded from their own
+    /// events; the lot balances are those of now less what those events changed.
+    public func holdings(of code: String, recursive: Bool, at moment: RegisterMoment) async throws -> Holdings? {
+        try checkEntry(moment, size: try await ledgerSize())
+        let tree = try await holderTree(at: moment)
+        guard let holder = tree[code] else { return nil }
+        if let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: code, limit: 1)).elements.first {
+            let e = try add.decoded()
+            guard moment.includes(seq: add.seq, occurredAt: e.occurredAt) else {
+                throw StoreError(
+                    .invalidRequest,
+                    "holder \(code) was added at \(e.occurredAt) (entry \(add.seq)), after \(moment); give a later moment")
+            }
+        }
+        let codes = RegisterCounts.holdingsOrder(of: code, in: tree, recursive: recursive)
+        let inSet = Set(codes)
+        let now = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        var itemsNow: [Holdings.Item] = []
+        var lotsNow: [Holdings.Lot] = []
+        if RegisterCounts.holdingsOrder(of: code, in: now, recursive: recursive) == codes {
+            if let h = try await holdings(of: code, recursive: recursive) { (itemsNow, lotsNow) = (h.items, h.lots) }
+        } else {
+            for c in codes {
+                if let h = try await holdings(of: c, recursive: false) {
+                    itemsNow += h.items
+                    lotsNow += h.lots
+                }
+            }
+        }
+        // The events after the moment that name these holders: what they moved.
+        let included = moment.filter
+        let cache = DecodedEvents()
+        var seen: Set<Int64> = []
+        var touched: Set<ItemIdentity> = []
+        var lotChange: [LotHolderKey: Int64] = [:]
+        var from: Int64?
+        if case .entry(let n) = moment { from = n + 1 }
+        for c in codes {
+            var cursor: String?
+            repeat {
+                let page = try await searchEvents(EventQuery(holder: c, fromSeq: from, limit: 1000, cursor: cursor))
+                for r in page.elements where seen.insert(r.seq).inserted {
+                    let e = try r.decoded()
+                    cache.keep(r.seq, e)
+                    guard !included(r.seq, e.occurredAt), EventKind.custodyKinds.contains(e.kind), e.kind != .correction else { continue }
+                    for ref in e.items { if let identity = ref.identity { touched.insert(identity) } }
+                    for m in e.registrations { touched.insert(m.identity) }
+                    for change in PastState.lotChanges(e) where inSet.contains(change.holder) {
+                        lotChange[LotHolderKey(lot: change.lot, holder: change.holder), default: 0] += change.change
+                    }
+                }
+                cursor = page.nextCursor
+            } while cursor != nil
+        }
+        // Items: those untouched keep their state of now; the touched ones are folded.
+        var items: [Holdings.Item] = itemsNow.filter { !touched.contains($0.marking.identity) }
+        for identity in touched {
+            guard let view = try await self.items(serial: identity.serial, manufacturer: identity.manufacturer, model: identity.model).first,
+                let past = try await item(view.record.id, at: moment, cache: cache), let h = past.state.holder, inSet.contains(h)
+            else { continue }
+            items.append(
+                Holdings.Item(
+                    id: past.id, holder: h, marking: past.marking, status: past.state.status, condition: past.state.condition,
+                    dueBack: past.state.dueBack))
+        }
+        // Lots: the balances of now less what happened since.
+        var balances: [LotHolderKey: Int64] = [:]
+        var markings: [Reconciliation.LotKey: LotMarking] = [:]
+        for l in lotsNow {
+            let key = Reconciliation.LotKey(manufacturer: l.marking.manufacturer, lot: l.marking.lot)
+            balances[LotHolderKey(lot: key, holder: l.holder), default: 0] += l.quantity
+            markings[key] = l.marking
+        }
+        for (key, change) in lotChange { balances[key, default: 0] -= change }
+        let unknown = Set(balances.keys.map(\.lot).filter { markings[$0] == nil })
+        if !unknown.isEmpty {
+            for l in try await lots(numbers: Array(Set(unknown.map(\.lot))).sorted()) {
+                markings[Reconciliation.LotKey(manufacturer: l.marking.manufacturer, lot: l.marking.lot)] = l.marking
+            }
+        }
+        let lots = balances.compactMap { key, q -> Holdings.Lot? in
+            guard q > 0, let m = markings[key.lot] else { return nil }
+            return Holdings.Lot(holder: key.holder, marking: m, quantity: q)
+        }
+        return RegisterCounts.holdings(holder: holder, order: codes, items: items, lots: lots)
+    }
+
+    /// What `code` (and below it) held in a replayed register: the same shape as `holdings`
+    /// (holder names are those of now: a person's name is kept beside the ledger, not in it).
+    public func holdings(of code: String, recursive: Bool, in replay: RegisterReplay) async throws -> Holdings? {
+        let tree = replay.holders
+        guard var holder = tree[code] else { return nil }
+        if let now = try await self.holder(code: code) { holder.name = now.name }
+        let codes = RegisterCounts.holdingsOrder(of: code, in: tree, recursive: recursive)
+        let inSet = Set(codes)
+        let items = replay.items.compactMap { r -> Holdings.Item? in
+            guard let h = r.state.holder, inSet.contains(h) else { return nil }
+            return Holdings.Item(
+                id: r.id, holder: h, marking: r.marking, status: r.state.status, condition: r.state.condition, dueBack: r.state.dueBack)
+        }
+        let lots = replay.lotBalances.filter { inSet.contains($0.holder) }.map {
+            Holdings.Lot(holder: $0.holder, marking: $0.lot.marking, quantity: $0.quantity)
+        }
+        return RegisterCounts.holdings(holder: holder, order: codes, items: items, lots: lots)
+    }
+
+    /// Counts at `moment`, inside `scope`, from a replay of the ledger.
+    public func summary(scope: HolderScope, at moment: RegisterMoment) async throws -> (summary: Summary, replay: RegisterReplay) {
+        var events: Int64 = 0
+        let replay = try await replay(to: moment) { _, e in
+            if scope.isEverything {
+                events += 1
+            } else if [e.from, e.to, e.holder?.code, e.holder?.parent].contains(where: { $0.map(scope.contains) == true }) {
+                events += 1
+            }
+        }
+        let holders = replay.holders
+        var tally = RegisterCounts.ItemTally(holders: holders, scope: scope)
+        for r in replay.items {
+            tally.add(
+                category: r.marking.category.rawValue, status: r.state.status.rawValue, condition: r.state.condition.rawValue,
+                holder: r.state.holder, account: r.state.account, count: 1)
+        }
+        var s = tally.summary
+        s.events = events
+        if scope.isEverything {
+            s.lots = Int64(replay.lotCount)
+        } else {
+            s.holders = Int64(holders.keys.filter(scope.contains).count)
+            s.lots = Int64(Set(replay.lotBalances.filter { scope.contains($0.holder) }.map(\.lot.id)).count)
+        }
+        return (s, replay)
+    }
+
+    /// The alerts at `moment` of the pack in force then, judged against the register as it
+    /// was then (from a replay); those a reader of `scope` may see. An entry is judged at the
+    /// time of the latest event by then.
+    public func alerts(at moment: RegisterMoment, scope: HolderScope) async throws -> (alerts: [Alert], time: String, replay: RegisterReplay) {
+        var replay = try await replay(to: moment)
+        let time = moment.time ?? replay.latestTime ?? "1970-01-01T00:00:00Z"
+        let pack = replay.pack
+        var inputs = AlertInputs(holders: replay.holders)
+        inputs.items = replay.items.map {
+            AlertItem(
+                record: $0, registeredAt: replay.registeredAt[$0.id] ?? time, lastEventAt: replay.lastEventAt[$0.id] ?? time)
+        }
+        inputs.dispatches = replay.openDispatches
+        inputs.losses = replay.losses
+        inputs.waivers = replay.waivers
+        inputs.closedAt = replay.closedAt
+        let all = Alerts.evaluate(pack, inputs, at: time)
+        guard !scope.isEverything else { return (all, time, replay) }
+        return (all.filter { $0.holders.contains(where: scope.codes.contains) }, time, replay)
+    }
+}
+
+/// Events decoded once for one answer, by sequence number.
+final class DecodedEvents {
+    private var events: [Int64: Event] = [:]
+
+    func keep(_ seq: Int64, _ event: Event) { events[seq] = event }
+
+    func event(_ seq: Int64, _ store: some Store) async throws -> Event? {
+        if let e = events[seq] { return e }
+        guard let r = try await store.event(seq: seq) else { return nil }
+        let e = try r.decoded()
+        events[seq] = e
+        return e
+    }
+}
+
+extension RegisterCounts {
+    /// A holding in the order `holdings` gives: holder by holder in `order`, items by
+    /// category, manufacturer, model and serial, lots by number and manufacturer.
+    package static func holdings(holder: Holder, order: [String], items: [Holdings.Item], lots: [Holdings.Lot]) -> Holdings {
+        let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+        let sortedItems = items.sorted {
+            let a = $0.marking
+            let b = $1.marking
+            return (rank[$0.holder] ?? 0, a.category.rawValue, a.manufacturer, a.model, a.serial)
+                < (rank[$1.holder] ?? 0, b.category.rawValue, b.manufacturer, b.model, b.serial)
+        }
+        let sortedLots = lots.sorted {
+            (rank[$0.holder] ?? 0, $0.marking.lot, $0.marking.manufacturer) < (rank[$1.holder] ?? 0, $1.marking.lot, $1.marking.manufacturer)
+        }
+        return Holdings(holder: holder, items: sortedItems, lots: sortedLots)
+    }
+}
