@@ -54,7 +54,7 @@ extension Store {
         let included = moment.filter
         var events: [(seq: Int64, event: Event)] = []
         for (seq, at) in try await historySeqs(itemID: id) where included(seq, at) {
-            guard let e = try await cache.event(seq, self) else { continue }
+            guard let e = try await cache.head(seq, self) else { continue }
             events.append((seq, e))
         }
         guard let past = PastState.item(now.marking, events: events, at: moment) else { return nil }
@@ -104,24 +104,28 @@ extension Store {
         }
         let codes = RegisterCounts.holdingsOrder(of: code, in: tree, recursive: recursive)
         let inSet = Set(codes)
-        let now = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        // What these holders have now, holder by holder.
         var itemsNow: [Holdings.Item] = []
         var lotsNow: [Holdings.Lot] = []
-        if RegisterCounts.holdingsOrder(of: code, in: now, recursive: recursive) == codes {
-            if let h = try await holdings(of: code, recursive: recursive) { (itemsNow, lotsNow) = (h.items, h.lots) }
-        } else {
-            for c in codes {
-                if let h = try await holdings(of: c, recursive: false) {
-                    itemsNow += h.items
-                    lotsNow += h.lots
+        for c in codes {
+            var offset = 0
+            while true {
+                let page = try await items(heldBy: c, limit: 1000, offset: offset)
+                itemsNow += page.map {
+                    Holdings.Item(
+                        id: $0.id, holder: c, marking: $0.marking, status: $0.state.status, condition: $0.state.condition,
+                        dueBack: $0.state.dueBack)
                 }
+                guard page.count == 1000 else { break }
+                offset += 1000
             }
+            lotsNow += try await lots(heldBy: c).map { Holdings.Lot(holder: c, marking: $0.marking, quantity: $0.quantity) }
         }
         // The events after the moment that name these holders: what they moved.
         let included = moment.filter
         let cache = DecodedEvents()
+        var after: [(seq: Int64, event: Event)] = []
         var seen: Set<Int64> = []
-        var touched: Set<ItemIdentity> = []
         var lotChange: [LotHolderKey: Int64] = [:]
         var from: Int64?
         if case .entry(let n) = moment { from = n + 1 }
@@ -130,11 +134,15 @@ extension Store {
             repeat {
                 let page = try await searchEvents(EventQuery(holder: c, fromSeq: from, limit: 1000, cursor: cursor))
                 for r in page.elements where seen.insert(r.seq).inserted {
+                    // Its head says whether it is after the moment; only those are read whole.
+                    if let head = LeafHead.event(r.leaf), included(r.seq, head.occurredAt) {
+                        cache.keep(r.seq, head)
+                        continue
+                    }
                     let e = try r.decoded()
                     cache.keep(r.seq, e)
                     guard !included(r.seq, e.occurredAt), EventKind.custodyKinds.contains(e.kind), e.kind != .correction else { continue }
-                    for ref in e.items { if let identity = ref.identity { touched.insert(identity) } }
-                    for m in e.registrations { touched.insert(m.identity) }
+                    after.append((r.seq, e))
                     for change in PastState.lotChanges(e) where inSet.contains(change.holder) {
                         lotChange[LotHolderKey(lot: change.lot, holder: change.holder), default: 0] += change.change
                     }
@@ -142,9 +150,21 @@ extension Store {
                 cursor = page.nextCursor
             } while cursor != nil
         }
-        // Items: those untouched keep their state of now; the touched ones are folded.
+        // An item they moved was theirs at the moment only if the first of these events to
+        // move it took it from one of them: an item held there leaves by an event that names
+        // its holder as `from`, and one that arrives later names them as `to`.
+        after.sort { $0.seq < $1.seq }
+        var touched: Set<ItemIdentity> = []
+        var candidates: [ItemIdentity] = []
+        for (_, e) in after {
+            let identities = e.items.compactMap(\.identity) + e.registrations.map(\.identity)
+            for identity in identities where touched.insert(identity).inserted {
+                if let f = e.from, inSet.contains(f) { candidates.append(identity) }
+            }
+        }
+        // Items: those untouched keep their state of now; the candidates are folded.
         var items: [Holdings.Item] = itemsNow.filter { !touched.contains($0.marking.identity) }
-        for identity in touched {
+        for identity in candidates {
             guard let view = try await self.items(serial: identity.serial, manufacturer: identity.manufacturer, model: identity.model).first,
                 let past = try await item(view.record.id, at: moment, cache: cache), let h = past.state.holder, inSet.contains(h)
             else { continue }
@@ -244,17 +264,20 @@ extension Store {
     }
 }
 
-/// Events decoded once for one answer, by sequence number.
+/// Events read once for one answer, by sequence number: whole, or only their heads
+/// (`LeafHead`: what they do to any one item they name) for folding items.
 final class DecodedEvents {
-    private var events: [Int64: Event] = [:]
+    private var heads: [Int64: Event] = [:]
 
-    func keep(_ seq: Int64, _ event: Event) { events[seq] = event }
+    /// Keeps an event read whole (a whole event serves as its head).
+    func keep(_ seq: Int64, _ event: Event) { heads[seq] = event }
 
-    func event(_ seq: Int64, _ store: some Store) async throws -> Event? {
-        if let e = events[seq] { return e }
+    /// The head of the event at `seq`.
+    func head(_ seq: Int64, _ store: some Store) async throws -> Event? {
+        if let e = heads[seq] { return e }
         guard let r = try await store.event(seq: seq) else { return nil }
-        let e = try r.decoded()
-        events[seq] = e
+        let e = try LeafHead.event(r.leaf) ?? r.decoded()
+        heads[seq] = e
         return e
     }
 }

@@ -548,3 +548,69 @@ def test_a_sample_is_planned_drawn_examined_and_certified_in_both_languages(brow
     assert "Verification certificate" in page and "at most" in page and "Present and serviceable" in page, page[:2000]
     assert_fits(browser, "the certificate")
     shot(browser, f"sample-en-{width}")
+
+
+def day_before(day):
+    import datetime
+
+    return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_an_item_and_a_holder_on_a_past_day_in_both_languages(browser, width):
+    # An item issued to where it is now, and the day before its issue: where the ledger put
+    # it by then (the last of its events that happened by the end of that day).
+    then = None
+    for (item_id, last_at) in query(
+        """SELECT i.id, e.occurred_at FROM items i JOIN events e ON e.seq = i.last_seq
+           WHERE i.status = 'held' AND e.kind = 'issue' AND substr(e.occurred_at, 1, 10) > '2026-02-01'
+           ORDER BY i.id LIMIT 50"""
+    ):
+        day = day_before(last_at[:10])
+        (kind, to) = query(
+            """SELECT kind, target FROM (
+                 SELECT e.seq AS seq, e.kind AS kind, json_extract(CAST(e.leaf AS TEXT), '$.to') AS target
+                 FROM event_items ei JOIN events e ON e.seq = ei.seq
+                 WHERE ei.item_id = ? AND e.occurred_at <= ? || 'T23:59:59Z' AND e.kind NOT IN ('count', 'condition', 'correction')
+                 UNION ALL SELECT e.seq, 'register', json_extract(CAST(e.leaf AS TEXT), '$.to') FROM items i
+                 JOIN events e ON e.seq = i.registered_seq WHERE i.id = ? AND e.occurred_at <= ? || 'T23:59:59Z')
+               ORDER BY seq DESC LIMIT 1""",
+            item_id,
+            day,
+            item_id,
+            day,
+        )[0]
+        if kind in ("issue", "return", "receive", "register", "recovery", "maintenance-in") and to:
+            then = to
+            break
+    assert then, "no held item issued after February had a holder the day before"
+    sign_in(browser, "admin", f"/items/{item_id}?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, f"/items/{item_id}?lang=es")
+    box = browser.find_element(By.ID, "as-of-day")
+    browser.execute_script("arguments[0].value = arguments[1]", box, day)
+    button = browser.find_element(By.CSS_SELECTOR, "#as-of button")
+    button.click()
+    WebDriverWait(browser, 10).until(lambda d: f"at={day}" in d.current_url)
+    page = text(browser)
+    assert "Así estaba el" in page, page[:2000]
+    state = browser.find_element(By.CSS_SELECTOR, "section.card")
+    assert state.find_elements(By.CSS_SELECTOR, f"a[href='/holders/{then}']"), f"{then} on {day}: {state.text}"
+    assert_fits(browser, "the item on a past day")
+    shot(browser, f"as-of-item-es-{width}")
+    go(browser, f"/items/{item_id}?at={day}&lang=en")
+    assert "As it stood at" in text(browser)
+    # The holder on that day lists the item (on one of its pages).
+    found = False
+    for number in range(1, 30):
+        go(browser, f"/holders/{then}?at={day}&page={number}&lang=es")
+        if number == 1:
+            assert "Lo que tenía ese día" in text(browser)
+            assert_fits(browser, "the holder on a past day")
+            shot(browser, f"as-of-holder-es-{width}")
+        if browser.find_elements(By.CSS_SELECTOR, f"a[href='/items/{item_id}']"):
+            found = True
+            break
+        if not browser.find_elements(By.CSS_SELECTOR, "a[rel='next']"):
+            break
+    assert found, f"{then} on {day} does not list item {item_id}"

@@ -79,7 +79,7 @@ import Testing
             // Judged on 4 March, the issue was not yet due.
             let before = try #require(try cli.ok("alerts", "--json", "--at", "2026-03-04T00:00:00Z").json() as? [[String: Any]])
             #expect(!before.contains { $0["rule"] as? String == "overdue-return" })
-            #expect(try cli.fails("alerts", "--at", "yesterday").stderr.contains("not an RFC 3339 UTC time"))
+            #expect(try cli.fails("alerts", "--at", "yesterday").stderr.contains("neither a ledger entry number, a day nor a UTC time"))
             #expect(try cli.fails("alerts", "--rule", "sleepy").stderr.contains("unknown rule sleepy"))
             #expect(try cli.fails("alerts", "--holder", "NOPE").stderr.contains("unknown holder NOPE"))
             // A waiver ends it until its last day.

@@ -114,6 +114,7 @@ extension Catalogue {
         "item.account": "On the books of",
         "item.marking": "Marking",
         "asOf.heldThen": "What it held itself that day",
+        "asOf.state": "State on that day",
         "asOf.title": "On a past day",
         "asOf.day": "Day",
         "asOf.show": "Show",

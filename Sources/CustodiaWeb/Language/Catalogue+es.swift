@@ -114,6 +114,7 @@ extension Catalogue {
         "item.account": "A cargo de",
         "item.marking": "Marcaje",
         "asOf.heldThen": "Lo que tenía ese día",
+        "asOf.state": "Situación ese día",
         "asOf.title": "En un día pasado",
         "asOf.day": "Día",
         "asOf.show": "Ver",

@@ -66,6 +66,7 @@ struct ItemDisplay {
     let lookAlikes: [LookAlike]
     let hasLookAlikes: Bool
     let asOf: AsOfDisplay
+    let stateHeading: String
 
     struct LookAlike {
         let url: String
@@ -135,6 +136,7 @@ struct ItemDisplay {
         }
         hasLookAlikes = !lookAlikes.isEmpty
         asOf = AsOfDisplay(page.asOf, url: WebPaths.item(page.item.id), messages: messages)
+        stateHeading = messages[page.asOf.shown == nil ? "item.state" : "asOf.state"]
     }
 }
 

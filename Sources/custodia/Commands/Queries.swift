@@ -32,7 +32,7 @@ func atHelp(_ what: String) -> ArgumentHelp {
     ArgumentHelp(
         "\(what) at a past moment, from the ledger's events.",
         discussion:
-            "A day (2026-03-01, its end, UTC), a UTC time (2026-03-01T08:00:00Z): the events that happened by then, whenever recorded; or a ledger entry number: the entries up to it (docs/cli.md).",
+            "A day (2026-03-01, its end, UTC), a UTC time (2026-03-01T08:00:00Z): the events that happened by then, whenever recorded; or a ledger entry number: the entries up to it (docs/past.md).",
         valueName: "TIME|SEQ")
 }
 

@@ -26,6 +26,7 @@ import Testing
             #expect(then.status == 200)
             #expect(then.text.contains(en ? "As it stood at 2026-01-15 23:59 (UTC)" : "Así estaba el 15/01/2026 23:59 (UTC)"), "\(then.text.prefix(3000))")
             #expect(then.body.contains("value=\"2026-01-15\""))
+            #expect(then.text.contains(en ? "State on that day" : "Situación ese día") && now.text.contains(en ? "Current state" : "Situación actual"))
             let state = then.body.components(separatedBy: "id=\"as-of\"")[0]
             #expect(state.contains("/holders/S1") && !state.contains("/holders/U1"), "the state card shows S1 then")
 
