@@ -74,18 +74,29 @@ extension PostgresStore {
         ).map(Self.pgRecordedEvent)
     }
 
-    public func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)] {
-        try await reader.rowsAsync(
+    public func historySeqs(itemIDs: [Int64]) async throws -> [Int64: [(seq: Int64, occurredAt: String)]] {
+        let ids = Array(Set(itemIDs)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await reader.rowsAsync(
             """
-            SELECT seq, occurred_at FROM events WHERE seq IN (
-                SELECT registered_seq FROM items WHERE id = \(itemID)
-                UNION SELECT seq FROM event_items WHERE item_id = \(itemID))
-            ORDER BY seq
-            """
-        ).map { row in
+            SELECT x.item_id, e.seq, e.occurred_at FROM (
+                SELECT id AS item_id, registered_seq AS seq FROM items WHERE id = ANY(\(ids))
+                UNION SELECT item_id, seq FROM event_items WHERE item_id = ANY(\(ids))) x
+            JOIN events e ON e.seq = x.seq ORDER BY x.item_id, e.seq
+            """)
+        var out: [Int64: [(seq: Int64, occurredAt: String)]] = [:]
+        for row in rows {
             let c = Cells(row)
-            return (try c(0, Int64.self), try c(1, String.self))
+            out[try c(0, Int64.self), default: []].append((try c(1, Int64.self), try c(2, String.self)))
         }
+        return out
+    }
+
+    public func events(seqs: [Int64]) async throws -> [RecordedEvent] {
+        let wanted = Array(Set(seqs)).sorted()
+        guard !wanted.isEmpty else { return [] }
+        return try await reader.rowsAsync("SELECT seq, leaf FROM events WHERE seq = ANY(\(wanted)) ORDER BY seq")
+            .map(Self.pgRecordedEvent)
     }
 
     public func holdings(of code: String, recursive: Bool) async throws -> Holdings? {

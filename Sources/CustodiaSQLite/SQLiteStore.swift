@@ -295,16 +295,40 @@ public final class SQLiteStore: Store, Sendable {
         }
     }
 
-    public func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)] {
-        try read { db in
-            try FastStatement.fetchAll(
-                db,
-                """
-                SELECT seq, occurred_at FROM events WHERE seq IN (
-                    SELECT registered_seq FROM items WHERE id = ?1 UNION SELECT seq FROM event_items WHERE item_id = ?1)
-                ORDER BY seq
-                """, [itemID]
-            ) { (seq: $0.int64(0) ?? 0, occurredAt: $0.text(1) ?? "") }
+    public func historySeqs(itemIDs: [Int64]) async throws -> [Int64: [(seq: Int64, occurredAt: String)]] {
+        let ids = Array(Set(itemIDs)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var out: [Int64: [(seq: Int64, occurredAt: String)]] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let batch = "[" + ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",") + "]"
+                let rows = try FastStatement.fetchAll(
+                    db,
+                    """
+                    SELECT x.item_id, e.seq, e.occurred_at FROM (
+                        SELECT id AS item_id, registered_seq AS seq FROM items WHERE id IN (SELECT value FROM json_each(?1))
+                        UNION SELECT item_id, seq FROM event_items WHERE item_id IN (SELECT value FROM json_each(?1))) x
+                    JOIN events e ON e.seq = x.seq ORDER BY x.item_id, e.seq
+                    """, [batch]
+                ) { (item: $0.int64(0) ?? 0, seq: $0.int64(1) ?? 0, at: $0.text(2) ?? "") }
+                for r in rows { out[r.item, default: []].append((r.seq, r.at)) }
+            }
+            return out
+        }
+    }
+
+    public func events(seqs: [Int64]) async throws -> [RecordedEvent] {
+        let wanted = Array(Set(seqs)).sorted()
+        guard !wanted.isEmpty else { return [] }
+        return try read { db in
+            var out: [RecordedEvent] = []
+            for start in stride(from: 0, to: wanted.count, by: 500) {
+                let batch = "[" + wanted[start..<min(start + 500, wanted.count)].map(String.init).joined(separator: ",") + "]"
+                out += try FastStatement.fetchAll(
+                    db, "SELECT seq, leaf FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq", [batch]
+                ) { RecordedEvent(seq: $0.int64(0) ?? 0, leaf: $0.bytes(1)) }
+            }
+            return out
         }
     }
 

@@ -43,22 +43,32 @@ extension Store {
     /// registered by then.
     public func item(_ id: Int64, at moment: RegisterMoment) async throws -> ItemRecord? {
         try checkEntry(moment, size: try await ledgerSize())
-        let cache = DecodedEvents()
-        return try await item(id, at: moment, cache: cache)
+        guard let now = try await item(id: id) else { return nil }
+        return try await fold([now], at: moment, cache: DecodedEvents())[id] ?? nil
     }
 
-    /// `item(_:at:)` reading each event once across the items of one answer: an event that
-    /// moved hundreds of items is decoded once, not once per item.
-    func item(_ id: Int64, at moment: RegisterMoment, cache: DecodedEvents) async throws -> ItemRecord? {
-        guard let now = try await item(id: id) else { return nil }
+    /// The state at `moment` of each of `items` (given as they are now), folded from its own
+    /// events, by id (nil: not registered by then). The events are read in one go, and each
+    /// only as far as its head (`LeafHead`), once across the items.
+    func fold(_ items: [ItemRecord], at moment: RegisterMoment, cache: DecodedEvents) async throws -> [Int64: ItemRecord?] {
         let included = moment.filter
-        var events: [(seq: Int64, event: Event)] = []
-        for (seq, at) in try await historySeqs(itemID: id) where included(seq, at) {
-            guard let e = try await cache.head(seq, self) else { continue }
-            events.append((seq, e))
+        let histories = try await historySeqs(itemIDs: items.map(\.id))
+        var needed: [Int64] = []
+        for r in items {
+            for (seq, at) in histories[r.id] ?? [] where included(seq, at) && !cache.has(seq) { needed.append(seq) }
         }
-        guard let past = PastState.item(now.marking, events: events, at: moment) else { return nil }
-        return ItemRecord(id: now.id, marking: now.marking, state: past, registeredSeq: now.registeredSeq)
+        for r in try await events(seqs: needed) { cache.keep(r.seq, try LeafHead.event(r.leaf) ?? r.decoded()) }
+        var out: [Int64: ItemRecord?] = [:]
+        for r in items {
+            var events: [(seq: Int64, event: Event)] = []
+            for (seq, at) in histories[r.id] ?? [] where included(seq, at) {
+                if let e = cache.event(seq) { events.append((seq, e)) }
+            }
+            out[r.id] = PastState.item(r.marking, events: events, at: moment).map {
+                ItemRecord(id: r.id, marking: r.marking, state: $0, registeredSeq: r.registeredSeq)
+            }
+        }
+        return out
     }
 
     /// The holder tree at `moment`: the holders now, with the parents their moves gave them
@@ -86,13 +96,40 @@ extension Store {
         return tree
     }
 
+    /// `holder` at `moment`: its parent then and whether it was closed by then.
+    func pastHolder(_ holder: Holder, at moment: RegisterMoment) async throws -> Holder {
+        var h = holder
+        let included = moment.filter
+        h.closed = false
+        for r in try await searchEvents(EventQuery(kind: .holderClose, holder: h.code, limit: 1000)).elements {
+            let e = try r.decoded()
+            if e.holder?.code == h.code, included(r.seq, e.occurredAt) { h.closed = true }
+        }
+        var moves: [(seq: Int64, event: Event)] = []
+        for r in try await searchEvents(EventQuery(kind: .holderMove, holder: h.code, limit: 1000)).elements {
+            let e = try r.decoded()
+            if e.holder?.code == h.code { moves.append((r.seq, e)) }
+        }
+        guard !moves.isEmpty else { return h }
+        let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: h.code, limit: 1)).elements.first
+        h.parent = try add.flatMap { try $0.decoded().holder?.parent }
+        for (seq, e) in moves where included(seq, e.occurredAt) { h.parent = e.holder?.parent }
+        return h
+    }
+
     /// What `code` (and, when `recursive`, everything below it then) physically had at
     /// `moment`: nil when there is no such holder. The items there now and those moved by
     /// the events after the moment that name these holders are folded from their own
     /// events; the lot balances are those of now less what those events changed.
     public func holdings(of code: String, recursive: Bool, at moment: RegisterMoment) async throws -> Holdings? {
         try checkEntry(moment, size: try await ledgerSize())
-        let tree = try await holderTree(at: moment)
+        let tree: [String: Holder]
+        if recursive {
+            tree = try await holderTree(at: moment)
+        } else {
+            guard let now = try await holder(code: code) else { return nil }
+            tree = [code: try await pastHolder(now, at: moment)]
+        }
         guard let holder = tree[code] else { return nil }
         if let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: code, limit: 1)).elements.first {
             let e = try add.decoded()
@@ -164,10 +201,10 @@ extension Store {
         }
         // Items: those untouched keep their state of now; the candidates are folded.
         var items: [Holdings.Item] = itemsNow.filter { !touched.contains($0.marking.identity) }
-        for identity in candidates {
-            guard let view = try await self.items(serial: identity.serial, manufacturer: identity.manufacturer, model: identity.model).first,
-                let past = try await item(view.record.id, at: moment, cache: cache), let h = past.state.holder, inSet.contains(h)
-            else { continue }
+        let wanted = Set(candidates)
+        let records = try await self.items(serials: candidates.map(\.serial)).filter { wanted.contains($0.marking.identity) }
+        for case let past? in try await fold(records, at: moment, cache: cache).values {
+            guard let h = past.state.holder, inSet.contains(h) else { continue }
             items.append(
                 Holdings.Item(
                     id: past.id, holder: h, marking: past.marking, status: past.state.status, condition: past.state.condition,
@@ -269,17 +306,10 @@ extension Store {
 final class DecodedEvents {
     private var heads: [Int64: Event] = [:]
 
-    /// Keeps an event read whole (a whole event serves as its head).
+    /// Keeps an event read whole or its head (a whole event serves as its head).
     func keep(_ seq: Int64, _ event: Event) { heads[seq] = event }
-
-    /// The head of the event at `seq`.
-    func head(_ seq: Int64, _ store: some Store) async throws -> Event? {
-        if let e = heads[seq] { return e }
-        guard let r = try await store.event(seq: seq) else { return nil }
-        let e = try LeafHead.event(r.leaf) ?? r.decoded()
-        heads[seq] = e
-        return e
-    }
+    func has(_ seq: Int64) -> Bool { heads[seq] != nil }
+    func event(_ seq: Int64) -> Event? { heads[seq] }
 }
 
 extension RegisterCounts {

@@ -266,9 +266,11 @@ public protocol RegisterReads: Sendable {
     func items(serial: String, manufacturer: String?, model: String?) async throws -> [ItemView]
     /// Every event that touched the item, oldest first.
     func history(itemID: Int64) async throws -> [RecordedEvent]
-    /// The sequence numbers of `history(itemID:)` and when each event happened, without the
-    /// leaves.
-    func historySeqs(itemID: Int64) async throws -> [(seq: Int64, occurredAt: String)]
+    /// For each of `itemIDs`, the sequence numbers of its `history(itemID:)` and when each
+    /// event happened, without the leaves (an unknown id is absent).
+    func historySeqs(itemIDs: [Int64]) async throws -> [Int64: [(seq: Int64, occurredAt: String)]]
+    /// The recorded events at these positions, in ledger order (those that exist).
+    func events(seqs: [Int64]) async throws -> [RecordedEvent]
     func holdings(of code: String, recursive: Bool) async throws -> Holdings?
 
     /// The sequence number of the latest entry that changed the holder tree (-1 when there
