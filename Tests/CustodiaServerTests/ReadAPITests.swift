@@ -115,10 +115,18 @@ import Testing
             #expect(lots.map { $0["quantity"] as? Int } == [970, 30])
 
             let history = try await client.get("/api/v1/items/\(id)/history", as: "viewer-n")
-            #expect(Self.seqs(history) == [11, Int(base)])
-            let last = (history.json["events"] as? [[String: Any]])?.last?["event"] as? [String: Any]
-            #expect(last?["kind"] as? String == "issue")
-            #expect(last?["recordedBy"] as? String == "clerk-n")
+            #expect(Self.seqs(history, key: "entries") == [11, Int(base)])
+            let entries = history.json["entries"] as? [[String: Any]] ?? []
+            let last = entries.last ?? [:]
+            #expect(last["kind"] as? String == "issue" && last["from"] as? String == "S1" && last["to"] as? String == "P1")
+            #expect(last["recordedBy"] as? String == "clerk-n")
+            #expect(last["otherItems"] as? Int == 0 && last["lots"] as? Int == 1)
+            #expect(entries.first?["otherItems"] as? Int == 5, "the registration brought AK-1…AK-6")
+            #expect(last["event"] as? String == "/api/v1/events/\(base)")
+            // The leaf hash is that of the whole event, one request away.
+            let whole = try await client.get("/api/v1/ledger/proofs/inclusion?index=\(base)&size=\(base + 1)", as: "root")
+            #expect(whole.json["leafHash"] as? String == last["leafHash"] as? String)
+            #expect((try await client.get("/api/v1/events/\(base)", as: "viewer-n")).status == 200)
 
             let item = try await client.get("/api/v1/items/\(id)", as: "viewer-n")
             let state = item.json["state"] as? [String: Any]

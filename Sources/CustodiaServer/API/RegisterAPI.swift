@@ -67,7 +67,8 @@ enum ItemsAPI {
         return JSONOut.object(fields).response()
     }
 
-    /// The events that touched the item and name a holder in the scope, oldest first.
+    /// The item's custody chain: one entry per event that touched it and names a holder in
+    /// the scope, oldest first (`Render.chainEntry`; the whole event at `/api/v1/events/{seq}`).
     @Sendable static func history(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
         -> Response
     {
@@ -79,7 +80,7 @@ enum ItemsAPI {
                 itemID: item.id, scope: principal.scope, limit: try q.limit(),
                 cursor: try app.cursors.open(q.string("cursor"), listing: listing, user: principal.code)))
         return Render.page(
-            "events", page.elements.map { Render.event(seq: $0.seq, leaf: $0.leaf) },
+            "entries", try page.elements.map { try Render.chainEntry(seq: $0.seq, leaf: $0.leaf) },
             nextCursor: app.cursors.sign(page.nextCursor, listing: listing, user: principal.code)
         ).response()
     }

@@ -121,6 +121,30 @@ enum Render {
         .object([(key, .array(elements)), ("nextCursor", .optional(nextCursor))])
     }
 
+    /// One entry of an item's custody chain: what the event did and who recorded it, the
+    /// number of the other items and the lots it names, its leaf hash, and where the whole
+    /// event is. An event that moved five hundred rifles is as small here as one that moved one.
+    static func chainEntry(seq: Int64, leaf: [UInt8]) throws -> JSONOut {
+        guard let c = LeafHead.entry(leaf) else { throw Problem.internalError() }
+        var f: [(String, JSONOut)] = [
+            ("seq", .int(seq)), ("kind", .string(c.event.kind.rawValue)), ("occurredAt", .string(c.event.occurredAt)),
+        ]
+        if let from = c.event.from { f.append(("from", .string(from))) }
+        if let to = c.event.to { f.append(("to", .string(to))) }
+        if let document = c.event.document { f.append(("document", .string(document))) }
+        if let due = c.event.dueBack { f.append(("dueBack", .string(due))) }
+        if let condition = c.event.condition { f.append(("condition", .string(condition.rawValue))) }
+        if let stocktake = c.event.stocktake { f.append(("stocktake", .int(stocktake))) }
+        if let at = c.recordedAt { f.append(("recordedAt", .string(at))) }
+        if let by = c.recordedBy { f.append(("recordedBy", .string(by))) }
+        if !c.confirmedBy.isEmpty { f.append(("confirmedBy", .array(c.confirmedBy.map { .string($0) }))) }
+        f += [
+            ("otherItems", .int(Int64(max(0, c.items - 1)))), ("lots", .int(Int64(c.lots))),
+            ("leafHash", .string(Merkle.leafHash(leaf).hex)), ("event", .string("/api/v1/events/\(seq)")),
+        ]
+        return .object(f)
+    }
+
     /// A past moment of the register: `{"entry": N}` or `{"time": T}`.
     static func moment(_ m: RegisterMoment) -> JSONOut {
         switch m {

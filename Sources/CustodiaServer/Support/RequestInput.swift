@@ -75,7 +75,7 @@ struct QueryParameters {
     /// `at`: a past moment of the register (a ledger entry, a day or a UTC time), not after
     /// `now`.
     func moment(now: String) throws -> RegisterMoment? {
-        guard let value = values["at"] else { return nil }
+        guard let value = try string("at", maxLength: 40) else { return nil }
         do {
             return try RegisterMoment(parsing: value).refusingFuture(now: now)
         } catch {

@@ -30,7 +30,7 @@ enum WebSamples {
         try WebStocktakes.require(user, .samplePlan)
         let fields = try await web.formFields()
         var values: [String: String] = [:]
-        for key in ["category", "holder", "declared", "confidence", "detect", "size"] {
+        for key in ["category", "holder", "declared", "confidence", "detect", "size", "beacon"] {
             values[key] = String((fields[key] ?? "").trimmingCharacters(in: .whitespaces).prefix(60))
         }
         func refused(_ text: String) async throws -> Response {
@@ -54,7 +54,7 @@ enum WebSamples {
             event = try await web.app.store.samplePlanEvent(
                 categories: categories, model: nil, holder: holder, declared: try number("declared"),
                 confidence: (values["confidence"] ?? "").isEmpty ? "0.95" : values["confidence"]!, detect: try number("detect"),
-                size: try number("size"), beacon: nil, occurredAt: web.now)
+                size: try number("size"), beacon: (values["beacon"] ?? "").isEmpty ? nil : values["beacon"], occurredAt: web.now)
         } catch let e as FieldError {
             return try await refused(e.description)
         }
@@ -70,7 +70,13 @@ enum WebSamples {
 
     @Sendable static func one(_ web: WebRequest) async throws -> Response {
         let user = try web.user()
-        return try await page(web, user, try await plan(web, user))
+        return try await page(web, user, try await plan(web, user), beaconValue: beaconValue(web.parameter("beaconValue")))
+    }
+
+    /// The beacon value given to draw a plan that names one (nil: none given).
+    static func beaconValue(_ text: String?) -> String? {
+        guard let t = text?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty else { return nil }
+        return String(t.prefix(1024))
     }
 
     /// `POST /samples/<id>/findings`: one finding for the serials of the text box.
@@ -80,12 +86,14 @@ enum WebSamples {
         let view = try await plan(web, user)
         let fields = try await web.formFields()
         let text = String((fields["serials"] ?? "").prefix(200_000))
+        let beacon = beaconValue(fields["beaconValue"])
         func again(_ problems: [(line: Int, message: Message)]) async throws -> Response {
-            try await page(web, user, view, sheet: text, problems: problems, status: .unprocessableContent)
+            try await page(web, user, view, sheet: text, problems: problems, status: .unprocessableContent, beaconValue: beacon)
         }
         let plain = WebStocktakes.plain
         guard let finding = SampleFinding(rawValue: fields["finding"] ?? "") else { return try await again([(0, plain("choose a finding"))]) }
-        guard case .drawn(let drawn) = try await web.app.store.sampleDraw(view) else { return web.redirect(WebPaths.sample(view.seq)) }
+        let back = WebPaths.sample(view.seq) + (beacon.map { "?" + WebPaths.encode([QueryItem("beaconValue", $0)]) } ?? "")
+        guard case .drawn(let drawn) = try await web.app.store.sampleDraw(view, beaconValue: beacon) else { return web.redirect(back) }
         let sheet: CountSheet
         do { sheet = try CountSheet(bytes: Array(text.utf8)) } catch { return try await again(error.problems.map { ($0.line, plain($0.message)) }) }
         let event: Event
@@ -99,7 +107,7 @@ enum WebSamples {
         }
         let report = try await WebStocktakes.submit(event, web, user)
         if let refusal = report.errors.first { return try await again([(0, plain(refusal.message))]) }
-        return web.redirect(WebPaths.sample(view.seq))
+        return web.redirect(back)
     }
 
     static func plan(_ web: WebRequest, _ user: Principal) async throws -> SamplePlanView {
@@ -110,14 +118,14 @@ enum WebSamples {
 
     static func page(
         _ web: WebRequest, _ user: Principal, _ view: SamplePlanView, sheet: String = "", problems: [(line: Int, message: Message)] = [],
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, beaconValue: String? = nil
     ) async throws -> Response {
         let store = web.app.store
         let found = try await store.sampleFindings(view.seq)
         var byItem: [ItemIdentity: SampleFinding] = [:]
         for f in found { byItem[f.item] = f.finding }
-        let page: SamplePage
-        switch try await store.sampleDraw(view) {
+        var page: SamplePage
+        switch try await store.sampleDraw(view, beaconValue: beaconValue) {
         case .waiting(let what):
             page = SamplePage(
                 entry: entry(view, examined: found.count), waiting: what, items: [], report: nil, checkpointSize: nil, checkpointRoot: nil,
@@ -129,6 +137,7 @@ enum WebSamples {
                 checkpointRoot: drawn.checkpointRoot, witnesses: drawn.witnesses.count, seed: drawn.seed,
                 mayRecord: user.role.may(.record(.sampleFinding)), sheet: sheet, problems: problems)
         }
+        page.beaconValue = beaconValue
         return web.html(web.site.renderer.sample(page, context: await web.pageContext(user)), status: status)
     }
 

@@ -47,6 +47,8 @@ public struct SamplePage: Sendable {
     public var mayRecord: Bool
     public var sheet: String
     public var problems: [(line: Int, message: Message)]
+    /// The published value of the beacon the plan names, as given to draw the sample.
+    public var beaconValue: String?
 
     public init(
         entry: SamplePlanEntry, waiting: String?, items: [(identity: ItemIdentity, finding: SampleFinding?)], report: SampleReport?,
@@ -106,6 +108,7 @@ struct SamplesDisplay {
     let confidence: String
     let detect: String
     let size: String
+    let beacon: String
     let problem: String?
     let csrf: String
 
@@ -122,6 +125,7 @@ struct SamplesDisplay {
         confidence = page.values["confidence"] ?? "0.95"
         detect = page.values["detect"] ?? ""
         size = page.values["size"] ?? ""
+        beacon = page.values["beacon"] ?? ""
         problem = page.problem.map { m($0) }
         self.csrf = csrf
     }
@@ -146,7 +150,7 @@ struct SampleDisplay {
     let waiting: String?
     let drawn: Bool
     let items: [ItemRow]
-    let certificate: [String]
+    var certificate: [String]
     let bounds: [BoundRow]
     let rests: String
     let seed: String
@@ -157,6 +161,11 @@ struct SampleDisplay {
     let problems: [String]
     let hasProblems: Bool
     let csrf: String
+    /// A plan that names a beacon, not drawn yet: the form that takes its published value.
+    let beaconForm: Bool
+    let beaconLabel: String
+    let beaconValue: String?
+    let url: String
 
     init(_ page: SamplePage, _ m: Messages, csrf: String) {
         let e = page.entry
@@ -204,6 +213,13 @@ struct SampleDisplay {
         problems = StocktakeDisplay.problemLines(page.problems, m)
         hasProblems = !problems.isEmpty
         self.csrf = csrf
+        url = WebPaths.sample(e.seq)
+        beaconForm = e.plan.beacon != nil && !drawn
+        beaconLabel = m(Message("sample.beaconValue", ["beacon": .text(e.plan.beacon ?? "")]))
+        beaconValue = drawn ? page.beaconValue : nil
+        if drawn, let beacon = e.plan.beacon, let value = page.beaconValue {
+            certificate.append(m(Message("sample.beaconUsed", ["beacon": .text(beacon), "value": .text(value)])))
+        }
     }
 }
 

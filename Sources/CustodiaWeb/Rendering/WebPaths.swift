@@ -88,7 +88,7 @@ public enum WebPaths {
         return next
     }
 
-    static func encode(_ items: [QueryItem]) -> String {
+    public static func encode(_ items: [QueryItem]) -> String {
         items.map { Percent.encode($0.name) + "=" + Percent.encode($0.value) }.joined(separator: "&")
     }
 }

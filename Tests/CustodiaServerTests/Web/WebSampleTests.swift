@@ -52,4 +52,38 @@ import Testing
             #expect(try await web.signedIn("P3", language: language).get(path).status == 404)
         }
     }
+
+    @Test(arguments: ["es", "en"]) func aPlanThatNamesABeaconIsDrawnWithItsPublishedValue(language: String) async throws {
+        let en = language == "en"
+        let server = try await TestServer.make()
+        try await server.runWeb { web in
+            let browser = try await web.signedIn("inspector-n", language: language)
+            let token = try await browser.csrf()
+            let planned = try await browser.post(
+                "/samples", [("csrf", token), ("category", "assault-rifle"), ("holder", "S1"), ("size", "2"), ("beacon", "drand 5000000")])
+            #expect(planned.status == 303)
+            let path = try #require(planned.location)
+            try await server.record([W.holder("U8", .unit, "Eight", parent: "S1")])
+            let waiting = try await browser.get(path)
+            #expect(waiting.body.contains("name=\"beaconValue\""), "\(waiting.text.prefix(2000))")
+            #expect(waiting.text.contains(en ? "Published value of drand 5000000" : "Valor publicado de drand 5000000"))
+            let value = "a1b2c3d4"
+            let drawnPage = try await browser.get(path + "?beaconValue=\(value)")
+            #expect(drawnPage.text.contains(en ? "Drawn with the value of drand 5000000 given as a1b2c3d4" : "Sorteada con el valor de drand 5000000 indicado como a1b2c3d4"))
+            #expect(drawnPage.body.contains("type=\"hidden\" name=\"beaconValue\" value=\"a1b2c3d4\""))
+            let view = try #require(try await server.store.samplePlan(Int64(path.split(separator: "/").last!)!))
+            #expect(view.plan.beacon == "drand 5000000")
+            guard case .drawn(let drawn) = try await server.store.sampleDraw(view, beaconValue: value) else {
+                Issue.record("not drawn with the beacon value")
+                return
+            }
+            let serials = drawn.items.map(\.serial)
+            #expect(serials.count == 2 && serials.allSatisfy { drawnPage.text.contains($0) })
+            let recorded = try await browser.post(
+                path + "/findings", [("csrf", token), ("finding", "present"), ("beaconValue", value), ("serials", serials.joined(separator: "\n"))])
+            #expect(recorded.status == 303)
+            #expect(recorded.location == path + "?beaconValue=\(value)")
+            #expect(try await server.store.sampleFindings(view.seq).count == 2)
+        }
+    }
 }
