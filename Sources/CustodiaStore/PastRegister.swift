@@ -64,7 +64,7 @@ extension Store {
             for (seq, at) in histories[r.id] ?? [] where included(seq, at) {
                 if let e = cache.event(seq) { events.append((seq, e)) }
             }
-            out[r.id] = PastState.item(r.marking, events: events, at: moment).map {
+            out[r.id] = PastState.item(r.marking, events: events).map {
                 ItemRecord(id: r.id, marking: r.marking, state: $0, registeredSeq: r.registeredSeq)
             }
         }
@@ -76,45 +76,45 @@ extension Store {
     /// it stays in the tree, empty.) Names are those of now.
     public func holderTree(at moment: RegisterMoment) async throws -> [String: Holder] {
         var tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
-        let included = moment.filter
-        for code in tree.keys where tree[code]!.closed { tree[code]!.closed = false }
-        try await eachRecorded(of: .holderClose) { seq, e in
-            if included(seq, e.occurredAt), let code = e.holder?.code { tree[code]?.closed = true }
-        }
-        var moves: [(seq: Int64, event: Event)] = []
-        try await eachRecorded(of: .holderMove) { seq, e in moves.append((seq, e)) }
-        guard !moves.isEmpty else { return tree }
-        var parents: [String: String?] = [:]
-        for code in Set(moves.compactMap { $0.event.holder?.code }) {
-            let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: code, limit: 1)).elements.first
-            parents[code] = try add.map { try $0.decoded().holder?.parent } ?? nil
-        }
-        for (seq, e) in moves where included(seq, e.occurredAt) {
-            if let code = e.holder?.code { parents[code] = e.holder?.parent }
-        }
-        for (code, parent) in parents { tree[code]?.parent = parent }
+        var changes: [(seq: Int64, event: Event)] = []
+        for kind in [EventKind.holderClose, .holderMove] { try await eachRecorded(of: kind) { changes.append(($0, $1)) } }
+        try await past(&tree, changes: changes, at: moment)
         return tree
     }
 
     /// `holder` at `moment`: its parent then and whether it was closed by then.
     func pastHolder(_ holder: Holder, at moment: RegisterMoment) async throws -> Holder {
-        var h = holder
+        var tree = [holder.code: holder]
+        var changes: [(seq: Int64, event: Event)] = []
+        for kind in [EventKind.holderClose, .holderMove] {
+            for r in try await searchEvents(EventQuery(kind: kind, holder: holder.code, limit: 1000)).elements {
+                changes.append((r.seq, try r.decoded()))
+            }
+        }
+        try await past(&tree, changes: changes, at: moment)
+        return tree[holder.code]!
+    }
+
+    /// Sets the holders of `tree` as `changes` (closes and moves, any holders') left them at
+    /// `moment`: closed only if closed by then; a moved holder under the parent its add gave
+    /// it, then its moves by then.
+    private func past(_ tree: inout [String: Holder], changes: [(seq: Int64, event: Event)], at moment: RegisterMoment) async throws {
         let included = moment.filter
-        h.closed = false
-        for r in try await searchEvents(EventQuery(kind: .holderClose, holder: h.code, limit: 1000)).elements {
-            let e = try r.decoded()
-            if e.holder?.code == h.code, included(r.seq, e.occurredAt) { h.closed = true }
+        for code in tree.keys { tree[code]!.closed = false }
+        var parents: [String: String?] = [:]
+        for (seq, e) in changes.sorted(by: { $0.seq < $1.seq }) {
+            guard let code = e.holder?.code, tree[code] != nil else { continue }
+            if e.kind == .holderClose {
+                if included(seq, e.occurredAt) { tree[code]!.closed = true }
+                continue
+            }
+            if parents[code] == nil {
+                let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: code, limit: 1)).elements.first
+                parents[code] = .some(try add.flatMap { try $0.decoded().holder?.parent })
+            }
+            if included(seq, e.occurredAt) { parents[code] = .some(e.holder?.parent) }
         }
-        var moves: [(seq: Int64, event: Event)] = []
-        for r in try await searchEvents(EventQuery(kind: .holderMove, holder: h.code, limit: 1000)).elements {
-            let e = try r.decoded()
-            if e.holder?.code == h.code { moves.append((r.seq, e)) }
-        }
-        guard !moves.isEmpty else { return h }
-        let add = try await searchEvents(EventQuery(kind: .holderAdd, holder: h.code, limit: 1)).elements.first
-        h.parent = try add.flatMap { try $0.decoded().holder?.parent }
-        for (seq, e) in moves where included(seq, e.occurredAt) { h.parent = e.holder?.parent }
-        return h
+        for (code, parent) in parents { tree[code]!.parent = parent }
     }
 
     /// What `code` (and, when `recursive`, everything below it then) physically had at

@@ -41,22 +41,9 @@ public enum RegisterMoment: Sendable, Equatable, CustomStringConvertible {
         return self
     }
 
-    /// The last second counted in (for `time`).
-    var cutoffSeconds: Int64? {
-        if case .time(let t) = self { return Timestamp.seconds(t) }
-        return nil
-    }
-
     /// Whether the event at `seq`, which happened at `occurredAt`, is part of the register
     /// at this moment.
-    public func includes(seq: Int64, occurredAt: String) -> Bool {
-        switch self {
-        case .entry(let n): return seq <= n
-        case .time(let t):
-            guard let cutoff = Timestamp.seconds(t), let at = Timestamp.seconds(occurredAt) else { return occurredAt <= t }
-            return at <= cutoff
-        }
-    }
+    public func includes(seq: Int64, occurredAt: String) -> Bool { filter(seq, occurredAt) }
 
     /// A filter for many events: the cutoff parsed once.
     public var filter: @Sendable (Int64, String) -> Bool {
@@ -73,6 +60,14 @@ public enum RegisterMoment: Sendable, Equatable, CustomStringConvertible {
     public var time: String? {
         if case .time(let t) = self { return t }
         return nil
+    }
+
+    /// As JSON, as the CLI and the API give it back: `{"entry": N}` or `{"time": T}`.
+    public var jsonValue: JSONValue {
+        switch self {
+        case .entry(let n): return .object([("entry", .int(n))])
+        case .time(let t): return .object([("time", .string(t))])
+        }
     }
 
     public var description: String {

@@ -79,11 +79,6 @@ public struct RegisterReplay {
     /// Every item registered by then, in its state then, by id.
     public var items: [ItemRecord] { engine.items.values.sorted { $0.id < $1.id } }
 
-    /// The state then of the item with this marking's identity (nil: not registered then).
-    public func item(_ identity: ItemIdentity) -> ItemRecord? {
-        engine.items.values.first { $0.marking.identity == identity }
-    }
-
     /// Every positive lot balance then: the lot, the holder and the quantity.
     public var lotBalances: [(lot: LotRecord, holder: String, quantity: Int64)] {
         var lots: [Int64: LotRecord] = [:]

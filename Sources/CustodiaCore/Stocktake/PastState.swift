@@ -15,8 +15,8 @@ public enum PastState {
         return item(marking, events: events.filter { included($0.seq, $0.event.occurredAt) })
     }
 
-    /// The state after all of `events` (an item's, in ledger order).
-    static func item(_ marking: ItemMarking, events: [(seq: Int64, event: Event)]) -> ItemState? {
+    /// The state after all of `events` (an item's, in ledger order; nil: none registered it).
+    public static func item(_ marking: ItemMarking, events: [(seq: Int64, event: Event)]) -> ItemState? {
         var state: ItemState?
         for (s, e) in events {
             if e.kind == .register {

@@ -145,13 +145,8 @@ enum Render {
         return .object(f)
     }
 
-    /// A past moment of the register: `{"entry": N}` or `{"time": T}`.
-    static func moment(_ m: RegisterMoment) -> JSONOut {
-        switch m {
-        case .entry(let n): return .object([("entry", .int(n))])
-        case .time(let t): return .object([("time", .string(t))])
-        }
-    }
+    /// A past moment of the register, as `RegisterMoment.jsonValue`.
+    static func moment(_ m: RegisterMoment) -> JSONOut { .raw(CanonicalJSON.encode(m.jsonValue)) }
 
     static func counts(_ d: [String: Int64]) -> JSONOut {
         .object(d.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })

@@ -216,23 +216,17 @@ enum WebBrowse {
         guard user.scope.contains(code), let holder = snapshot.holders[code] else { throw WebInterrupt.notFound() }
         let number = SearchPage.pageNumber(web.parameter("page"))
         let store = web.app.store
+        let path = Self.path(to: holder, user, snapshot)
         var (asOf, moment) = AsOf.reading(web.parameter("at"), now: web.now)
         if let moment {
             if let past = try? await store.holdings(of: code, recursive: false, at: moment) {
-                return try await pastHolder(web, user, holder, past, asOf: asOf, page: number)
+                return try await pastHolder(web, user, holder, path: path, past, asOf: asOf, page: number)
             }
             asOf = AsOf(asked: asOf.asked, problem: .nothing)
         }
         async let held = store.items(heldBy: code, limit: pageSize + 1, offset: (number - 1) * pageSize)
         async let lotsHeld = store.lots(heldBy: code)
         let totals = try await web.site.tally.totals(day: web.today)
-        // The path from the top of the user's scope down to the parent.
-        var path: [Holder] = []
-        var cursor = holder.parent
-        while let c = cursor, user.scope.contains(c), let h = snapshot.holders[c], path.count < 64 {
-            path.insert(h, at: 0)
-            cursor = h.parent
-        }
         let children = snapshot.sorted.filter { $0.parent == code }.map {
             HolderSummary(holder: $0, totals: totals.subtree($0.code) ?? SubtreeTotals(items: 0))
         }
@@ -254,17 +248,21 @@ enum WebBrowse {
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }
 
-    /// The holder page at a past moment: what the holder itself held then (`Store.holdings(at:)`).
-    static func pastHolder(
-        _ web: WebRequest, _ user: Principal, _ holder: Holder, _ past: Holdings, asOf: AsOf, page number: Int
-    ) async throws -> Response {
-        let snapshot = try await web.app.directory.snapshot()
+    /// The path from the top of the user's scope down to the holder's parent.
+    static func path(to holder: Holder, _ user: Principal, _ snapshot: HolderDirectory.Snapshot) -> [Holder] {
         var path: [Holder] = []
         var cursor = holder.parent
         while let c = cursor, user.scope.contains(c), let h = snapshot.holders[c], path.count < 64 {
             path.insert(h, at: 0)
             cursor = h.parent
         }
+        return path
+    }
+
+    /// The holder page at a past moment: what the holder itself held then (`Store.holdings(at:)`).
+    static func pastHolder(
+        _ web: WebRequest, _ user: Principal, _ holder: Holder, path: [Holder], _ past: Holdings, asOf: AsOf, page number: Int
+    ) async throws -> Response {
         let records = past.items.map {
             ItemRecord(
                 id: $0.id, marking: $0.marking,

@@ -80,7 +80,7 @@ struct Where: AsyncParsableCommand {
                 ("account", s.account.map { .string($0) } ?? .null), ("condition", .string(s.condition.rawValue)),
                 ("dueBack", s.dueBack.map { .string($0) } ?? .null), ("transit", s.transit.map { .string($0) } ?? .null),
                 ("lastCounted", s.lastCounted.map { .string($0) } ?? .null),
-                ("item", itemJSON(r)), ("at", moment.map(momentJSON) ?? .null),
+                ("item", itemJSON(r)), ("at", moment?.jsonValue ?? .null),
             ])
             printJSON(value)
             return
@@ -114,14 +114,6 @@ func itemJSON(_ r: ItemRecord) -> JSONValue {
     ]
     fields.append(("assignedMark", .bool(m.assignedMark)))
     return .object(fields)
-}
-
-/// A moment as JSON: `{"entry": N}` or `{"time": T}`.
-func momentJSON(_ m: RegisterMoment) -> JSONValue {
-    switch m {
-    case .entry(let n): return .object([("entry", .int(n))])
-    case .time(let t): return .object([("time", .string(t))])
-    }
 }
 
 func printJSON(_ value: JSONValue) {
@@ -214,7 +206,7 @@ struct Holdings: AsyncParsableCommand {
                 return .object(fields)
             }
             var fields: [(String, JSONValue)] = [("holder", .string(code)), ("items", .array(items)), ("lots", .array(lots))]
-            if let moment { fields.append(("at", momentJSON(moment))) }
+            if let moment { fields.append(("at", moment.jsonValue)) }
             printJSON(.object(fields))
             return
         }
