@@ -614,3 +614,41 @@ def test_an_item_and_a_holder_on_a_past_day_in_both_languages(browser, width):
         if not browser.find_elements(By.CSS_SELECTOR, "a[rel='next']"):
             break
     assert found, f"{then} on {day} does not list item {item_id}"
+    go(browser, f"/holders/{then}?at={day}&lang=en")
+    assert "What it held itself that day" in text(browser)
+    assert_fits(browser, "the holder on a past day")
+    shot(browser, f"as-of-holder-en-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_plan_that_names_a_beacon_is_drawn_with_its_value_in_both_languages(browser, width):
+    sign_in(browser, "admin", "/samples?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    go(browser, "/samples?lang=es")
+    browser.find_element(By.ID, "holder").send_keys(STOCKTAKE_SITE)
+    browser.find_element(By.ID, "size").send_keys("2")
+    browser.find_element(By.ID, "beacon").send_keys("drand 5000000")
+    browser.find_element(By.CSS_SELECTOR, "#plan button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "waiting"))
+    plan_path = urllib.parse.urlparse(browser.current_url).path
+    # Any later entry makes the checkpoint the draw rests on: another plan.
+    go(browser, "/samples?lang=es")
+    browser.find_element(By.ID, "holder").send_keys(STOCKTAKE_SITE)
+    browser.find_element(By.ID, "size").send_keys("1")
+    browser.find_element(By.CSS_SELECTOR, "#plan button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "waiting"))
+    go(browser, plan_path + "?lang=es")
+    assert "Valor publicado de drand 5000000" in text(browser)
+    assert_fits(browser, "the beacon form")
+    shot(browser, f"sample-beacon-es-{width}")
+    browser.find_element(By.ID, "beaconValue").send_keys("a1b2c3d4")
+    button = browser.find_element(By.CSS_SELECTOR, "#beacon button")
+    button.click()
+    WebDriverWait(browser, 10).until(gone(button))
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Sorteada con el valor de drand 5000000 indicado como a1b2c3d4" in text(d))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#drawn tbody tr")) == 2
+    assert_fits(browser, "the certificate with a beacon")
+    go(browser, plan_path + "?beaconValue=a1b2c3d4&lang=en")
+    assert "Drawn with the value of drand 5000000 given as a1b2c3d4" in text(browser)
+    shot(browser, f"sample-beacon-en-{width}")
