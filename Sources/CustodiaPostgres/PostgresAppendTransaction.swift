@@ -599,6 +599,11 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         return try Event(json: value, source: .ledger)
     }
 
+    func eventHead(seq: Int64) throws -> Event? {
+        guard let row = try link.rows("SELECT leaf FROM events WHERE seq = \(seq)").first else { return nil }
+        return LeafHead.event(try Cells(row).bytes(0))
+    }
+
     func confirmationUsed(id: String) throws -> Bool {
         try !link.rows("SELECT 1 FROM confirmations_used WHERE id = \(id)").isEmpty
     }

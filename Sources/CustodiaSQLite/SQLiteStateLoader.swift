@@ -122,6 +122,11 @@ struct SQLiteStateLoader: StateLoader {
         return try Event(json: value, source: .ledger)
     }
 
+    func eventHead(seq: Int64) throws -> Event? {
+        let statement = try db.cachedStatement(sql: "SELECT leaf FROM events WHERE seq = ?")
+        return try Data.fetchOne(statement, arguments: [seq]).flatMap { LeafHead.event([UInt8]($0)) }
+    }
+
     func confirmationUsed(id: String) throws -> Bool {
         let statement = try db.cachedStatement(sql: "SELECT 1 FROM confirmations_used WHERE id = ?")
         return try Bool.fetchOne(statement, arguments: [id]) ?? false

@@ -75,7 +75,7 @@ extension Store {
     /// by then and closed only if closed by then. (A holder added later holds nothing then;
     /// it stays in the tree, empty.) Names are those of now.
     public func holderTree(at moment: RegisterMoment) async throws -> [String: Holder] {
-        var tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        var tree = try await holderTree()
         var changes: [(seq: Int64, event: Event)] = []
         for kind in [EventKind.holderClose, .holderMove] { try await eachRecorded(of: kind) { changes.append(($0, $1)) } }
         try await past(&tree, changes: changes, at: moment)

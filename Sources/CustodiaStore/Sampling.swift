@@ -41,19 +41,20 @@ public struct RecordedFinding: Sendable, Equatable {
 /// Sampling, written once for both backends (see `SampleDraw` for the method).
 extension Store {
     /// The items of a population held now, or just before event `position`: those held now,
-    /// with the items events since `position` touched folded back (`PastState`).
+    /// with the items events since `position` touched folded back (`PastState`). In their
+    /// canonical order, with the population's bytes (`SampleDraw.canonical`).
     public func samplePopulation(
         categories: [CustodiaCore.Category], model: String?, holder: String?, before position: Int64? = nil
-    ) async throws -> [ItemIdentity] {
-        let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+    ) async throws -> (items: [ItemIdentity], bytes: [UInt8]) {
+        let tree = try await holderTree()
         let filter = SamplePlan(categories: categories, model: model, holder: holder, size: 0, hash: "", confidence: "0.5", sample: 0)
         func under(_ code: String) -> Bool { holder.map { code == $0 || HolderTree.isUnder(code, root: $0, in: tree) } ?? true }
         let (size, held) = try await heldIdentities()
-        var out = Set<ItemIdentity>()
+        var out: [ItemIdentity] = []
         for h in held where (categories.isEmpty || categories.contains(h.category)) && (model == nil || h.identity.model == model)
             && under(h.holder)
         {
-            out.insert(h.identity)
+            out.append(h.identity)
         }
         if let position, position < size {
             var touched = Set<ItemIdentity>()
@@ -64,8 +65,8 @@ extension Store {
                 }
                 for r in e.registrations { touched.insert(r.identity) }
             }
+            out.removeAll { touched.contains($0) }
             for identity in touched {
-                out.remove(identity)
                 guard let view = try await items(serial: identity.serial, manufacturer: identity.manufacturer, model: identity.model).first,
                     filter.admits(view.record.marking)
                 else { continue }
@@ -74,11 +75,11 @@ extension Store {
                 if let past = PastState.item(view.record.marking, events: history, before: position), past.status == .held,
                     let h = past.holder, under(h)
                 {
-                    out.insert(identity)
+                    out.append(identity)
                 }
             }
         }
-        return SampleDraw.sorted(Array(out))
+        return SampleDraw.canonical(out)
     }
 
     /// The `sample-plan` for a population now. `size` or (`detect`: the number of missing
@@ -92,7 +93,7 @@ extension Store {
             throw FieldError("holder", "unknown holder \(holder); check the code (custodia holder list)")
         }
         let population = try await samplePopulation(categories: categories, model: model, holder: holder)
-        let N = Int64(population.count)
+        let N = Int64(population.items.count)
         guard N > 0 else {
             throw FieldError("population", "no item held matches the population; check the categories, the model and the holder")
         }
@@ -113,7 +114,7 @@ extension Store {
         event.from = holder
         event.plan = SamplePlan(
             categories: categories, model: model, holder: holder, size: N,
-            hash: Self.sha256(SampleDraw.populationBytes(population, alreadySorted: true)), declared: declared, confidence: c.text, detect: detect,
+            hash: Self.sha256(population.bytes), declared: declared, confidence: c.text, detect: detect,
             sample: n, beacon: beacon)
         return event
     }
@@ -179,13 +180,13 @@ extension Store {
         guard withItems else { return .drawn(drawn) }
         let population = try await samplePopulation(
             categories: view.plan.categories, model: view.plan.model, holder: view.plan.holder, before: view.seq)
-        guard Self.sha256(SampleDraw.populationBytes(population, alreadySorted: true)) == view.plan.hash else {
+        guard Self.sha256(population.bytes) == view.plan.hash else {
             throw FieldError(
-                "plan", "the population recomputed from the ledger (\(population.count) items) is not the one plan \(view.seq) committed to (\(view.plan.size)); run custodia verify")
+                "plan", "the population recomputed from the ledger (\(population.items.count) items) is not the one plan \(view.seq) committed to (\(view.plan.size)); run custodia verify")
         }
         let positions = SampleDraw.positions(
-            n: Int(view.plan.sample), of: population.count, seed: seed, sha256: { Array(SHA256.hash(data: $0)) })
-        drawn.items = positions.map { population[$0] }
+            n: Int(view.plan.sample), of: population.items.count, seed: seed, sha256: { Array(SHA256.hash(data: $0)) })
+        drawn.items = positions.map { population.items[$0] }
         return .drawn(drawn)
     }
 

@@ -169,12 +169,15 @@ extension Store {
     /// `position`: the items physically held and the lot balances, from the state now and the
     /// events since, folded back (`PastState`).
     ///
-    /// - Parameter since: the events from `position` on, when the caller has read them already.
+    /// - Parameters:
+    ///   - since: the events from `position` on, when the caller has read them already.
+    ///   - tree: every holder by code, when the caller has read them already.
     public func holdingsAt(
         _ position: Int64, holder: String, recursive: Bool, admits: (ItemMarking) -> Bool = { _ in true },
-        since: [(seq: Int64, event: Event)]? = nil
+        since: [(seq: Int64, event: Event)]? = nil, tree known: [String: Holder]? = nil
     ) async throws -> (items: [Reconciliation.HeldItem], lots: [Reconciliation.LotBalance]) {
-        let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        let tree: [String: Holder]
+        if let known { tree = known } else { tree = try await holderTree() }
         func counted(_ code: String) -> Bool { code == holder || (recursive && HolderTree.isUnder(code, root: holder, in: tree)) }
         guard let now = try await holdings(of: holder, recursive: recursive) else { return ([], []) }
         var items: [ItemIdentity: Reconciliation.HeldItem] = [:]
@@ -271,7 +274,7 @@ extension Store {
                 CountProblem(0, .closed, "stocktake \(stocktake.id) is closed; open a new stocktake to count \(stocktake.holder) again")
             ])
         }
-        let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+        let tree = try await holderTree()
         let recursive = stocktake.opening.recursive
         func onBooks(_ r: ItemRecord) -> Bool {
             guard r.state.status == .held, let h = r.state.holder else { return false }
@@ -402,11 +405,11 @@ extension Store {
         // opening, and they hold the counts.
         var since: [(seq: Int64, event: Event)] = []
         try await eachRecorded(from: stocktake.id + 1, to: size) { seq, e in since.append((seq, e)) }
+        let tree = try await holderTree()
         let expected = try await holdingsAt(
-            stocktake.id + 1, holder: stocktake.holder, recursive: stocktake.opening.recursive, since: since)
+            stocktake.id + 1, holder: stocktake.holder, recursive: stocktake.opening.recursive, since: since, tree: tree)
         let openingMatches =
             Self.sha256(Reconciliation.expectedListBytes(items: expected.items, lots: expected.lots)) == stocktake.opening.expected
-        let tree = Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
         func counted(_ code: String) -> Bool {
             code == stocktake.holder || (stocktake.opening.recursive && HolderTree.isUnder(code, root: stocktake.holder, in: tree))
         }
@@ -433,7 +436,7 @@ extension Store {
             for change in PastState.lotChanges(e) where counted(change.holder) { inputs.movedLots.insert(change.lot) }
         }
         if !inputs.movedLots.isEmpty {
-            let now = try await holdingsAt(size, holder: stocktake.holder, recursive: stocktake.opening.recursive)
+            let now = try await holdingsAt(size, holder: stocktake.holder, recursive: stocktake.opening.recursive, tree: tree)
             inputs.lotsNow = now.lots.filter { inputs.movedLots.contains($0.lot) }
         }
         // The markings of what was counted: those expected are known; the others are looked up.

@@ -26,6 +26,11 @@ extension LedgerStore {
 }
 
 extension RegisterReads {
+    /// Every holder, by code.
+    public func holderTree() async throws -> [String: Holder] {
+        Dictionary(uniqueKeysWithValues: try await holders().map { ($0.code, $0) })
+    }
+
     /// Counts over the whole register.
     public func summary() async throws -> Summary { try await summary(scope: .everything) }
 

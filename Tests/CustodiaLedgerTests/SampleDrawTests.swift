@@ -30,6 +30,19 @@ import Testing
         ]
         #expect(String(decoding: SampleDraw.populationBytes(ids), as: UTF8.self) == "custodia sample population v1\nB\tm\t1\na\tm\tÉ\nb\tm\t2\n")
     }
+
+    /// A line that is the start of another comes first, and the tab between fields sorts
+    /// below every printable byte: the order is the lines' bytes, not the fields'.
+    @Test func aLineBeforeItsLongerLinesAndTheTabBelowASpace() {
+        let ids = [
+            ItemIdentity(manufacturer: "A", model: "m", serial: "10"), ItemIdentity(manufacturer: "A B", model: "m", serial: "1"),
+            ItemIdentity(manufacturer: "A", model: "m", serial: "1"), ItemIdentity(manufacturer: "A", model: "m ", serial: "0"),
+        ]
+        let canonical = SampleDraw.canonical(ids)
+        #expect(canonical.items.map(\.serial) == ["1", "10", "0", "1"])
+        #expect(String(decoding: canonical.bytes, as: UTF8.self) == "custodia sample population v1\nA\tm\t1\nA\tm\t10\nA\tm \t0\nA B\tm\t1\n")
+        #expect(SampleDraw.sorted(ids.reversed()) == canonical.items)
+    }
 }
 
 extension String {

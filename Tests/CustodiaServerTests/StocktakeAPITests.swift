@@ -93,6 +93,16 @@ import Testing
                 "/api/v1/events", as: "root",
                 json: #"{"kind":"stocktake-close","occurredAt":"2026-03-01T08:00:00Z","from":"S1","stocktake":1,"reconciliation":{}}"#)
             #expect(forged.status == 400)
+
+            // The next stocktake of S1 is counted by someone else: inspector-n counted this one
+            // (read back from its closing by the engine of a later write).
+            let next = try await client.post("/api/v1/stocktakes", as: "inspector-n", json: #"{"holder":"S1"}"#)
+            let nextID = try #require(next.json["id"] as? Int)
+            let repeated = try await client.post("/api/v1/stocktakes/\(nextID)/counts", as: "inspector-n", json: #"{"serials":["AK-1"]}"#)
+            #expect(repeated.status == 409)
+            #expect(repeated.errors.first?["code"] as? String == "stocktake.counter-repeat")
+            let other = try await client.post("/api/v1/stocktakes/\(nextID)/counts", as: "root", json: #"{"serials":["AK-1"]}"#)
+            #expect(other.status == 201, "\(other.detail)")
         }
     }
 

@@ -29,6 +29,9 @@ extension CustodyEngine {
     }
 
     /// Every stocktake recorded, read on first need and kept current by the events applied.
+    /// A closed one's closing and resolutions are read only as far as their heads (which
+    /// stocktake they name); its lines and counters are read when a rule needs them
+    /// (`closedDetails`).
     mutating func stocktakeStates() throws -> [Int64: StocktakeState] {
         if let stocktakes { return stocktakes }
         var found: [Int64: StocktakeState] = [:]
@@ -37,21 +40,39 @@ extension CustodyEngine {
             found[seq] = StocktakeState(id: seq, holder: holder, opening: opening)
         }
         for seq in try loader.seqs(ofKind: .stocktakeClose) {
-            guard let e = try loader.event(seq: seq), let id = e.stocktake else { continue }
+            guard let e = try loader.eventHead(seq: seq), let id = e.stocktake, found[id] != nil else { continue }
             found[id]?.closed = true
-            found[id]?.counters = Set(e.reconciliation?.counters ?? [])
-            found[id]?.lines = e.reconciliation?.lines ?? []
+            found[id]?.closing = seq
         }
         for seq in try loader.seqs(ofKind: .stocktakeResolve) {
-            guard let e = try loader.event(seq: seq), let id = e.stocktake, let lines = found[id]?.lines else { continue }
-            found[id]?.resolved.formUnion(Reconciliation(lines: lines, counters: []).keys(resolvedBy: e))
+            guard let e = try loader.eventHead(seq: seq), let id = e.stocktake, found[id] != nil else { continue }
+            found[id]?.resolutions.append(seq)
         }
         stocktakes = found
         return found
     }
 
-    /// The stocktake `id`, with what its counts found so far (read on first need).
-    mutating func stocktake(_ id: Int64, field: String = "stocktake") throws -> StocktakeState {
+    /// A closed stocktake with its lines, its counters and the keys resolved since, as its
+    /// closing and its resolutions record them.
+    mutating func closedDetails(_ state: StocktakeState) throws -> StocktakeState {
+        guard state.closed, !state.detailsLoaded else { return state }
+        var out = state
+        if let seq = state.closing, let e = try loader.event(seq: seq) {
+            out.counters = Set(e.reconciliation?.counters ?? [])
+            out.lines = e.reconciliation?.lines ?? []
+        }
+        let found = Reconciliation(lines: out.lines, counters: [])
+        for seq in state.resolutions {
+            if let e = try loader.event(seq: seq) { out.resolved.formUnion(found.keys(resolvedBy: e)) }
+        }
+        out.detailsLoaded = true
+        stocktakes?[state.id] = out
+        return out
+    }
+
+    /// The stocktake `id`; with `counts`, with what its counts found so far (read on first
+    /// need).
+    mutating func stocktake(_ id: Int64, field: String = "stocktake", counts: Bool = false) throws -> StocktakeState {
         guard var state = try stocktakeStates()[id] else {
             throw CustodyViolation(
                 field, "no stocktake has id \(id); a stocktake's id is the number `custodia stocktake open` printed",
@@ -61,9 +82,9 @@ extension CustodyEngine {
             throw CustodyViolation(field, "no stocktake has id \(id); a stocktake's id is the number `custodia stocktake open` printed",
                 rule: StocktakeRule.unknown.rawValue)
         }
-        if !state.countsLoaded, !state.closed {
+        if counts, !state.countsLoaded, !state.closed {
             for seq in try loader.seqs(ofKind: .count) where seq > id {
-                guard let e = try loader.event(seq: seq), e.stocktake == id else { continue }
+                guard try loader.eventHead(seq: seq)?.stocktake == id, let e = try loader.event(seq: seq) else { continue }
                 for ref in e.items {
                     if let identity = ref.identity { state.counted.insert(identity) }
                 }
@@ -94,12 +115,14 @@ extension CustodyEngine {
         case .stocktakeClose:
             let state = try openStocktake(event)
             stocktakes?[state.id]?.closed = true
+            stocktakes?[state.id]?.closing = seq
             stocktakes?[state.id]?.counters = Set(event.reconciliation?.counters ?? [])
             stocktakes?[state.id]?.lines = event.reconciliation?.lines ?? []
+            stocktakes?[state.id]?.detailsLoaded = true
             return []
         default:
             let id = event.stocktake!
-            let state = try stocktake(id)
+            let state = try closedDetails(try stocktake(id))
             guard state.holder == code else {
                 throw CustodyViolation("from", "stocktake \(id) counts \(state.holder), not \(code)")
             }
@@ -131,6 +154,7 @@ extension CustodyEngine {
                 }
             }
             stocktakes?[id]?.resolved.formUnion(found.keys(resolvedBy: event))
+            stocktakes?[id]?.resolutions.append(seq)
             return ids
         }
     }
@@ -158,10 +182,11 @@ extension CustodyEngine {
         do { try event.checkShape() } catch { throw CustodyViolation(error.field, error.message) }
     }
 
-    /// The open stocktake a count or a close names, for the same holder.
-    mutating func openStocktake(_ event: Event) throws -> StocktakeState {
+    /// The open stocktake a count or a close names, for the same holder (`counts`: with what
+    /// its counts found so far).
+    mutating func openStocktake(_ event: Event, counts: Bool = false) throws -> StocktakeState {
         let id = event.stocktake!
-        let state = try stocktake(id)
+        let state = try stocktake(id, counts: counts)
         guard state.holder == event.from else {
             throw CustodyViolation("from", "stocktake \(id) counts \(state.holder), not \(event.from ?? "")")
         }
@@ -176,7 +201,7 @@ extension CustodyEngine {
     /// Checks a stocktake's count before its items: the stocktake, the counter, the marks.
     mutating func admitStocktakeCount(_ event: Event) throws -> StocktakeState {
         try checkShape(event)
-        let state = try openStocktake(event)
+        let state = try openStocktake(event, counts: true)
         if admission != nil, try policyInForce().independentCounters {
             if case .user(let user, _, let root?) = admission!.authority, root == state.holder || isUnder(root, root: state.holder) {
                 throw CustodyViolation(
@@ -227,7 +252,10 @@ extension CustodyEngine {
 
     /// The holder's last closed stocktake before `state`, if any.
     mutating func previousStocktake(of state: StocktakeState) throws -> StocktakeState? {
-        try stocktakeStates().values.filter { $0.holder == state.holder && $0.id < state.id && $0.closed }.max { $0.id < $1.id }
+        guard let previous = try stocktakeStates().values.filter({ $0.holder == state.holder && $0.id < state.id && $0.closed })
+            .max(by: { $0.id < $1.id })
+        else { return nil }
+        return try closedDetails(previous)
     }
 }
 
@@ -237,6 +265,12 @@ struct StocktakeState: Sendable {
     let holder: String
     let opening: StocktakeOpening
     var closed = false
+    /// The seq of its closing, and of the resolutions of its discrepancies, in ledger order.
+    var closing: Int64?
+    var resolutions: [Int64] = []
+    /// Whether `counters`, `lines` and `resolved` of a closed one are read
+    /// (`CustodyEngine.closedDetails`).
+    var detailsLoaded = false
     /// Whether `counted`, `countedMarks` and `counters` hold every count recorded (an open
     /// stocktake's are read on first need).
     var countsLoaded = false

@@ -187,6 +187,9 @@ public protocol StateLoader {
     func items(serialKey: String) throws -> [ItemRecord]
     /// The recorded event at `seq`, as its leaf reads (nil when there is none).
     func event(seq: Int64) throws -> Event?
+    /// The head of the recorded event at `seq` (`LeafHead.event`: kind, time, from, to,
+    /// document, due date, condition, stocktake; its lists empty), read without its lists.
+    func eventHead(seq: Int64) throws -> Event?
     /// Whether a confirmation with this id was already consumed by an event.
     func confirmationUsed(id: String) throws -> Bool
     /// The code of every user, active or disabled.
@@ -197,6 +200,11 @@ public protocol StateLoader {
     /// How many items of `category` each of `holders` holds (status held); a holder with
     /// none may be absent.
     func heldCounts(category: Category, holders: [String]) throws -> [String: Int]
+}
+
+extension StateLoader {
+    /// The whole event: a loader that keeps no leaves reads no faster.
+    public func eventHead(seq: Int64) throws -> Event? { try event(seq: seq) }
 }
 
 /// A loader that knows nothing: for an empty store, and for replaying a ledger from zero.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The draw of a sample, written so that an outside tool can repeat it (docs/verification.md):
 ///
 /// 1. The population: the identities of its items, one line each `manufacturer TAB model TAB
@@ -17,26 +19,45 @@
 ///    first n positions, in that order.
 public enum SampleDraw {
     /// The population in its canonical order: by the bytes of its lines.
-    public static func sorted(_ identities: [ItemIdentity]) -> [ItemIdentity] {
-        keyed(identities).map(\.identity)
-    }
+    public static func sorted(_ identities: [ItemIdentity]) -> [ItemIdentity] { canonical(identities).items }
 
-    static func line(_ i: ItemIdentity) -> [UInt8] { Array("\(i.manufacturer)\t\(i.model)\t\(i.serial)".utf8) }
+    /// The population's bytes; `identities` may come in any order.
+    public static func populationBytes(_ identities: [ItemIdentity]) -> [UInt8] { canonical(identities).bytes }
 
-    /// Each identity with its line's bytes, sorted by them (each line built once).
-    static func keyed(_ identities: [ItemIdentity]) -> [(key: [UInt8], identity: ItemIdentity)] {
-        identities.map { (line($0), $0) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
-    }
-
-    /// The population's bytes; `identities` may come in any order (`alreadySorted`: they
-    /// are in the canonical order, as `sorted` returns them).
-    public static func populationBytes(_ identities: [ItemIdentity], alreadySorted: Bool = false) -> [UInt8] {
-        var out = Array("custodia sample population v1\n".utf8)
-        for key in alreadySorted ? identities.map(line) : keyed(identities).map(\.key) {
-            out += key
-            out.append(0x0A)
+    /// The population in its canonical order and its bytes, built together: every line is
+    /// written once into one buffer and the order is found by comparing bytes there.
+    public static func canonical(_ identities: [ItemIdentity]) -> (items: [ItemIdentity], bytes: [UInt8]) {
+        var lines: [UInt8] = []
+        lines.reserveCapacity(identities.count * 40)
+        var starts: [Int] = []
+        starts.reserveCapacity(identities.count + 1)
+        for i in identities {
+            starts.append(lines.count)
+            lines += i.manufacturer.utf8
+            lines.append(0x09)
+            lines += i.model.utf8
+            lines.append(0x09)
+            lines += i.serial.utf8
         }
-        return out
+        starts.append(lines.count)
+        var order = Array(0..<identities.count)
+        lines.withUnsafeBufferPointer { b in
+            starts.withUnsafeBufferPointer { s in
+                order.sort { x, y in
+                    let lx = s[x + 1] - s[x]
+                    let ly = s[y + 1] - s[y]
+                    let c = memcmp(b.baseAddress! + s[x], b.baseAddress! + s[y], min(lx, ly))
+                    return c != 0 ? c < 0 : lx < ly
+                }
+            }
+        }
+        var bytes = Array("custodia sample population v1\n".utf8)
+        bytes.reserveCapacity(bytes.count + lines.count + identities.count)
+        for k in order {
+            bytes += lines[starts[k]..<starts[k + 1]]
+            bytes.append(0x0A)
+        }
+        return (order.map { identities[$0] }, bytes)
     }
 
     public static func seedMaterial(planLeafHash: String, size: Int64, root: String, beaconValue: String?) -> [UInt8] {
