@@ -405,6 +405,10 @@ final class PostgresAppendTransaction: AppendTransaction, StateLoader {
         k.add("serial_key", changes.newItemSerialKeys)
         k.add("item_id", items.prefix(changes.newItemSerialKeys.count).map(\.id))
         if !changes.newItemSerialKeys.isEmpty { send(k.insert(into: "item_serial_keys")) }
+        var t = Columns()
+        t.add("item_id", items.map(\.id))
+        t.add("key", items.map { MarkPattern.traceKey($0.marking.serial) })
+        send(t.insert(into: "item_trace_keys"))
     }
 
     /// Every changed item's state in one statement.

@@ -8,7 +8,7 @@ import CustodiaCore
 /// a token secret, a used confirmation, a cosignature or a verification record, and any
 /// TRUNCATE of them.
 enum PostgresSchema {
-    static let version = 3
+    static let version = 4
 
     /// `column IN ('a', 'b', …)` for a vocabulary.
     static func oneOf(_ column: String, _ values: [String]) -> String {
@@ -209,6 +209,19 @@ enum PostgresSchema {
             SELECT convert_from(leaf, 'UTF8')::json ->> 'document' AS document, max(occurred_at) AS at
             FROM events WHERE kind = 'receive' GROUP BY 1) r
         WHERE r.document = d.document;
+        """,
+        // 4: each item's serial over look-alike classes (`MarkPattern.traceKey`), for the
+        // search from damaged marks (see the SQLite store's v9), with a trigram index where
+        // the pg_trgm extension can be created (without it the search reads every key). The
+        // keys of the items already registered are written by `PostgresStore.migrate`.
+        """
+        CREATE TABLE item_trace_keys(item_id BIGINT PRIMARY KEY, key TEXT NOT NULL);
+        DO $$ BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            EXECUTE 'CREATE INDEX item_trace_keys_trigrams ON item_trace_keys USING gin (key gin_trgm_ops)';
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'pg_trgm is not available: the search from damaged marks reads every key';
+        END $$;
         """,
     ]
 }

@@ -209,6 +209,33 @@ extension PostgresStore {
         return Self.pgPage(records, limit: limit) { Cursor.encode(kind: "item", key: $0.id) }
     }
 
+    public func markCandidates(like: String, filters: MarkFilters, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
+        var s = PgStatement(
+            "SELECT \(PostgresAppendTransaction.itemColumns) FROM items WHERE id IN (SELECT item_id FROM item_trace_keys WHERE key LIKE ")
+        s.append(like, as: "text")
+        s.sql += ")"
+        let equal: [(String, String?)] = [
+            ("manufacturer", filters.manufacturer), ("country", filters.country), ("model", filters.model),
+            ("calibre", filters.calibre), ("category", filters.category?.rawValue),
+        ]
+        for (column, value) in equal {
+            guard let value else { continue }
+            s.sql += " AND \(column) = "
+            s.append(value, as: "text")
+        }
+        if let year = filters.year {
+            s.sql += " AND year = "
+            s.append(Int64(year), as: "bigint")
+        }
+        if !scope.isEverything {
+            let codes = s.bind(scope.codes.sorted(), as: "text[]")
+            s.sql += " AND (holder = ANY(\(codes)) OR account = ANY(\(codes)))"
+        }
+        s.sql += " LIMIT "
+        s.append(Int64(max(0, limit)), as: "bigint")
+        return try await reader.rowsAsync(s.query).map { try PostgresAppendTransaction.item($0) }
+    }
+
     public func item(id: Int64) async throws -> ItemRecord? {
         let rows = try await reader.rowsAsync(
             "SELECT \(unescaped: PostgresAppendTransaction.itemColumns) FROM items WHERE id = \(id)")

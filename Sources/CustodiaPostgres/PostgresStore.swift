@@ -162,12 +162,34 @@ public final class PostgresStore: Store, Sendable {
                 for v in current..<PostgresSchema.version {
                     try writer.script(PostgresSchema.migrations[v])
                 }
+                if current < 4 { try Self.writeTraceKeys(writer) }
                 try writer.rows("UPDATE meta SET value = \(String(PostgresSchema.version)) WHERE key = 'schema'")
                 try writer.script("COMMIT")
             } catch {
                 try? writer.script("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    /// The trace key of every item registered before migration 4, a thousand at a time.
+    static func writeTraceKeys(_ writer: PostgresLink) throws {
+        var after: Int64 = 0
+        while true {
+            let rows = try writer.rows("SELECT id, serial FROM item_markings WHERE id > \(after) ORDER BY id LIMIT 1000")
+            guard !rows.isEmpty else { return }
+            var ids: [Int64] = []
+            var keys: [String] = []
+            for row in rows {
+                let c = Cells(row)
+                ids.append(try c(0, Int64.self))
+                keys.append(MarkPattern.traceKey(try c(1, String.self)))
+            }
+            var columns = Columns()
+            columns.add("item_id", ids)
+            columns.add("key", keys)
+            try writer.rows(columns.insert(into: "item_trace_keys"))
+            after = ids.last!
         }
     }
 

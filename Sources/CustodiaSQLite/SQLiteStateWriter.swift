@@ -14,6 +14,7 @@ final class SQLiteStateWriter {
     let db: Database
     private var newItemRows: RowInserter
     private var serialKeyRows: RowInserter
+    private var traceKeyRows: RowInserter
     /// Updates of changed items, one per set of changed state fields.
     private var changedItemRows: [ItemStateColumns: ChangedItemUpdater] = [:]
     private var changedByColumns: [ItemStateColumns: [Int]] = [:]
@@ -21,6 +22,7 @@ final class SQLiteStateWriter {
     private var itemLinkRows: RowInserter
     private var holderLinkRows: RowInserter
     private let indexSerials: FastStatement
+    private let indexTraces: FastStatement
     /// The lowest item id registered through this writer, not yet in the serial search index.
     private var firstNewItem: Int64?
     /// The first item id this writer registered, and how many items it has registered.
@@ -37,12 +39,15 @@ final class SQLiteStateWriter {
         self.bulkItems = bulkItems
         newItemRows = RowInserter(db, "INSERT OR FAIL INTO items(\(SQLiteStateLoader.itemColumns))", columns: 21)
         serialKeyRows = RowInserter(db, "INSERT OR FAIL INTO item_serial_keys(serial_key, item_id)", columns: 2)
+        traceKeyRows = RowInserter(db, "INSERT OR FAIL INTO item_trace_keys(item_id, key)", columns: 2)
         eventRows = RowInserter(db, "INSERT OR FAIL INTO events(seq, kind, occurred_at, leaf)", columns: 4)
         itemLinkRows = RowInserter(db, "INSERT OR FAIL INTO event_items(item_id, seq)", columns: 2)
         // An event may name the same holder twice (from and to): the second is ignored.
         holderLinkRows = RowInserter(db, "INSERT OR IGNORE INTO event_holders(holder, seq)", columns: 2)
         indexSerials = try FastStatement(
             db, "INSERT INTO item_serials(rowid, serial) SELECT id, serial FROM items WHERE id >= ?")
+        indexTraces = try FastStatement(
+            db, "INSERT INTO item_traces(rowid, key) SELECT item_id, key FROM item_trace_keys WHERE item_id >= ?")
     }
 
     func write(events: [PendingEvent], changes: StateChanges) throws {
@@ -98,6 +103,10 @@ final class SQLiteStateWriter {
         try serialKeyRows.insert(count: changes.newItemSerialKeys.count) { s, row, b in
             s.bind(b + 1, changes.newItemSerialKeys[row])
             s.bind(b + 2, changes.newItems[row].id)
+        }
+        try traceKeyRows.insert(count: changes.newItems.count) { s, row, b in
+            s.bind(b + 1, changes.newItems[row].id)
+            s.bind(b + 2, MarkPattern.traceKey(changes.newItems[row].marking.serial))
         }
         if !changes.usedConfirmations.isEmpty {
             let s = try db.cachedStatement(sql: "INSERT INTO confirmations_used(id, user, seq) VALUES (?, ?, ?)")
@@ -239,6 +248,8 @@ final class SQLiteStateWriter {
         // Item ids only grow, so every id from the first new one on is new.
         indexSerials.bind(1, first)
         try indexSerials.execute()
+        indexTraces.bind(1, first)
+        try indexTraces.execute()
         firstNewItem = nil
     }
 

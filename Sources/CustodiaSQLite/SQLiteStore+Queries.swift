@@ -105,6 +105,30 @@ extension SQLiteStore {
         }
     }
 
+    public func markCandidates(like: String, filters: MarkFilters, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
+        // The keys' three-letter index gives the rows whose key is like the pattern (it reads
+        // the pattern's runs of three characters or more); the filters and the scope narrow them.
+        var sql = """
+            SELECT \(SQLiteStateLoader.prefixed("i.")) FROM item_traces t JOIN items i ON i.id = t.rowid
+            WHERE t.key LIKE ?
+            """
+        var arguments: StatementArguments = [like]
+        let equal: [(String, (any DatabaseValueConvertible)?)] = [
+            ("manufacturer", filters.manufacturer), ("country", filters.country), ("model", filters.model),
+            ("calibre", filters.calibre), ("year", filters.year), ("category", filters.category?.rawValue),
+        ]
+        for (column, value) in equal {
+            guard let value else { continue }
+            sql += " AND i.\(column) = ?"
+            arguments += [value]
+        }
+        let (scopeSQL, scopeArguments) = Self.itemScopeClause(scope, table: "i")
+        sql += scopeSQL + " LIMIT ?"
+        arguments += scopeArguments
+        arguments += [max(0, limit)]
+        return try read { db in try FastStatement.fetchAll(db, sql, arguments, SQLiteStateLoader.item) }
+    }
+
     static func page<T>(_ rows: [T], limit: Int, cursor: (T) -> String) -> Page<T> {
         guard rows.count > limit else { return Page(elements: rows, nextCursor: nil) }
         let elements = Array(rows.prefix(limit))

@@ -7,7 +7,7 @@ import GRDB
 /// any change to a recorded event, an item's marking, a stored checkpoint, a password hash
 /// or a token secret.
 enum Schema {
-    static let version = 8
+    static let version = 9
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -282,6 +282,26 @@ enum Schema {
                     WHERE r.document = dispatches.document;
                     UPDATE meta SET value = '8' WHERE key = 'schema';
                     """)
+        }
+        migrator.registerMigration("v9-damaged-marks") { db in
+            // Each item's serial over look-alike classes (`MarkPattern.traceKey`), and its
+            // three-letter index, for the search from damaged marks: written with the item by
+            // the writer and indexed once per transaction (`SQLiteStateWriter.finish`), like
+            // the serials' own index. Markings never change, so neither do these.
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_trace_keys(item_id INTEGER PRIMARY KEY NOT NULL, key TEXT NOT NULL);
+                    CREATE VIRTUAL TABLE item_traces USING fts5(
+                        key, content='item_trace_keys', content_rowid='item_id', tokenize='trigram');
+                    UPDATE meta SET value = '9' WHERE key = 'schema';
+                    """)
+            let insert = try db.makeStatement(sql: "INSERT INTO item_trace_keys(item_id, key) VALUES (?, ?)")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, serial FROM items ORDER BY id")
+            while let row = try rows.next() {
+                let serial: String = row[1]
+                try insert.execute(arguments: [row[0] as Int64, MarkPattern.traceKey(serial)])
+            }
+            try db.execute(sql: "INSERT INTO item_traces(item_traces) VALUES ('rebuild')")
         }
         return migrator
     }

@@ -248,3 +248,45 @@ public struct GroupAppendReport: Sendable {
         self.items = items
     }
 }
+
+/// What narrows a search from a damaged mark (`RegisterReads.searchMarks`): each given field
+/// must equal the item's marking.
+public struct MarkFilters: Sendable, Equatable {
+    public var manufacturer: String?
+    public var country: String?
+    public var model: String?
+    public var calibre: String?
+    public var year: Int?
+    public var category: CustodiaCore.Category?
+
+    public init(
+        manufacturer: String? = nil, country: String? = nil, model: String? = nil, calibre: String? = nil, year: Int? = nil,
+        category: CustodiaCore.Category? = nil
+    ) {
+        self.manufacturer = manufacturer
+        self.country = country
+        self.model = model
+        self.calibre = calibre
+        self.year = year
+        self.category = category
+    }
+}
+
+/// A registered item a damaged mark may be, with how close its serial comes.
+public struct MarkMatch: Sendable {
+    public var item: ItemRecord
+    public var closeness: MarkCloseness
+}
+
+/// The items a damaged mark may be, closest first.
+public struct MarkSearchResult: Sendable {
+    public var matches: [MarkMatch]
+    /// How many items matched in all (at most `MarkSearchResult.candidates`).
+    public var total: Int
+    /// More than `candidates` items matched: the ranking covers only some of them; read more
+    /// characters or narrow the search.
+    public var incomplete: Bool
+
+    /// The most items a search ranks.
+    public static let candidates = 2000
+}

@@ -218,22 +218,26 @@ struct PostgresConformanceTests {
         }
     }
 
-    @Test("a register of schema 2 learns when its dispatches were last received, from its receive events, on open")
+    @Test("a register of schema 2 learns when its dispatches were last received, and its items' trace keys, on open")
     func migratesSchemaTwo() async throws {
         try await TestPostgres.withDatabase { url in
             let key = try LogKey.generate(name: testOrigin)
             let store = try await PostgresStore.create(url: url, origin: testOrigin, key: key, now: recordedAt)
             try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid([E.register([E.item("AK-0024358"), E.item("AK-0024388")], to: "S1")])
             try await store.recordValid([E.registerLot("L1", quantity: 500, to: "S1")])
             try await store.recordValid([E.move(.dispatch, lots: [("L1", 100)], from: "S1", to: "S2", document: "D-7")])
             var receive = E.move(.receive, lots: [("L1", 40)], to: "S2", document: "D-7")
             receive.occurredAt = "2026-03-01T10:00:00Z"
             try await store.recordValid([receive])
             try await store.reader.execute(sql: "ALTER TABLE dispatches DROP COLUMN last_received_at")
+            try await store.reader.execute(sql: "DROP TABLE item_trace_keys")
             try await store.reader.execute(sql: "UPDATE meta SET value = '2' WHERE key = 'schema'")
             await store.close()
             let reopened = try await PostgresStore.open(url: url, key: key)
             #expect(try await reopened.dispatch(document: "D-7")?.lastReceivedAt == "2026-03-01T10:00:00Z")
+            let found = try await reopened.searchMarks(try MarkPattern("AK-OO243?8"), limit: 10)
+            #expect(found.matches.map(\.item.marking.serial) == ["AK-0024358", "AK-0024388"])
             #expect(try await reopened.verify().divergence == nil)
             await reopened.close()
         }

@@ -617,4 +617,31 @@ final class DatabaseLocker: @unchecked Sendable {
             try reopened.close()
         }
     }
+
+    @Test func aStoreOfSchemaEightLearnsItsItemsTraceKeysOnOpen() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("eight.db").path
+            let key = try LogKey.generate(name: testOrigin)
+            let store = try SQLiteStore.create(path: path, origin: testOrigin, key: key, now: recordedAt)
+            try await store.recordValid(Fixture.holderTree)
+            try await store.recordValid([E.register([E.item("AK-0024358"), E.item("AK-0024388")], to: "S1")])
+            try store.close()
+            try sqlite3(
+                path,
+                """
+                DROP TABLE item_traces;
+                DROP TABLE item_trace_keys;
+                DELETE FROM grdb_migrations WHERE identifier = 'v9-damaged-marks';
+                UPDATE meta SET value = '8' WHERE key = 'schema';
+                """)
+            let reopened = try SQLiteStore(path: path, key: key)
+            let found = try await reopened.searchMarks(try MarkPattern("AK-OO243?8"), limit: 10)
+            #expect(found.matches.map(\.item.marking.serial) == ["AK-0024358", "AK-0024388"])
+            #expect(try sqlite3(path, "SELECT value FROM meta WHERE key = 'schema';").hasPrefix("9"))
+            // Items registered afterwards are indexed with their event.
+            try await reopened.recordValid([E.register([E.item("AK-0024398")], to: "S1")])
+            #expect(try await reopened.searchMarks(try MarkPattern("AK-OO243?8"), limit: 10).total == 3)
+            try reopened.close()
+        }
+    }
 }

@@ -37,7 +37,7 @@ enum StoreConformance {
             ConformanceCheck("a batch of thousands of events is applied whole", aLargeBatchIsAppliedWhole),
             ConformanceCheck(
                 "serials equal only under Unicode normalisation do not break verify", unicodeEquivalentSerialsVerify),
-        ] + serverChecks + webChecks + stocktakeChecks + samplingChecks + pastChecks
+        ] + serverChecks + webChecks + stocktakeChecks + samplingChecks + pastChecks + markChecks
 
     // MARK: Holders
 

@@ -1,0 +1,18 @@
+import CustodiaCore
+
+extension RegisterReads {
+    /// The items a damaged mark may be (`MarkPattern`), closest first, then by serial,
+    /// manufacturer and model: at most `limit`.
+    public func searchMarks(_ pattern: MarkPattern, filters: MarkFilters = MarkFilters(), scope: HolderScope = .everything, limit: Int)
+        async throws -> MarkSearchResult
+    {
+        let cap = MarkSearchResult.candidates
+        let candidates = try await markCandidates(like: pattern.like, filters: filters, scope: scope, limit: cap + 1)
+        let ranked = candidates.prefix(cap).compactMap { r in pattern.closeness(r.marking.serial).map { MarkMatch(item: r, closeness: $0) } }
+            .sorted {
+                ($0.closeness.substitutions, $0.closeness.unknown, $0.item.marking.serial, $0.item.marking.manufacturer, $0.item.marking.model)
+                    < ($1.closeness.substitutions, $1.closeness.unknown, $1.item.marking.serial, $1.item.marking.manufacturer, $1.item.marking.model)
+            }
+        return MarkSearchResult(matches: Array(ranked.prefix(max(0, limit))), total: ranked.count, incomplete: candidates.count > cap)
+    }
+}
