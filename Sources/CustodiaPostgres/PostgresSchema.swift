@@ -10,6 +10,9 @@ import CustodiaCore
 enum PostgresSchema {
     static let version = 4
 
+    /// A trace key holding a character beyond ASCII (the condition of its partial index).
+    static let unusualKey = "key ~ '[^\\x01-\\x7e]'"
+
     /// `column IN ('a', 'b', …)` for a vocabulary.
     static func oneOf(_ column: String, _ values: [String]) -> String {
         "\(column) IN (\(values.map { "'\($0)'" }.joined(separator: ", ")))"
@@ -211,11 +214,14 @@ enum PostgresSchema {
         WHERE r.document = d.document;
         """,
         // 4: each item's serial over look-alike classes (`MarkPattern.traceKey`), for the
-        // search from damaged marks (see the SQLite store's v9), with a trigram index where
+        // search from damaged marks (see the SQLite store's v9): indexed whole, the keys with
+        // a character beyond ASCII apart, and with a trigram index where
         // the pg_trgm extension can be created (without it the search reads every key). The
         // keys of the items already registered are written by `PostgresStore.migrate`.
         """
         CREATE TABLE item_trace_keys(item_id BIGINT PRIMARY KEY, key TEXT NOT NULL);
+        CREATE INDEX item_trace_keys_key ON item_trace_keys(key);
+        CREATE INDEX item_trace_keys_unusual ON item_trace_keys(key) WHERE \(unusualKey);
         DO $$ BEGIN
             CREATE EXTENSION IF NOT EXISTS pg_trgm;
             EXECUTE 'CREATE INDEX item_trace_keys_trigrams ON item_trace_keys USING gin (key gin_trgm_ops)';

@@ -209,10 +209,20 @@ extension PostgresStore {
         return Self.pgPage(records, limit: limit) { Cursor.encode(kind: "item", key: $0.id) }
     }
 
-    public func markCandidates(like: String, filters: MarkFilters, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
-        var s = PgStatement(
-            "SELECT \(PostgresAppendTransaction.itemColumns) FROM items WHERE id IN (SELECT item_id FROM item_trace_keys WHERE key LIKE ")
-        s.append(like, as: "text")
+    public func markCandidates(_ candidates: MarkCandidates, filters: MarkFilters, scope: HolderScope, limit: Int) async throws
+        -> [ItemRecord]
+    {
+        var s = PgStatement("SELECT \(PostgresAppendTransaction.itemColumns) FROM items WHERE id IN (SELECT item_id FROM item_trace_keys WHERE ")
+        switch candidates {
+        case .like(let like):
+            s.sql += "key LIKE "
+            s.append(like, as: "text")
+        case .keys(let keys, let unusual):
+            s.sql += "key = ANY("
+            s.append(keys, as: "text[]")
+            s.sql += ") UNION ALL SELECT item_id FROM item_trace_keys WHERE \(PostgresSchema.unusualKey) AND key LIKE "
+            s.append(unusual, as: "text")
+        }
         s.sql += ")"
         let equal: [(String, String?)] = [
             ("manufacturer", filters.manufacturer), ("country", filters.country), ("model", filters.model),

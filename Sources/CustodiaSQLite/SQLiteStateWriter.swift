@@ -270,7 +270,8 @@ final class SQLiteStateWriter {
             db,
             sql: """
                 SELECT name, sql FROM sqlite_master
-                WHERE type = 'index' AND tbl_name = 'items' AND name IN ('items_holder', 'items_account', 'items_model')
+                WHERE type = 'index' AND (tbl_name = 'items' AND name IN ('items_holder', 'items_account', 'items_model')
+                    OR tbl_name = 'item_trace_keys' AND name IN ('item_trace_keys_key', 'item_trace_keys_unusual'))
                 ORDER BY name
                 """)
         for row in rows {

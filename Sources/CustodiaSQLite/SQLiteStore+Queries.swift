@@ -105,14 +105,29 @@ extension SQLiteStore {
         }
     }
 
-    public func markCandidates(like: String, filters: MarkFilters, scope: HolderScope, limit: Int) async throws -> [ItemRecord] {
-        // The keys' three-letter index gives the rows whose key is like the pattern (it reads
-        // the pattern's runs of three characters or more); the filters and the scope narrow them.
-        var sql = """
-            SELECT \(SQLiteStateLoader.prefixed("i.")) FROM item_traces t JOIN items i ON i.id = t.rowid
-            WHERE t.key LIKE ?
-            """
-        var arguments: StatementArguments = [like]
+    /// A trace key holding a character beyond ASCII (the condition of its partial index).
+    static let unusualKey = "key GLOB '*[^ -~]*'"
+
+    public func markCandidates(_ candidates: MarkCandidates, filters: MarkFilters, scope: HolderScope, limit: Int) async throws
+        -> [ItemRecord]
+    {
+        var sql: String
+        var arguments: StatementArguments
+        switch candidates {
+        case .like(let like):
+            // The keys' three-letter index gives the rows whose key is like the pattern (it
+            // reads the pattern's runs of three characters or more).
+            sql = "SELECT \(SQLiteStateLoader.prefixed("i.")) FROM item_traces t JOIN items i ON i.id = t.rowid WHERE t.key LIKE ?"
+            arguments = [like]
+        case .keys(let keys, let unusual):
+            sql = """
+                SELECT \(SQLiteStateLoader.prefixed("i.")) FROM items i WHERE i.id IN (
+                    SELECT item_id FROM item_trace_keys WHERE key IN (SELECT value FROM json_each(?))
+                    UNION ALL SELECT item_id FROM item_trace_keys INDEXED BY item_trace_keys_unusual
+                        WHERE \(Self.unusualKey) AND key LIKE ?)
+                """
+            arguments = [Self.jsonArray(Set(keys)), unusual]
+        }
         let equal: [(String, (any DatabaseValueConvertible)?)] = [
             ("manufacturer", filters.manufacturer), ("country", filters.country), ("model", filters.model),
             ("calibre", filters.calibre), ("year", filters.year), ("category", filters.category?.rawValue),

@@ -284,13 +284,17 @@ enum Schema {
                     """)
         }
         migrator.registerMigration("v9-damaged-marks") { db in
-            // Each item's serial over look-alike classes (`MarkPattern.traceKey`), and its
-            // three-letter index, for the search from damaged marks: written with the item by
+            // Each item's serial over look-alike classes (`MarkPattern.traceKey`), indexed
+            // whole (a mark with a few unread characters is looked up key by key; the keys with
+            // a character beyond ASCII, which are few, have their own index) and by its
+            // three-letter runs (any other mark), for the search from damaged marks: written with the item by
             // the writer and indexed once per transaction (`SQLiteStateWriter.finish`), like
             // the serials' own index. Markings never change, so neither do these.
             try db.execute(
                 sql: """
                     CREATE TABLE item_trace_keys(item_id INTEGER PRIMARY KEY NOT NULL, key TEXT NOT NULL);
+                    CREATE INDEX item_trace_keys_key ON item_trace_keys(key);
+                    CREATE INDEX item_trace_keys_unusual ON item_trace_keys(key) WHERE \(SQLiteStore.unusualKey);
                     CREATE VIRTUAL TABLE item_traces USING fts5(
                         key, content='item_trace_keys', content_rowid='item_id', tokenize='trigram');
                     UPDATE meta SET value = '9' WHERE key = 'schema';

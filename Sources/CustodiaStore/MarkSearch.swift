@@ -7,7 +7,9 @@ extension RegisterReads {
         async throws -> MarkSearchResult
     {
         let cap = MarkSearchResult.candidates
-        let candidates = try await markCandidates(like: pattern.like, filters: filters, scope: scope, limit: cap + 1)
+        // A few unread characters: their keys looked up one by one; else the trigram index.
+        let which: MarkCandidates = pattern.candidateKeys.map { .keys($0, unusual: pattern.like) } ?? .like(pattern.like)
+        let candidates = try await markCandidates(which, filters: filters, scope: scope, limit: cap + 1)
         let ranked = candidates.prefix(cap).compactMap { r in pattern.closeness(r.marking.serial).map { MarkMatch(item: r, closeness: $0) } }
             .sorted {
                 ($0.closeness.substitutions, $0.closeness.unknown, $0.item.marking.serial, $0.item.marking.manufacturer, $0.item.marking.model)

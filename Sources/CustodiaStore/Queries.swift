@@ -272,6 +272,15 @@ public struct MarkFilters: Sendable, Equatable {
     }
 }
 
+/// Which trace keys (`MarkPattern.traceKey`) a damaged-mark search reads.
+public enum MarkCandidates: Sendable, Equatable {
+    /// Keys like this SQL LIKE pattern (`MarkPattern.like`), through the keys' trigram index.
+    case like(String)
+    /// These keys exactly, and the keys holding a character beyond ASCII that are like
+    /// `unusual` (`MarkPattern.candidateKeys`).
+    case keys([String], unusual: String)
+}
+
 /// A registered item a damaged mark may be, with how close its serial comes.
 public struct MarkMatch: Sendable {
     public var item: ItemRecord

@@ -282,10 +282,11 @@ public protocol RegisterReads: Sendable {
     ///
     /// - Throws: `StoreError` (`.invalidCursor`) for a cursor this listing did not give out.
     func searchItems(_ query: ItemQuery) async throws -> Page<ItemRecord>
-    /// Items whose serial's key over look-alike classes (`MarkPattern.traceKey`) matches
-    /// `like` (a SQL LIKE pattern, `MarkPattern.like`), narrowed by `filters` and `scope`: at
-    /// most `limit`, in no particular order (`searchMarks` ranks them).
-    func markCandidates(like: String, filters: MarkFilters, scope: HolderScope, limit: Int) async throws -> [ItemRecord]
+    /// Items whose serial's key over look-alike classes (`MarkPattern.traceKey`) is one of
+    /// `candidates`, narrowed by `filters` and `scope`: at most `limit`, in no particular
+    /// order (`searchMarks` ranks them).
+    func markCandidates(_ candidates: MarkCandidates, filters: MarkFilters, scope: HolderScope, limit: Int) async throws
+        -> [ItemRecord]
     func item(id: Int64) async throws -> ItemRecord?
     func holder(code: String) async throws -> Holder?
     /// Lots with their balances, in ascending id order.

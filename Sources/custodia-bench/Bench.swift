@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "custodia-bench",
         abstract: "Benchmark inputs and in-process measurements.",
-        subcommands: [Generate.self, Append.self, Proofs.self, Lookups.self, Stages.self, WitnessBench.self, PastBench.self])
+        subcommands: [Generate.self, Append.self, Proofs.self, Lookups.self, Stages.self, WitnessBench.self, PastBench.self, MarksBench.self])
 }
 
 /// Writes the benchmark inputs: a holder tree, N items as CSV and M custody events as JSONL

@@ -71,4 +71,37 @@ import Testing
         #expect(try MarkPattern("A*B0").closeness("A80B0") == MarkCloseness(substitutions: 0, unknown: 2))
         #expect(try MarkPattern("A*80").closeness("A80B0") == MarkCloseness(substitutions: 1, unknown: 2))
     }
+
+    /// A few unread characters: every key they can stand for, over the classes of ASCII
+    /// letters and digits.
+    @Test func theKeysOfAFewUnreadCharacters() throws {
+        #expect(MarkPattern.asciiClasses.count == 26)
+        #expect(String(String.UnicodeScalarView(MarkPattern.asciiClasses)) == "012345689ACEFHJKMNPRTUVWXY")
+        #expect(try MarkPattern("ak-0?7").candidateKeys?.count == 26)
+        #expect(try MarkPattern("ak-0?7").candidateKeys?.contains("AK0X1") == true)
+        let two = try #require(try MarkPattern("A?C?E").candidateKeys)
+        #expect(two.count == 26 * 26 && Set(two).count == two.count)
+        #expect(try MarkPattern("ABC").candidateKeys == ["A8C"])
+        #expect(try MarkPattern("A?C?E?").candidateKeys == nil, "three unread: the trigram index")
+        #expect(try MarkPattern("AB*C").candidateKeys == nil)
+        // Every ASCII letter and digit folds into one of them.
+        for v in Array(0x30...0x39) + Array(0x41...0x5A) + Array(0x61...0x7A) {
+            let key = MarkPattern.traceKey(String(UnicodeScalar(UInt8(v))))
+            #expect(key.unicodeScalars.count == 1 && MarkPattern.asciiClasses.contains(key.unicodeScalars.first!))
+        }
+    }
+}
+
+extension MarkPatternTests {
+    /// The table an ASCII serial's key is read through gives the key every other serial's
+    /// is read by.
+    @Test func anASCIISerialsKeyIsTheGeneralOne() {
+        var all = ""
+        for v in 0x20...0x7E { all.unicodeScalars.append(Unicode.Scalar(UInt8(v))) }
+        for serial in [all, "ak-47 1234", "BER-0429/76", "", "--", "O0Q D1IL7 2Z 5S 6G 8B"] {
+            // The same serial with a character beyond ASCII appended goes the general way.
+            #expect(MarkPattern.traceKey(serial) + "Ж" == MarkPattern.traceKey(serial + "Ж"), "\(serial)")
+        }
+        #expect(MarkPattern.traceKey("O0Q D1IL7 2Z 5S 6G 8B") == "0000111122556688")
+    }
 }

@@ -24,6 +24,8 @@ extension StoreConformance {
                     ], to: "S1"),
                 // Cyrillic А and К, at the other region's depot.
                 E.register([E.item("АК-0024359")], to: "S2"),
+                // A letter with no Latin twin: its key holds a character beyond ASCII.
+                E.register([E.item("12Ж345", manufacturer: "Molot"), E.item("12Ж3456", manufacturer: "Molot")], to: "S1"),
             ])
 
             let exact = try await store.searchMarks(try MarkPattern("ak 0024358"), limit: 10)
@@ -45,6 +47,14 @@ extension StoreConformance {
             #expect(serials(try await store.searchMarks(try MarkPattern("AK*58"), limit: 1)) == ["AK-0024358"])
             #expect(try await store.searchMarks(try MarkPattern("AK*58"), limit: 1).total == 2)
             #expect(try await store.searchMarks(try MarkPattern("ZZ-99?"), limit: 10).matches.isEmpty)
+
+            // An unread character where the key holds one beyond ASCII, read key by key or
+            // through the trigrams.
+            let unusual = try await store.searchMarks(try MarkPattern("12?345"), limit: 10)
+            #expect(serials(unusual) == ["12Ж345"])
+            #expect(unusual.matches.first?.closeness == MarkCloseness(substitutions: 0, unknown: 1))
+            #expect(serials(try await store.searchMarks(try MarkPattern("12ж3*"), limit: 10)) == ["12Ж345", "12Ж3456"])
+            #expect(serials(try await store.searchMarks(try MarkPattern("1?Ж34?"), limit: 10)) == ["12Ж345"])
 
             // Narrowed by the marking.
             let izhmash = try await store.searchMarks(try MarkPattern("AK-00243?8"), filters: MarkFilters(manufacturer: "Izhmash"), limit: 10)

@@ -29,7 +29,7 @@ public struct MarkPattern: Sendable, Equatable {
     /// Parses a pattern, or says what to give instead.
     public init(_ text: String) throws(FieldError) {
         let trimmed = String(text.unicodeScalars.filter { !$0.properties.isWhitespace })
-        guard trimmed.unicodeScalars.count <= Self.longest else {
+        guard text.unicodeScalars.count <= Self.longest else {
             throw FieldError("mark", "the mark is longer than \(Self.longest) characters; give the serial as read")
         }
         var out: [Element] = []
@@ -71,6 +71,34 @@ public struct MarkPattern: Sendable, Equatable {
         String(glob.map { $0 == "?" ? "_" : $0 == "*" ? "%" : $0 })
     }
 
+    /// Every key over classes the pattern can match, when they are few: a pattern without `*`
+    /// and with at most two `?`, each `?` standing for any class an ASCII serial's key can
+    /// hold (`asciiClasses`). Nil otherwise. A key holding a character beyond ASCII is not
+    /// among them: a store finds those by `like` among the few keys that hold one.
+    public var candidateKeys: [String]? {
+        var keys: [String.UnicodeScalarView] = [String.UnicodeScalarView()]
+        var unknown = 0
+        for e in elements {
+            switch e {
+            case .any: return nil
+            case .read(_, let c): for n in keys.indices { keys[n].append(c) }
+            case .one:
+                unknown += 1
+                guard unknown <= 2 else { return nil }
+                keys = keys.flatMap { k in Self.asciiClasses.map { c in var next = k; next.append(c); return next } }
+            }
+        }
+        return keys.map(String.init)
+    }
+
+    /// The classes of ASCII letters and digits: the digits but 7, and the letters not in a
+    /// digit's class.
+    public static let asciiClasses: [Unicode.Scalar] = {
+        var out: Set<Unicode.Scalar> = []
+        for v in Array(0x30...0x39) + Array(0x41...0x5A) { out.insert(cls(Unicode.Scalar(UInt8(v)))) }
+        return out.sorted()
+    }()
+
     /// Whether it reads no more than its wildcards allow: every character read, no `?` or `*`.
     public var isWhole: Bool { elements.allSatisfy { if case .read = $0 { true } else { false } } }
 
@@ -108,9 +136,33 @@ public struct MarkPattern: Sendable, Equatable {
 
     /// A serial's key over classes, which an index keeps for every item.
     public static func traceKey(_ serial: String) -> String {
+        if let key = serial.utf8.withContiguousStorageIfAvailable(asciiKey) ?? nil { return key }
         var out = String.UnicodeScalarView()
         for c in read(serial) { out.append(c.cls) }
         return String(out)
+    }
+
+    /// The key of an ASCII serial (nearly all) through a table, byte by byte; nil for any
+    /// other serial.
+    static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        for b in bytes where b >= 0x80 { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            var n = 0
+            for b in bytes {
+                let k = asciiKeys[Int(b)]
+                if k != 0 {
+                    out[n] = k
+                    n += 1
+                }
+            }
+            return n
+        }
+    }
+
+    /// The class of each ASCII character as a byte, 0 for a separator.
+    static let asciiKeys: [UInt8] = (0..<128).map { v in
+        let folded = fold(Unicode.Scalar(UInt8(v)))
+        return folded.first.map { UInt8(truncatingIfNeeded: cls($0).value) } ?? 0
     }
 
     /// A serial's letters and digits as read: each folded, with its class.

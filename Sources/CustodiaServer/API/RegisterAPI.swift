@@ -28,6 +28,36 @@ enum ItemsAPI {
         ).response()
     }
 
+    /// The items a damaged or partly read mark may be (`MarkPattern`), closest first, inside
+    /// the scope: each as `Render.item` with its `closeness`.
+    @Sendable static func marks(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws
+        -> Response
+    {
+        let q = try QueryParameters(
+            request, allowed: ["mark", "manufacturer", "country", "model", "calibre", "year", "category", "limit"])
+        let principal = try context.requirePrincipal()
+        try principal.require(.read, "read the register")
+        guard let text = try q.string("mark", maxLength: 256) else {
+            throw Problem.badRequest(
+                "give the serial as read in mark, with ? for a character that cannot be read and * for a run",
+                errors: [.init(index: nil, field: "mark", message: "missing")])
+        }
+        let pattern: MarkPattern
+        do { pattern = try MarkPattern(text) } catch {
+            throw Problem.badRequest(error.message, errors: [.init(index: nil, field: error.field, message: error.message)])
+        }
+        let filters = MarkFilters(
+            manufacturer: try q.string("manufacturer"), country: try q.string("country"), model: try q.string("model"),
+            calibre: try q.string("calibre"), year: try q.int("year", in: 1...9999).map(Int.init),
+            category: try q.choice("category", CustodiaCore.Category.self))
+        let result = try await app.store.searchMarks(pattern, filters: filters, scope: principal.scope, limit: try q.limit())
+        return JSONOut.object([
+            ("mark", .string(pattern.text)),
+            ("matches", .array(result.matches.map(Render.markMatch))),
+            ("total", .int(Int64(result.total))), ("incomplete", .bool(result.incomplete)),
+        ]).response()
+    }
+
     /// The item if it exists and is inside the scope (its holder or its account is).
     static func visibleItem(_ request: Request, _ context: CustodiaRequestContext, _ app: AppState) async throws -> (
         ItemRecord, Principal

@@ -53,6 +53,7 @@ enum APIRoutes {
         RouteSpec(.post, "/api/v1/users/{code}/disable", UsersAPI.disable),
 
         RouteSpec(.get, "/api/v1/items", ItemsAPI.search),
+        RouteSpec(.get, "/api/v1/items/search", ItemsAPI.marks),
         RouteSpec(.get, "/api/v1/items/{id}", ItemsAPI.one),
         RouteSpec(.get, "/api/v1/items/{id}/history", ItemsAPI.history),
         RouteSpec(.get, "/api/v1/holders", HoldersAPI.list),

@@ -1,4 +1,5 @@
 import CustodiaCore
+import CustodiaStore
 import CustodiaLedger
 import Hummingbird
 
@@ -61,6 +62,19 @@ enum JSONOut: Sendable {
 
 /// How the API writes the register's values.
 enum Render {
+    /// A match of a damaged mark: the item, and how close its serial comes to the mark.
+    static func markMatch(_ m: MarkMatch) -> JSONOut {
+        guard case .object(var fields) = item(m.item) else { return item(m.item) }
+        fields.append((
+            "closeness",
+            .object([
+                ("exact", .bool(m.closeness.isExact)), ("substitutions", .int(Int64(m.closeness.substitutions))),
+                ("unknown", .int(Int64(m.closeness.unknown))),
+            ])
+        ))
+        return .object(fields)
+    }
+
     static func item(_ r: ItemRecord) -> JSONOut {
         .object([
             ("id", .int(r.id)), ("marking", marking(r.marking)), ("state", state(r.state)),

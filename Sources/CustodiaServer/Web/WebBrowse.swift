@@ -115,16 +115,31 @@ enum WebBrowse {
             let snapshot = try await web.app.directory.snapshot()
             let exact = snapshot.holders[text] ?? snapshot.holders[text.uppercased()]
             let heldBy = exact.flatMap { user.scope.contains($0.code) ? $0.code : nil }
-            let found = try await web.app.store.findItems(
-                ItemSearch(
-                    text: text, heldBy: heldBy, scope: user.scope, limit: pageSize + 1, offset: (page - 1) * pageSize))
-            result.items = Array(found.prefix(pageSize))
-            result.hasNextPage = found.count > pageSize
+            // ? and * read the text as a damaged mark only; other text is searched as it is,
+            // and as a damaged mark when that finds no item.
+            let wild = text.contains("?") || text.contains("*")
+            if !wild {
+                let found = try await web.app.store.findItems(
+                    ItemSearch(
+                        text: text, heldBy: heldBy, scope: user.scope, limit: pageSize + 1, offset: (page - 1) * pageSize))
+                result.items = Array(found.prefix(pageSize))
+                result.hasNextPage = found.count > pageSize
+            }
             if page == 1 {
                 result.holders = matchingHolders(text, in: try await web.site.searchableHolders(), scope: user.scope)
+                if wild || result.items.isEmpty {
+                    if let pattern = try? MarkPattern(text) {
+                        let marks = try await web.app.store.searchMarks(pattern, scope: user.scope, limit: pageSize)
+                        result.marks = marks.matches.map { ($0.item, $0.closeness) }
+                        result.marksTotal = marks.total
+                        result.marksIncomplete = marks.incomplete
+                    } else if wild {
+                        result.markProblem = true
+                    }
+                }
             }
             var codes: [String] = []
-            for item in result.items { codes += [item.state.holder, item.state.account].compactMap { $0 } }
+            for item in result.items + result.marks.map(\.item) { codes += [item.state.holder, item.state.account].compactMap { $0 } }
             result.holderNames = try await web.site.names(codes, within: user.scope)
         }
         return web.html(web.site.renderer.search(result, context: await web.pageContext(user)))

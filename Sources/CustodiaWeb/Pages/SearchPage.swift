@@ -13,6 +13,13 @@ public struct SearchPage: Sendable {
     /// Whether another page follows (fetch one row more than shown to know).
     public var hasNextPage: Bool
     public var holderNames: [String: String]
+    /// Items whose serial may be the text read as a damaged mark (`MarkPattern`), closest
+    /// first, with how close; how many matched in all, and whether more than could be ranked.
+    public var marks: [(item: ItemRecord, closeness: MarkCloseness)] = []
+    public var marksTotal = 0
+    public var marksIncomplete = false
+    /// The text has wildcards but is no pattern (too little read, too long).
+    public var markProblem = false
 
     public init(
         query: String, items: [ItemRecord] = [], holders: [Holder] = [], page: Int = 1, hasNextPage: Bool = false,
@@ -25,6 +32,9 @@ public struct SearchPage: Sendable {
         self.hasNextPage = hasNextPage
         self.holderNames = holderNames
     }
+
+    /// The most items a damaged-mark search ranks (`MarkSearchResult.candidates`).
+    public static let markCandidates = 2000
 
     /// The page number of a `page` query parameter: 1 when absent or not a positive number.
     public static func pageNumber(_ parameter: String?) -> Int {
@@ -49,6 +59,14 @@ struct SearchDisplay {
     let hasRows: Bool
     let hasHolders: Bool
     let nothing: Bool
+    /// The damaged-mark matches as item rows, each with its closeness beside the serial (one
+    /// list, or none).
+    struct MarkList {
+        let rows: [ItemRow]
+        let notes: [String]
+    }
+    let markList: [MarkList]
+    let markProblem: [String]
 
     init(_ page: SearchPage, messages: Messages) {
         query = page.query
@@ -62,7 +80,31 @@ struct SearchDisplay {
         pager = Pager(page: page.page, hasNext: page.hasNextPage, messages: messages) { WebPaths.search(query, page: $0) }
         hasRows = !rows.isEmpty
         hasHolders = !holders.isEmpty
-        nothing = asked && rows.isEmpty && holders.isEmpty
+        let marks = page.marks.map { m in
+            var row = ItemRow(m.item, names: page.holderNames, messages: messages, now: nil)
+            let close =
+                m.closeness.isExact
+                ? messages["search.markExact"]
+                : messages(
+                    Message(
+                        "search.markClose",
+                        ["substitutions": .number(Int64(m.closeness.substitutions)), "unknown": .number(Int64(m.closeness.unknown))]))
+            row.serialNote.insert(close, at: 0)
+            return row
+        }
+        var note: [String] = []
+        if page.marksTotal > marks.count {
+            note.append(messages(Message("search.marksShown", ["shown": .number(Int64(marks.count)), "total": .number(Int64(page.marksTotal))])))
+        }
+        if page.marksIncomplete {
+            note.append(messages(Message("search.marksIncomplete", ["max": .number(Int64(SearchPage.markCandidates))])))
+        }
+        markList = marks.isEmpty ? [] : [MarkList(rows: marks, notes: note)]
+        markProblem =
+            page.markProblem
+            ? [messages(Message("search.markProblem", ["n": .number(Int64(MarkPattern.fewestRead)), "max": .number(Int64(MarkPattern.longest))]))]
+            : []
+        nothing = asked && rows.isEmpty && holders.isEmpty && marks.isEmpty && !page.markProblem
     }
 }
 

@@ -101,7 +101,7 @@ struct ItemRow {
     let overdue: [String]
     /// The serial's characters outside ASCII, by code point: serials that look alike are told
     /// apart in a list.
-    let serialNote: [String]
+    var serialNote: [String]
 
     init(_ record: ItemRecord, names: [String: String], messages: Messages, now: String?) {
         let format = LocalFormat(messages.language)
