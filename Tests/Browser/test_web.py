@@ -652,3 +652,37 @@ def test_a_plan_that_names_a_beacon_is_drawn_with_its_value_in_both_languages(br
     go(browser, plan_path + "?beaconValue=a1b2c3d4&lang=en")
     assert "Drawn with the value of drand 5000000 given as a1b2c3d4" in text(browser)
     shot(browser, f"sample-beacon-en-{width}")
+
+
+LOOK_ALIKE = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_damaged_mark_finds_its_item_from_the_search_box_in_both_languages(browser, width):
+    # A rifle's serial read with one digit unreadable and another misread as a look-alike,
+    # in small letters: the item is among the serials that may be the mark.
+    (item_id, serial) = held_rifles(zone_depot(), 1)[0]
+    chars = list(serial.lower())
+    digits = [i for i, c in enumerate(chars) if c.isdigit()]
+    assert len(digits) >= 3, serial
+    chars[digits[-1]] = "?"
+    misread = [i for i in digits[:-1] if chars[i] in LOOK_ALIKE]
+    if misread:
+        chars[misread[0]] = LOOK_ALIKE[chars[misread[0]]].lower()
+    mark = "".join(chars)
+    sign_in(browser, "admin")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    for (language, heading) in (("es", "Números de serie que pueden ser esta marca"), ("en", "Serials that may be this mark")):
+        go(browser, f"/?lang={language}")
+        box = browser.find_element(By.ID, "q")
+        box.send_keys(mark)
+        box.submit()
+        WebDriverWait(browser, 10).until(lambda d: "/search" in d.current_url)
+        section = browser.find_element(By.ID, "marks")
+        assert heading in section.text, section.text[:500]
+        links = section.find_elements(By.CSS_SELECTOR, f"a[href='/items/{item_id}']")
+        assert links and links[0].text == serial, f"{serial} read as {mark}: {section.text[:1000]}"
+        row = links[0].find_element(By.XPATH, "./ancestor::tr")
+        assert ("ilegibles: 1" if language == "es" else "unread: 1") in row.text, row.text
+        assert_fits(browser, f"the damaged-mark search ({language})")
+        shot(browser, f"damaged-mark-{language}-{width}")
