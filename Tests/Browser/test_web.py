@@ -686,3 +686,17 @@ def test_a_damaged_mark_finds_its_item_from_the_search_box_in_both_languages(bro
         assert ("ilegibles: 1" if language == "es" else "unread: 1") in row.text, row.text
         assert_fits(browser, f"the damaged-mark search ({language})")
         shot(browser, f"damaged-mark-{language}-{width}")
+    # Narrowed by the model in the open panel of other markings: another model hides it,
+    # its own shows it.
+    (model,) = query("SELECT model FROM items WHERE id = ?", item_id)[0]
+    for (given, found) in (("NO-SUCH-MODEL", False), (model, True)):
+        field = browser.find_element(By.ID, "n-model")
+        assert field.is_displayed(), "the panel of other markings is open"
+        field.clear()
+        field.send_keys(given)
+        field.submit()
+        WebDriverWait(browser, 10).until(lambda d: "model=" in d.current_url)
+        links = browser.find_elements(By.CSS_SELECTOR, f"#marks a[href='/items/{item_id}']")
+        assert bool(links) == found, f"model {given}: {text(browser)[:800]}"
+        assert_fits(browser, f"the damaged-mark search narrowed by model {given}")
+    shot(browser, f"damaged-mark-narrowed-{width}")

@@ -127,9 +127,10 @@ enum WebBrowse {
             }
             if page == 1 {
                 result.holders = matchingHolders(text, in: try await web.site.searchableHolders(), scope: user.scope)
-                if wild || result.items.isEmpty {
+                let filters = markFilters(web, into: &result)
+                if wild || result.items.isEmpty || !result.narrowing.isEmpty {
                     if let pattern = try? MarkPattern(text) {
-                        let marks = try await web.app.store.searchMarks(pattern, scope: user.scope, limit: pageSize)
+                        let marks = try await web.app.store.searchMarks(pattern, filters: filters, scope: user.scope, limit: pageSize)
                         result.marks = marks.matches.map { ($0.item, $0.closeness) }
                         result.marksTotal = marks.total
                         result.marksIncomplete = marks.incomplete
@@ -143,6 +144,32 @@ enum WebBrowse {
             result.holderNames = try await web.site.names(codes, within: user.scope)
         }
         return web.html(web.site.renderer.search(result, context: await web.pageContext(user)))
+    }
+
+    /// The other markings that narrow a damaged-mark search, from the search form: as typed
+    /// into `page` (to show them again), and as filters. A year that is not one is left out
+    /// and said so; an unknown category is left out.
+    static func markFilters(_ web: WebRequest, into page: inout SearchPage) -> MarkFilters {
+        func field(_ name: String) -> String {
+            String((web.parameter(name) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+                .precomposedStringWithCanonicalMapping
+        }
+        var n = SearchPage.MarkNarrowing()
+        n.manufacturer = field("manufacturer")
+        n.country = field("country")
+        n.model = field("model")
+        n.calibre = field("calibre")
+        n.year = field("year")
+        n.category = field("category")
+        var filters = MarkFilters(
+            manufacturer: n.manufacturer.isEmpty ? nil : n.manufacturer, country: n.country.isEmpty ? nil : n.country,
+            model: n.model.isEmpty ? nil : n.model, calibre: n.calibre.isEmpty ? nil : n.calibre)
+        if !n.year.isEmpty {
+            if let year = Int(n.year), (1...9999).contains(year) { filters.year = year } else { page.narrowingYearProblem = true }
+        }
+        if let category = CustodiaCore.Category(rawValue: n.category) { filters.category = category } else { n.category = "" }
+        page.narrowing = n
+        return filters
     }
 
     /// Holders inside the scope whose code or name contains `text` (ignoring case and

@@ -40,6 +40,10 @@ extension Catalogue {
         "search.marksShown": "Showing {shown} of {total}.",
         "search.marksIncomplete": "More than {max} serials match: read more characters of the mark.",
         "search.markProblem": "To search a damaged mark, type at least {n} letters or digits you can read (? for a character you cannot read, * for several; {max} characters at most).",
+        "search.narrow": "Narrow a damaged mark by its other markings",
+        "search.narrowHint": "For a serial read with ? or *, or not found as typed: each field given must be the item's.",
+        "search.narrowYear": "The year of manufacture is a number such as 1985; it was left out.",
+        "search.anyCategory": "Any",
         "search.markExact": "exact",
         "search.markClose": "look-alikes: {substitutions} · unread: {unknown}",
 

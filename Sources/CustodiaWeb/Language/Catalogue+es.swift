@@ -40,6 +40,10 @@ extension Catalogue {
         "search.marksShown": "Se muestran {shown} de {total}.",
         "search.marksIncomplete": "Coinciden más de {max} números de serie: lea más caracteres de la marca.",
         "search.markProblem": "Para buscar una marca dañada, escriba al menos {n} letras o cifras legibles (? en lugar de un carácter ilegible, * en lugar de varios; {max} caracteres como máximo).",
+        "search.narrow": "Acotar una marca dañada por sus otras marcas",
+        "search.narrowHint": "Para un número de serie leído con ? o *, o no encontrado tal como se escribió: cada campo indicado debe ser el del artículo.",
+        "search.narrowYear": "El año de fabricación es un número como 1985; no se ha tenido en cuenta.",
+        "search.anyCategory": "Cualquiera",
         "search.markExact": "exacto",
         "search.markClose": "parecidos: {substitutions} · ilegibles: {unknown}",
 

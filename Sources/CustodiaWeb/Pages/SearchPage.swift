@@ -20,6 +20,10 @@ public struct SearchPage: Sendable {
     public var marksIncomplete = false
     /// The text has wildcards but is no pattern (too little read, too long).
     public var markProblem = false
+    /// What narrows the damaged-mark search, as typed.
+    public var narrowing = MarkNarrowing()
+    /// The year given is not a year (it was left out).
+    public var narrowingYearProblem = false
 
     public init(
         query: String, items: [ItemRecord] = [], holders: [Holder] = [], page: Int = 1, hasNextPage: Bool = false,
@@ -31,6 +35,21 @@ public struct SearchPage: Sendable {
         self.page = page
         self.hasNextPage = hasNextPage
         self.holderNames = holderNames
+    }
+
+    /// The other markings that narrow a damaged-mark search, as typed in the form (empty: not
+    /// given).
+    public struct MarkNarrowing: Sendable, Equatable {
+        public var manufacturer = ""
+        public var country = ""
+        public var model = ""
+        public var calibre = ""
+        public var year = ""
+        public var category = ""
+
+        public init() {}
+
+        public var isEmpty: Bool { [manufacturer, country, model, calibre, year, category].allSatisfy(\.isEmpty) }
     }
 
     /// The most items a damaged-mark search ranks (`MarkSearchResult.candidates`).
@@ -56,6 +75,8 @@ struct SearchDisplay {
     let holders: [HolderRow]
     let pager: Pager
     let asked: Bool
+    /// The count of items and holders on the page, shown unless only damaged-mark matches are.
+    let showSummary: Bool
     let hasRows: Bool
     let hasHolders: Bool
     let nothing: Bool
@@ -67,6 +88,15 @@ struct SearchDisplay {
     }
     let markList: [MarkList]
     let markProblem: [String]
+    struct CategoryOption {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+    let narrow: SearchPage.MarkNarrowing
+    let narrowOpen: Bool
+    let categories: [CategoryOption]
+    let narrowProblem: [String]
 
     init(_ page: SearchPage, messages: Messages) {
         query = page.query
@@ -104,6 +134,15 @@ struct SearchDisplay {
             page.markProblem
             ? [messages(Message("search.markProblem", ["n": .number(Int64(MarkPattern.fewestRead)), "max": .number(Int64(MarkPattern.longest))]))]
             : []
+        showSummary = asked && !(page.items.isEmpty && page.holders.isEmpty && !page.marks.isEmpty)
+        narrow = page.narrowing
+        narrowOpen = !page.narrowing.isEmpty || !page.marks.isEmpty || page.markProblem
+        categories =
+            [CategoryOption(value: "", label: messages["search.anyCategory"], selected: page.narrowing.category.isEmpty)]
+            + Category.allCases.map {
+                CategoryOption(value: $0.rawValue, label: messages.label($0), selected: $0.rawValue == page.narrowing.category)
+            }
+        narrowProblem = page.narrowingYearProblem ? [messages["search.narrowYear"]] : []
         nothing = asked && rows.isEmpty && holders.isEmpty && marks.isEmpty && !page.markProblem
     }
 }

@@ -20,6 +20,7 @@ import Testing
             #expect(worn.text.contains(es ? "parecidos: 0 · ilegibles: 1" : "look-alikes: 0 · unread: 1"))
             #expect(worn.body.contains("href=\"/items/"))
             #expect(!worn.text.contains("AK-1 "), "AK-1 is one character short")
+            #expect(!worn.text.contains(es ? "En esta página" : "On this page"), "no count of items that were not searched")
 
             // Without wildcards, text that finds no serial is read as a damaged mark: a lower-case
             // L for the 1, typed with a Cyrillic А.
@@ -27,6 +28,21 @@ import Testing
             #expect(misread.text.contains(heading))
             #expect(misread.text.contains("AK-21") && !misread.text.contains("AK-22"))
             #expect(misread.text.contains(es ? "parecidos: 1 · ilegibles: 0" : "look-alikes: 1 · unread: 0"))
+
+            // Narrowed by the other markings, shown again in the open form; a year that is not
+            // one is left out and said so.
+            let byModel = try await root.get("/search?q=ak-2%3F&model=AK-74M&manufacturer=&year=")
+            #expect(byModel.text.contains("AK-21") && byModel.text.contains("AK-22"))
+            #expect(byModel.body.contains("<details class=\"narrow\" open>"))
+            #expect(byModel.body.contains("name=\"model\" value=\"AK-74M\""))
+            let otherModel = try await root.get("/search?q=ak-2%3F&model=G17")
+            #expect(!otherModel.text.contains("AK-21") && otherModel.text.contains(es ? "No se ha encontrado nada" : "Nothing found"))
+            #expect(!(try await root.get("/search?q=ak-2%3F&category=revolver-pistol")).text.contains("AK-21"))
+            #expect(try await root.get("/search?q=ak-2%3F&category=assault-rifle").body.contains("<option value=\"assault-rifle\" selected>"))
+            let badYear = try await root.get("/search?q=ak-2%3F&year=19x5")
+            #expect(badYear.text.contains(es ? "no se ha tenido en cuenta" : "it was left out"))
+            #expect(badYear.text.contains("AK-21"))
+            #expect(!(try await root.get("/search?q=ak-2%3F&year=1850")).text.contains("AK-21"))
 
             // Too little read: what to type instead, and nothing listed.
             let broad = try await root.get("/search?q=A*")
