@@ -73,13 +73,8 @@ import Testing
     @Test("600 damaged marks of the demo each find their item in the first ten answers")
     func damagedMarksFindTheirItems() async throws {
         try await withTemporaryDirectory { dir in
-            let store = try SQLiteConformanceTests.newStore(dir)
-            var generator = DemoGenerator(scale: .small, endingOn: "2026-11-30")
-            var events: [Event] = []
-            while let e = generator.next() { events.append(e) }
-            var source = ArrayEventSource(events)
-            _ = try await store.append(
-                &source, options: AppendOptions(recordedBy: "demo", recordedAt: "2026-12-01T00:00:00Z", requiresProof: false))
+            let (store, report) = try await PastDemoTests.smallDemo(dir)
+            #expect(report.errors.isEmpty)
             var items: [ItemRecord] = []
             var cursor: String?
             repeat {

@@ -14,13 +14,7 @@ import Testing
     @Test("holdings and items at past moments of the demo match a replay")
     func demoMatchesReplay() async throws {
         try await withTemporaryDirectory { dir in
-            let store = try SQLiteConformanceTests.newStore(dir)
-            var generator = DemoGenerator(scale: .small, endingOn: "2026-11-30")
-            var events: [Event] = []
-            while let e = generator.next() { events.append(e) }
-            var source = ArrayEventSource(events)
-            let report = try await store.append(
-                &source, options: AppendOptions(recordedBy: "demo", recordedAt: "2026-12-01T00:00:00Z", requiresProof: false))
+            let (store, report) = try await Self.smallDemo(dir)
             #expect(report.errors.isEmpty)
             let size = try await store.ledgerSize()
 
@@ -55,5 +49,19 @@ import Testing
             }
             #expect(held > 100, "the holders sampled held items at those moments")
         }
+    }
+}
+
+extension PastDemoTests {
+    /// A new SQLite store holding the small demo (20,000 events over a year to 30 November).
+    static func smallDemo(_ dir: URL) async throws -> (SQLiteStore, AppendReport) {
+        let store = try SQLiteConformanceTests.newStore(dir)
+        var generator = DemoGenerator(scale: .small, endingOn: "2026-11-30")
+        var events: [Event] = []
+        while let e = generator.next() { events.append(e) }
+        var source = ArrayEventSource(events)
+        let report = try await store.append(
+            &source, options: AppendOptions(recordedBy: "demo", recordedAt: "2026-12-01T00:00:00Z", requiresProof: false))
+        return (store, report)
     }
 }
