@@ -700,3 +700,29 @@ def test_a_damaged_mark_finds_its_item_from_the_search_box_in_both_languages(bro
         assert bool(links) == found, f"model {given}: {text(browser)[:800]}"
         assert_fits(browser, f"the damaged-mark search narrowed by model {given}")
     shot(browser, f"damaged-mark-narrowed-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_zone_clerk_is_told_what_an_items_chain_hides_in_both_languages(browser, width):
+    # A rifle held in the clerk's zone, registered at a depot outside it: its registration
+    # names no holder of the zone, so the clerk does not see it, and is told so.
+    zone = subtree(ZONE)
+    found = None
+    for (item_id, holder, registered_at) in query(
+        """SELECT i.id, i.holder, json_extract(CAST(e.leaf AS TEXT), '$.to') FROM items i JOIN events e ON e.seq = i.registered_seq
+           WHERE i.status = 'held' ORDER BY i.id"""
+    ):
+        if holder in zone and registered_at not in zone:
+            found = (item_id, registered_at)
+            break
+    assert found, f"no item held in {ZONE} was registered outside it"
+    (item_id, outside) = found
+    sign_in(browser, "clerk", f"/items/{item_id}?lang=es")
+    browser.set_window_size(width, 900 if width > 400 else 740)
+    for (language, said) in (("es", "No se muestran"), ("en", "are not shown")):
+        go(browser, f"/items/{item_id}?lang={language}")
+        note = browser.find_element(By.ID, "hidden-entries")
+        assert said in note.text and f"({ZONE})" in note.text, note.text
+        assert not browser.find_elements(By.CSS_SELECTOR, f"a[href='/holders/{outside}']"), f"{outside} is linked"
+        assert_fits(browser, f"an item whose chain is partly hidden ({language})")
+        shot(browser, f"hidden-entries-{language}-{width}")

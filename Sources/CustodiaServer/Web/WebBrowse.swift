@@ -226,6 +226,12 @@ enum WebBrowse {
             item: item, history: history, holderNames: try await web.site.names(codes, within: user.scope),
             now: asOf.shown ?? web.now, lookAlikes: lookAlikes)
         page.asOf = asOf
+        if !user.scope.isEverything {
+            // The whole chain's length, without its leaves: what scope hides is said.
+            let total = try await store.historySeqs(itemIDs: [id])[id]?.count ?? recorded.count
+            page.hiddenEntries = max(0, total - recorded.count)
+            page.scopeRoot = user.scope.root
+        }
         return web.html(web.site.renderer.item(page, context: await web.pageContext(user)))
     }
 
@@ -320,7 +326,8 @@ enum WebBrowse {
             totals: SubtreeTotals(items: Int64(records.count), lotQuantity: past.lots.reduce(0) { $0 + $1.quantity }),
             items: items, itemsHeld: Int64(records.count), lots: Array(lots), page: number,
             hasNextPage: records.count > number * pageSize || past.lots.count > number * lotPageSize,
-            holderNames: try await web.site.names([holder.code], within: user.scope), now: asOf.shown ?? web.now)
+            holderNames: try await web.site.names([holder.code] + records.compactMap(\.state.holder), within: user.scope),
+            now: asOf.shown ?? web.now)
         page.asOf = asOf
         return web.html(web.site.renderer.holder(page, context: await web.pageContext(user)))
     }

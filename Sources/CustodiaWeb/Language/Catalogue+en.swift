@@ -140,6 +140,8 @@ extension Catalogue {
         "item.lookAlikesIntro": "Other items of the same manufacturer and model have serials that look like this one; they were registered as distinct items. Check the marking character by character.",
         "item.lookAlikeDifference": "character {position} is {here} here and {there} there",
         "item.eventCount": "{count} entries",
+        "item.hiddenEntries": "{count} of this item's {total} entries are not shown: they name only holders outside your scope ({scope}). Where it went while outside, those who can read there see.",
+        "holder.outsideScope": "Outside your scope",
         "item.eventCount.one": "1 entry",
         "item.registeredProof": "Inclusion proof of its registration",
         "item.overdueDays": "{days} days overdue",

@@ -140,6 +140,8 @@ extension Catalogue {
         "item.lookAlikesIntro": "Otros artículos del mismo fabricante y modelo tienen números de serie que se parecen a este; se registraron como artículos distintos. Compruebe la marca carácter por carácter.",
         "item.lookAlikeDifference": "el carácter {position} es {here} aquí y {there} allí",
         "item.eventCount": "{count} asientos",
+        "item.hiddenEntries": "No se muestran {count} de los {total} asientos de este artículo: solo nombran titulares fuera de su ámbito ({scope}). Por dónde pasó mientras estuvo fuera lo ven quienes pueden leer allí.",
+        "holder.outsideScope": "Fuera de su ámbito",
         "item.eventCount.one": "1 asiento",
         "item.registeredProof": "Prueba de inclusión del alta",
         "item.overdueDays": "vencido hace {days} días",

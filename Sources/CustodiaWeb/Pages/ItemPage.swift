@@ -14,6 +14,10 @@ public struct ItemPage: Sendable {
     public var lookAlikes: [ItemRecord]
     /// A past day asked for: when shown, `item` holds the state then and `now` that moment.
     public var asOf = AsOf()
+    /// Entries of the item's chain left out because they name no holder inside the reader's
+    /// scope, and that scope's top holder.
+    public var hiddenEntries = 0
+    public var scopeRoot: String?
 
     public init(
         item: ItemRecord, history: [EventEntry], holderNames: [String: String] = [:], now: String,
@@ -61,6 +65,8 @@ struct ItemDisplay {
     let hasActions: Bool
     let timeline: [TimelineRow]
     let eventCount: String
+    /// How many entries scope hides, and why (none: empty).
+    let hidden: [String]
     let registeredURL: String
     /// One line per look-alike: a link to it and where the serials differ.
     let lookAlikes: [LookAlike]
@@ -121,6 +127,16 @@ struct ItemDisplay {
         }
         timeline = page.history.map { TimelineRow($0, names: page.holderNames, messages: messages) }
         eventCount = messages(Message("item.eventCount", ["count": .number(Int64(page.history.count))]))
+        hidden =
+            page.hiddenEntries > 0
+            ? [
+                messages(
+                    Message(
+                        "item.hiddenEntries",
+                        ["count": .number(Int64(page.hiddenEntries)), "total": .number(Int64(page.hiddenEntries + page.history.count)),
+                         "scope": .text(page.scopeRoot ?? "")]))
+            ]
+            : []
         registeredURL = WebPaths.proof(page.item.registeredSeq)
         hasActions = !actions.isEmpty
         lookAlikes = page.lookAlikes.compactMap { other in

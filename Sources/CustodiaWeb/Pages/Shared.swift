@@ -66,17 +66,24 @@ struct HolderRef {
     let code: String
     let title: [String]
     let url: String
+    /// Whether the reader may open the holder's page: a holder outside their scope is shown
+    /// as its plain code, not as a link that would answer "not found".
+    let linked: Bool
 
+    /// A holder the page names: `names` holds the holders inside the reader's scope (with
+    /// their names), and only those are linked.
     init(_ code: String, names: [String: String]) {
         self.code = code
         self.title = names[code].map { $0.isEmpty ? [] : [$0] } ?? []
         self.url = WebPaths.holder(code)
+        self.linked = names[code] != nil
     }
 
     init(_ holder: Holder) {
         self.code = holder.code
         self.title = holder.name.isEmpty ? [] : [holder.name]
         self.url = WebPaths.holder(holder.code)
+        self.linked = true
     }
 }
 
@@ -231,6 +238,7 @@ extension HolderRef: MustacheParent {
         case "code": code
         case "title": title
         case "url": url
+        case "linked": linked
         default: nil
         }
     }
