@@ -6,15 +6,12 @@ extension RegisterReads {
     public func searchMarks(_ pattern: MarkPattern, filters: MarkFilters = MarkFilters(), scope: HolderScope = .everything, limit: Int)
         async throws -> MarkSearchResult
     {
-        let cap = MarkSearchResult.candidates
+        let cap = MarkPattern.rankedAtMost
         // A few unread characters: their keys looked up one by one; else the trigram index.
         let which: MarkCandidates = pattern.candidateKeys.map { .keys($0, unusual: pattern.like) } ?? .like(pattern.like)
         let candidates = try await markCandidates(which, filters: filters, scope: scope, limit: cap + 1)
         let ranked = candidates.prefix(cap).compactMap { r in pattern.closeness(r.marking.serial).map { MarkMatch(item: r, closeness: $0) } }
-            .sorted {
-                ($0.closeness.substitutions, $0.closeness.unknown, $0.item.marking.serial, $0.item.marking.manufacturer, $0.item.marking.model)
-                    < ($1.closeness.substitutions, $1.closeness.unknown, $1.item.marking.serial, $1.item.marking.manufacturer, $1.item.marking.model)
-            }
+            .sorted { $0.rank < $1.rank }
         return MarkSearchResult(matches: Array(ranked.prefix(max(0, limit))), total: ranked.count, incomplete: candidates.count > cap)
     }
 }

@@ -285,17 +285,19 @@ public enum MarkCandidates: Sendable, Equatable {
 public struct MarkMatch: Sendable {
     public var item: ItemRecord
     public var closeness: MarkCloseness
+
+    /// Its place among the matches: closer first, then by serial, manufacturer and model.
+    var rank: (Int, Int, String, String, String) {
+        (closeness.substitutions, closeness.unknown, item.marking.serial, item.marking.manufacturer, item.marking.model)
+    }
 }
 
 /// The items a damaged mark may be, closest first.
 public struct MarkSearchResult: Sendable {
     public var matches: [MarkMatch]
-    /// How many items matched in all (at most `MarkSearchResult.candidates`).
+    /// How many items matched in all (at most `MarkPattern.rankedAtMost`).
     public var total: Int
-    /// More than `candidates` items matched: the ranking covers only some of them; read more
+    /// More than `MarkPattern.rankedAtMost` items matched: the ranking covers only some of them; read more
     /// characters or narrow the search.
     public var incomplete: Bool
-
-    /// The most items a search ranks.
-    public static let candidates = 2000
 }

@@ -25,6 +25,8 @@ public struct MarkPattern: Sendable, Equatable {
     /// The fewest characters a pattern must read: fewer match too much of any register.
     public static let fewestRead = 3
     public static let longest = 64
+    /// The most matching items a search ranks; beyond them it says it is incomplete.
+    public static let rankedAtMost = 2000
 
     /// Parses a pattern, or says what to give instead.
     public init(_ text: String) throws(FieldError) {

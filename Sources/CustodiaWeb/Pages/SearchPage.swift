@@ -52,9 +52,6 @@ public struct SearchPage: Sendable {
         public var isEmpty: Bool { [manufacturer, country, model, calibre, year, category].allSatisfy(\.isEmpty) }
     }
 
-    /// The most items a damaged-mark search ranks (`MarkSearchResult.candidates`).
-    public static let markCandidates = 2000
-
     /// The page number of a `page` query parameter: 1 when absent or not a positive number.
     public static func pageNumber(_ parameter: String?) -> Int {
         guard let parameter, let n = Int(parameter), n >= 1, n <= 1_000_000 else { return 1 }
@@ -88,14 +85,9 @@ struct SearchDisplay {
     }
     let markList: [MarkList]
     let markProblem: [String]
-    struct CategoryOption {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
     let narrow: SearchPage.MarkNarrowing
     let narrowOpen: Bool
-    let categories: [CategoryOption]
+    let categories: [FieldDisplay.Option]
     let narrowProblem: [String]
 
     init(_ page: SearchPage, messages: Messages) {
@@ -127,7 +119,7 @@ struct SearchDisplay {
             note.append(messages(Message("search.marksShown", ["shown": .number(Int64(marks.count)), "total": .number(Int64(page.marksTotal))])))
         }
         if page.marksIncomplete {
-            note.append(messages(Message("search.marksIncomplete", ["max": .number(Int64(SearchPage.markCandidates))])))
+            note.append(messages(Message("search.marksIncomplete", ["max": .number(Int64(MarkPattern.rankedAtMost))])))
         }
         markList = marks.isEmpty ? [] : [MarkList(rows: marks, notes: note)]
         markProblem =
@@ -138,9 +130,9 @@ struct SearchDisplay {
         narrow = page.narrowing
         narrowOpen = !page.narrowing.isEmpty || !page.marks.isEmpty || page.markProblem
         categories =
-            [CategoryOption(value: "", label: messages["search.anyCategory"], selected: page.narrowing.category.isEmpty)]
+            [FieldDisplay.Option(value: "", label: messages["search.anyCategory"], selected: page.narrowing.category.isEmpty)]
             + Category.allCases.map {
-                CategoryOption(value: $0.rawValue, label: messages.label($0), selected: $0.rawValue == page.narrowing.category)
+                FieldDisplay.Option(value: $0.rawValue, label: messages.label($0), selected: $0.rawValue == page.narrowing.category)
             }
         narrowProblem = page.narrowingYearProblem ? [messages["search.narrowYear"]] : []
         nothing = asked && rows.isEmpty && holders.isEmpty && marks.isEmpty && !page.markProblem

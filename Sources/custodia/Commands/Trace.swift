@@ -64,7 +64,7 @@ struct TraceCommand: AsyncParsableCommand {
         func noteIncomplete() {
             var err = StandardError()
             print(
-                "note: more than \(MarkSearchResult.candidates) registered serials match; these are the closest of the first \(MarkSearchResult.candidates). Read more characters, or narrow with --manufacturer, --model, --calibre, --year or --category", to: &err)
+                "note: more than \(MarkPattern.rankedAtMost) registered serials match; these are the closest of the first \(MarkPattern.rankedAtMost). Read more characters, or narrow with --manufacturer, --model, --calibre, --year or --category", to: &err)
         }
     }
 }
