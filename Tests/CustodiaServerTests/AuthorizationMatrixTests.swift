@@ -48,6 +48,10 @@ import Testing
         Endpoint(name: "event", method: .get, path: { "/api/v1/events/\($1.event[$0]!)" }, body: nil, expect: readers),
         Endpoint(name: "items", method: .get, path: { "/api/v1/items?holder=\($1.holder[$0]!)" }, body: nil, expect: lists),
         Endpoint(name: "holders", method: .get, path: { "/api/v1/holders?parent=\($1.holder[$0]!)" }, body: nil, expect: lists),
+        // A search answers every reader, with only what lies inside the scope (MarkSearchAPITests).
+        Endpoint(
+            name: "mark search", method: .get, path: { side, _ in "/api/v1/items/search?mark=\(side == .inside ? "AK-1" : "AK-21")" },
+            body: nil, expect: lists),
         Endpoint(name: "lots", method: .get, path: { "/api/v1/lots?holder=\($1.holder[$0]!)" }, body: nil, expect: lists),
         Endpoint(name: "events", method: .get, path: { "/api/v1/events?holder=\($1.holder[$0]!)" }, body: nil, expect: lists),
         Endpoint(name: "summary", method: .get, path: { _, _ in "/api/v1/summary" }, body: nil, expect: lists),

@@ -47,4 +47,33 @@ import Testing
             #expect(try await client.get("/api/v1/items/search?mark=AK-21", as: nil).status == 401)
         }
     }
+
+    /// Every role may search, each inside its own scope; an item outside it answers exactly
+    /// as a serial nobody registered.
+    @Test func everyRoleSearchesInsideItsScopeAndLearnsNothingOutside() async throws {
+        let server = try await TestServer.make()
+        try await server.run { client in
+            // AK-21 and AK-22 are at S2 (R2); AK-1 at S1 (R1).
+            let expected: [String: [String]] = [
+                "root": ["AK-21", "AK-22"], "auditor": ["AK-21", "AK-22"], "P3": ["AK-21", "AK-22"],
+                "viewer-n": [], "clerk-n": [], "custodian-n": [], "inspector-n": [], "auditor-n": [], "admin-n": [],
+                "P1": [], "P2": [],
+            ]
+            for (user, serials) in expected {
+                let r = try await client.get("/api/v1/items/search?mark=AK-2%3F", as: user)
+                #expect(r.status == 200, "\(user): \(r.status)")
+                #expect(Self.serials(r) == serials, "\(user)")
+                #expect(r.json["total"] as? Int == serials.count, "\(user)")
+            }
+            for user in ["viewer-n", "clerk-n", "custodian-n", "inspector-n", "auditor-n", "admin-n", "P2"] {
+                #expect(Self.serials(try await client.get("/api/v1/items/search?mark=AK*1", as: user)) == ["AK-1"], "\(user)")
+            }
+            // Outside the scope, the same answer as for a serial nobody registered.
+            let outside = try await client.get("/api/v1/items/search?mark=AK-21", as: "viewer-n")
+            let nobody = try await client.get("/api/v1/items/search?mark=AK-29", as: "viewer-n")
+            #expect(outside.status == nobody.status)
+            #expect(outside.text.replacingOccurrences(of: "AK-21", with: "AK-29") == nobody.text)
+            #expect(try await client.get("/api/v1/items/search?mark=AK-21", as: "gone").status == 401)
+        }
+    }
 }
